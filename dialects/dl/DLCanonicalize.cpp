@@ -1,0 +1,150 @@
+// Folds and canonicalization patterns: algebraic identities and shape-op
+// chains. Each rule has a case in test/dialects/dl/canonicalize.mlir.
+#include "dialects/dl/DLDialect.h"
+#include "dialects/dl/DLTypeUtils.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace dlc::dl;
+
+/// True when `attr` is a constant tensor whose every element equals `value`.
+static bool isSplatOf(Attribute attr, double value) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
+  if (!splat)
+    return false;
+  Type element = splat.getElementType();
+  if (isa<FloatType>(element))
+    return splat.getSplatValue<APFloat>().convertToDouble() == value;
+  if (auto integer = dyn_cast<IntegerType>(element))
+    return static_cast<double>(integer.isUnsigned()
+                                   ? static_cast<int64_t>(splat.getSplatValue<APInt>().getZExtValue())
+                                   : splat.getSplatValue<APInt>().getSExtValue()) == value;
+  return false;
+}
+
+/// `x op c` where c is the identity of op folds to x when x already has the
+/// result's type (a broadcasting identity would still change the shape).
+static Value keepIfSameType(Value kept, Value result) {
+  return kept.getType() == result.getType() ? kept : Value();
+}
+
+/// A binary op broadcasts by itself, so an explicit broadcast_to feeding it
+/// can go whenever the result type stays the same. Updates in place.
+static bool absorbBroadcasts(Operation *op) {
+  bool changed = false;
+  auto resultShape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  for (unsigned i = 0; i < 2; ++i) {
+    auto broadcast = op->getOperand(i).getDefiningOp<BroadcastToOp>();
+    if (!broadcast)
+      continue;
+    auto source = cast<RankedTensorType>(broadcast.getInput().getType()).getShape();
+    auto other = cast<RankedTensorType>(op->getOperand(1 - i).getType()).getShape();
+    auto shape = broadcastShapes(source, other);
+    if (shape && llvm::equal(*shape, resultShape)) {
+      op->setOperand(i, broadcast.getInput());
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+template <typename BinaryOp>
+static OpFoldResult foldBinary(BinaryOp op, typename BinaryOp::FoldAdaptor adaptor,
+                               std::optional<double> rightIdentity,
+                               std::optional<double> leftIdentity) {
+  if (rightIdentity && isSplatOf(adaptor.getRhs(), *rightIdentity))
+    if (Value kept = keepIfSameType(op.getLhs(), op.getResult()))
+      return kept;
+  if (leftIdentity && isSplatOf(adaptor.getLhs(), *leftIdentity))
+    if (Value kept = keepIfSameType(op.getRhs(), op.getResult()))
+      return kept;
+  if (absorbBroadcasts(op))
+    return op.getResult();
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) { return foldBinary(*this, adaptor, 0.0, 0.0); }
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, 0.0, std::nullopt);
+}
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) { return foldBinary(*this, adaptor, 1.0, 1.0); }
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, 1.0, std::nullopt);
+}
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, 1.0, std::nullopt);
+}
+OpFoldResult MaximumOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, std::nullopt, std::nullopt);
+}
+OpFoldResult MinimumOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, std::nullopt, std::nullopt);
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NegOp>())
+    return inner.getInput();
+  return {};
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(cast<ShapedType>(getType()));
+  return {};
+}
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<BroadcastToOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return splat.resizeSplat(cast<ShapedType>(getType()));
+  return {};
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [index, axis] : llvm::enumerate(getPerm()))
+    if (axis != static_cast<int64_t>(index))
+      return {};
+  return getInput();
+}
+
+namespace {
+/// transpose(transpose(x, p1), p2) -> transpose(x, p1 o p2); the identity
+/// permutation then folds away.
+struct ComposeTransposes : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> perm;
+    for (int64_t axis : op.getPerm())
+      perm.push_back(inner.getPerm()[axis]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, inner.getInput(), perm);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<ComposeTransposes>(context);
+}

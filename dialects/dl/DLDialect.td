@@ -1,0 +1,34 @@
+#ifndef DL_DIALECT_TD
+#define DL_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def DL_Dialect : Dialect {
+  let name = "dl";
+  let cppNamespace = "::dlc::dl";
+  let summary = "The dlc model dialect: tensor ops, parameters, losses.";
+  let description = [{
+    `dl` is the text format of a dlc model. Parameters are module-level symbols
+    (`dl.param`), computation is written in `func.func`s over ranked, statically
+    shaped tensors, and module attributes name the optimizer and the learning-rate
+    schedule. Binary elementwise ops broadcast as NumPy does.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let hasConstantMaterializer = 1;
+  let extraClassDeclaration = [{
+    /// Module attribute naming the optimizer (an optimizer attribute).
+    static constexpr ::llvm::StringLiteral kOptimizerAttrName = "dl.optimizer";
+    /// Module attribute naming the learning-rate schedule.
+    static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
+  private:
+    void registerAttributes();
+  public:
+  }];
+}
+
+class DL_Op<string mnemonic, list<Trait> traits = []>
+    : Op<DL_Dialect, mnemonic, traits>;
+
+#endif // DL_DIALECT_TD

@@ -1,0 +1,334 @@
+// Linear algebra, neural-network layers, losses and metrics.
+#include "dialects/dl/DLDialect.h"
+#include "dialects/dl/DLTypeUtils.h"
+
+using namespace mlir;
+using namespace dlc::dl;
+
+//===----------------------------------------------------------------------===//
+// matmul
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  RankedTensorType a = staticTensor(adaptor.getLhs().getType());
+  RankedTensorType b = staticTensor(adaptor.getRhs().getType());
+  if (!a || !b) {
+    results.push_back(adaptor.getLhs().getType());
+    return success();
+  }
+  auto fail = [&](const Twine &message) {
+    return inferError(loc, getOperationName(), message);
+  };
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return fail("operands must have rank 2 or more, got " + str(a) + " and " + str(b));
+  if (a.getElementType() != b.getElementType())
+    return fail("operands must have the same element type, got " + str(a) + " and " + str(b));
+  int64_t m = a.getDimSize(a.getRank() - 2), k = a.getDimSize(a.getRank() - 1);
+  if (adaptor.getTransposeA())
+    std::swap(m, k);
+  int64_t kb = b.getDimSize(b.getRank() - 2), n = b.getDimSize(b.getRank() - 1);
+  if (adaptor.getTransposeB())
+    std::swap(kb, n);
+  if (k != kb)
+    return fail("contraction dimensions differ: " + str(a) + " has " + Twine(k) + ", " +
+                str(b) + " has " + Twine(kb));
+  auto batch = broadcastShapes(a.getShape().drop_back(2), b.getShape().drop_back(2));
+  if (!batch)
+    return fail("batch dimensions are not broadcast-compatible: " + str(a) + " and " + str(b));
+  batch->append({m, n});
+  results.push_back(RankedTensorType::get(*batch, a.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Windowed ops: conv2d and pooling share stride/padding conventions.
+//===----------------------------------------------------------------------===//
+
+/// `[h, w]` means both sides; four values are [top, left, bottom, right].
+static std::optional<SmallVector<int64_t, 4>>
+expandPadding(std::optional<ArrayRef<int64_t>> padding) {
+  if (!padding)
+    return SmallVector<int64_t, 4>{0, 0, 0, 0};
+  if (padding->size() == 2)
+    return SmallVector<int64_t, 4>{(*padding)[0], (*padding)[1], (*padding)[0], (*padding)[1]};
+  if (padding->size() == 4)
+    return SmallVector<int64_t, 4>(padding->begin(), padding->end());
+  return std::nullopt;
+}
+
+namespace {
+/// Window geometry of a 2-D conv or pool, checked and defaulted.
+struct Window {
+  SmallVector<int64_t, 2> kernel, stride, dilation;
+  SmallVector<int64_t, 4> padding;
+
+  /// Output spatial size along `dim` (0: h, 1: w) of an input of size `in`.
+  int64_t outputSize(int64_t dim, int64_t in) const {
+    int64_t span = dilation[dim] * (kernel[dim] - 1) + 1;
+    return (in + padding[dim] + padding[dim + 2] - span) / stride[dim] + 1;
+  }
+};
+} // namespace
+
+static FailureOr<Window> makeWindow(ArrayRef<int64_t> kernel,
+                                    std::optional<ArrayRef<int64_t>> stride,
+                                    ArrayRef<int64_t> defaultStride,
+                                    std::optional<ArrayRef<int64_t>> padding,
+                                    std::optional<ArrayRef<int64_t>> dilation,
+                                    ArrayRef<int64_t> inputHW,
+                                    function_ref<LogicalResult(const Twine &)> fail) {
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  w.stride.assign(stride ? stride->begin() : defaultStride.begin(),
+                  stride ? stride->end() : defaultStride.end());
+  w.dilation.assign({1, 1});
+  if (dilation)
+    w.dilation.assign(dilation->begin(), dilation->end());
+  if (w.kernel.size() != 2 || llvm::any_of(w.kernel, [](int64_t v) { return v <= 0; }))
+    return fail("kernel " + str(kernel) + " must be two positive sizes [h, w]");
+  if (w.stride.size() != 2 || llvm::any_of(w.stride, [](int64_t v) { return v <= 0; }))
+    return fail("stride " + str(w.stride) + " must be two positive values [h, w]");
+  if (w.dilation.size() != 2 || llvm::any_of(w.dilation, [](int64_t v) { return v <= 0; }))
+    return fail("dilation " + str(w.dilation) + " must be two positive values [h, w]");
+  auto pads = expandPadding(padding);
+  if (!pads || llvm::any_of(*pads, [](int64_t v) { return v < 0; }))
+    return fail("padding " + str(*padding) +
+                " must be [h, w] or [top, left, bottom, right], non-negative");
+  w.padding = *pads;
+  for (int64_t dim = 0; dim < 2; ++dim)
+    if (w.outputSize(dim, inputHW[dim]) < 1)
+      return fail("window " + str(w.kernel) + " does not fit the padded input " +
+                  str(inputHW));
+  return w;
+}
+
+SmallVector<int64_t, 2> Conv2DOp::getStrideOrDefault() {
+  return getStride() ? SmallVector<int64_t, 2>(*getStride()) : SmallVector<int64_t, 2>{1, 1};
+}
+SmallVector<int64_t, 4> Conv2DOp::getPaddingOrDefault() { return *expandPadding(getPadding()); }
+SmallVector<int64_t, 2> Conv2DOp::getDilationOrDefault() {
+  return getDilation() ? SmallVector<int64_t, 2>(*getDilation())
+                       : SmallVector<int64_t, 2>{1, 1};
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  RankedTensorType x = staticTensor(adaptor.getInput().getType());
+  RankedTensorType w = staticTensor(adaptor.getFilter().getType());
+  if (!x || !w) {
+    results.push_back(adaptor.getInput().getType());
+    return success();
+  }
+  auto fail = [&](const Twine &message) {
+    return inferError(loc, getOperationName(), message);
+  };
+  if (x.getRank() != 4)
+    return fail("input must be N x C x H x W, got " + str(x));
+  if (w.getRank() != 4)
+    return fail("filter must be O x C/groups x KH x KW, got " + str(w));
+  if (x.getElementType() != w.getElementType())
+    return fail("input " + str(x) + " and filter " + str(w) + " have different element types");
+  int64_t groups = static_cast<int64_t>(adaptor.getGroups().value_or(1));
+  int64_t channels = x.getDimSize(1), outChannels = w.getDimSize(0);
+  if (groups <= 0 || channels % groups != 0 || outChannels % groups != 0)
+    return fail("groups = " + Twine(groups) + " must divide the input channels (" +
+                Twine(channels) + ") and the output channels (" + Twine(outChannels) + ")");
+  if (w.getDimSize(1) * groups != channels)
+    return fail("filter " + str(w) + " expects " + Twine(w.getDimSize(1) * groups) +
+                " input channels, the input " + str(x) + " has " + Twine(channels));
+  if (Value bias = adaptor.getBias()) {
+    RankedTensorType b = staticTensor(bias.getType());
+    if (b && (b.getRank() != 1 || b.getDimSize(0) != outChannels ||
+              b.getElementType() != x.getElementType()))
+      return fail("bias must be " +
+                  str(RankedTensorType::get({outChannels}, x.getElementType())) + ", got " +
+                  str(b));
+  }
+  FailureOr<Window> window =
+      makeWindow(w.getShape().take_back(2), adaptor.getStride(), {1, 1}, adaptor.getPadding(),
+                 adaptor.getDilation(), x.getShape().take_back(2), fail);
+  if (failed(window))
+    return failure();
+  results.push_back(RankedTensorType::get({x.getDimSize(0), outChannels,
+                                           window->outputSize(0, x.getDimSize(2)),
+                                           window->outputSize(1, x.getDimSize(3))},
+                                          x.getElementType()));
+  return success();
+}
+
+template <typename PoolOp>
+static LogicalResult inferPool(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
+                               SmallVectorImpl<Type> &results) {
+  RankedTensorType x = staticTensor(adaptor.getInput().getType());
+  if (!x) {
+    results.push_back(adaptor.getInput().getType());
+    return success();
+  }
+  auto fail = [&](const Twine &message) {
+    return inferError(loc, PoolOp::getOperationName(), message);
+  };
+  if (x.getRank() != 4)
+    return fail("input must be N x C x H x W, got " + str(x));
+  FailureOr<Window> window = makeWindow(adaptor.getKernel(), adaptor.getStride(),
+                                        adaptor.getKernel(), adaptor.getPadding(), std::nullopt,
+                                        x.getShape().take_back(2), fail);
+  if (failed(window))
+    return failure();
+  for (int64_t dim = 0; dim < 2; ++dim)
+    if (window->padding[dim] * 2 > window->kernel[dim] ||
+        window->padding[dim + 2] * 2 > window->kernel[dim])
+      return fail("padding " + str(window->padding) + " must be at most half the kernel " +
+                  str(window->kernel));
+  results.push_back(RankedTensorType::get({x.getDimSize(0), x.getDimSize(1),
+                                           window->outputSize(0, x.getDimSize(2)),
+                                           window->outputSize(1, x.getDimSize(3))},
+                                          x.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  return inferPool<MaxPool2DOp>(loc, adaptor, results);
+}
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  return inferPool<AvgPool2DOp>(loc, adaptor, results);
+}
+
+template <typename PoolOp>
+static SmallVector<int64_t, 2> poolStride(PoolOp op) {
+  return SmallVector<int64_t, 2>(op.getStride() ? *op.getStride() : op.getKernel());
+}
+SmallVector<int64_t, 2> MaxPool2DOp::getStrideOrDefault() { return poolStride(*this); }
+SmallVector<int64_t, 2> AvgPool2DOp::getStrideOrDefault() { return poolStride(*this); }
+SmallVector<int64_t, 4> MaxPool2DOp::getPaddingOrDefault() {
+  return *expandPadding(getPadding());
+}
+SmallVector<int64_t, 4> AvgPool2DOp::getPaddingOrDefault() {
+  return *expandPadding(getPadding());
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization, dropout, softmax, embedding
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::verify() {
+  auto x = getInput().getType();
+  auto scale = getScale().getType();
+  if (x.getRank() != 2 && x.getRank() != 4)
+    return emitOpError() << "input must be N x C or N x C x H x W, got " << x;
+  if (scale.getRank() != 1 || scale.getDimSize(0) != x.getDimSize(1) ||
+      scale.getElementType() != x.getElementType())
+    return emitOpError() << "scale and offset must be "
+                         << RankedTensorType::get({x.getDimSize(1)}, x.getElementType())
+                         << " (one per channel of " << x << "), got " << scale;
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError() << "epsilon must be positive";
+  double momentum = getMomentum().convertToDouble();
+  if (!(momentum >= 0.0 && momentum <= 1.0))
+    return emitOpError() << "momentum must be in [0, 1], got " << momentum;
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0.0 && rate < 1.0))
+    return emitOpError() << "rate must be in [0, 1), got " << rate;
+  return success();
+}
+
+template <typename Op>
+static LogicalResult verifyAxis(Op op) {
+  int64_t rank = op.getInput().getType().getRank();
+  int64_t axis = op.getAxisOrDefault();
+  if (axis < 0 || axis >= rank)
+    return op.emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this); }
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyAxis(*this)))
+    return failure();
+  auto x = getInput().getType();
+  auto scale = getScale().getType();
+  auto expected =
+      RankedTensorType::get(x.getShape().drop_front(getAxisOrDefault()), x.getElementType());
+  if (scale != expected)
+    return emitOpError() << "scale and offset must be " << expected
+                         << " (the normalized dimensions of " << x << "), got " << scale;
+  if (!(getEpsilon().convertToDouble() > 0.0))
+    return emitOpError() << "epsilon must be positive";
+  return success();
+}
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  RankedTensorType table = staticTensor(adaptor.getTable().getType());
+  RankedTensorType ids = staticTensor(adaptor.getIndices().getType());
+  if (!table || !ids) {
+    results.push_back(adaptor.getTable().getType());
+    return success();
+  }
+  if (table.getRank() != 2)
+    return inferError(loc, getOperationName(),
+                      "table must be vocabulary x features, got " + str(table));
+  SmallVector<int64_t> shape(ids.getShape());
+  shape.push_back(table.getDimSize(1));
+  results.push_back(RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses and metrics
+//===----------------------------------------------------------------------===//
+
+/// Logits N x K against labels N: the shared check of the classification ops.
+static LogicalResult inferClassification(StringRef opName, std::optional<Location> loc,
+                                         Type logitsType, Type labelsType,
+                                         SmallVectorImpl<Type> &results) {
+  RankedTensorType logits = staticTensor(logitsType);
+  RankedTensorType labels = staticTensor(labelsType);
+  if (!logits || !labels) {
+    results.push_back(logitsType);
+    return success();
+  }
+  if (logits.getRank() != 2)
+    return inferError(loc, opName, "logits must be batch x classes, got " + str(logits));
+  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
+    return inferError(loc, opName,
+                      "labels must have shape [" + Twine(logits.getDimSize(0)) +
+                          "] (one per row of " + str(logits) + "), got " + str(labels));
+  results.push_back(RankedTensorType::get({}, logits.getElementType()));
+  return success();
+}
+
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext *,
+                                                      std::optional<Location> loc,
+                                                      Adaptor adaptor,
+                                                      SmallVectorImpl<Type> &results) {
+  return inferClassification(getOperationName(), loc, adaptor.getLogits().getType(),
+                             adaptor.getLabels().getType(), results);
+}
+
+LogicalResult AccuracyOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  return inferClassification(getOperationName(), loc, adaptor.getLogits().getType(),
+                             adaptor.getLabels().getType(), results);
+}
+
+LogicalResult MseLossOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                          Adaptor adaptor, SmallVectorImpl<Type> &results) {
+  RankedTensorType prediction = staticTensor(adaptor.getPrediction().getType());
+  if (!prediction) {
+    results.push_back(adaptor.getPrediction().getType());
+    return success();
+  }
+  if (adaptor.getReduction() == LossReduction::batch_mean && prediction.getRank() < 1)
+    return inferError(loc, getOperationName(), "reduction = batch_mean needs a batch axis");
+  results.push_back(RankedTensorType::get({}, prediction.getElementType()));
+  return success();
+}

@@ -1,0 +1,72 @@
+// The dialect object, the custom assembly directives, and the generated op
+// definitions. Op semantics (verifiers, inference, folds) live in the
+// DL*Ops.cpp files by op family.
+#include "dialects/dl/DLDialect.h"
+#include "dialects/dl/DLTypeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+
+using namespace mlir;
+using namespace dlc::dl;
+
+//===----------------------------------------------------------------------===//
+// custom<OperandTypes>: `T` when both operands have type T, else `T1, T2`.
+//===----------------------------------------------------------------------===//
+
+static ParseResult parseOperandTypes(OpAsmParser &parser, Type &lhs, Type &rhs) {
+  if (parser.parseType(lhs))
+    return failure();
+  rhs = lhs;
+  if (succeeded(parser.parseOptionalComma()))
+    return parser.parseType(rhs);
+  return success();
+}
+
+static void printOperandTypes(OpAsmPrinter &printer, Operation *, Type lhs, Type rhs) {
+  printer << lhs;
+  if (rhs != lhs)
+    printer << ", " << rhs;
+}
+
+#include "dialects/dl/DLDialect.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/dl/DLOps.cpp.inc"
+
+void DLDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/dl/DLOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+Operation *DLDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                          Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return ConstantOp::create(builder, loc, elements);
+}
+
+/// Module attributes: `dl.optimizer` and `dl.lr_schedule`.
+LogicalResult DLDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  StringRef name = attribute.getName().getValue();
+  bool isOptimizer = name == kOptimizerAttrName;
+  bool isSchedule = name == kScheduleAttrName;
+  if (!isOptimizer && !isSchedule)
+    return op->emitError() << "unknown dl attribute '" << name
+                           << "'; expected 'dl.optimizer' or 'dl.lr_schedule'";
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << name << "' belongs on the model's module";
+  if (isOptimizer && !isa<OptimizerAttrInterface>(attribute.getValue()))
+    return op->emitError() << "'dl.optimizer' must be an optimizer (#dl.sgd, #dl.adam or "
+                              "#dl.adamw), got "
+                           << attribute.getValue();
+  if (isSchedule && !isa<ScheduleAttrInterface>(attribute.getValue()))
+    return op->emitError() << "'dl.lr_schedule' must be a schedule (#dl.constant_lr, "
+                              "#dl.step_lr or #dl.cosine_lr), got "
+                           << attribute.getValue();
+  return success();
+}

@@ -1,0 +1,45 @@
+// dlc-opt: runs any dlc or upstream pass on a .mlir file, for tests.
+#include "compiler/ModelText.h"
+#include "dialects/dl/DLDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::DialectRegistry registry;
+  registry.insert<dlc::dl::DLDialect, mlir::func::FuncDialect>();
+  mlir::registerTransformsPasses();
+
+  auto [inputName, outputName] =
+      mlir::registerAndParseCLIOptions(argc, argv, "dlc model optimizer driver", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> input = mlir::openInputFile(inputName, &error);
+  if (!input) {
+    llvm::errs() << "dlc-opt: " << error << "\n";
+    return 1;
+  }
+  // Checked on a copy so the parser still gets the whole buffer.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(input->getBuffer(), input->getBufferIdentifier()),
+      llvm::SMLoc());
+  if (failed(dlc::checkModelText(sourceMgr, 1)))
+    return 1;
+
+  std::unique_ptr<llvm::ToolOutputFile> output = mlir::openOutputFile(outputName, &error);
+  if (!output) {
+    llvm::errs() << "dlc-opt: " << error << "\n";
+    return 1;
+  }
+  if (failed(mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
+    return 1;
+  output->keep();
+  return 0;
+}
