@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dlc builds with (only those missing) and builds
+# everything into build/. Safe to run again: a second run only rebuilds what
+# changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ python3                 # build
+  llvm-22-dev llvm-22-tools                     # LLVM, FileCheck, lit
+  libmlir-22-dev mlir-22-tools                  # MLIR, mlir-tblgen
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+((jobs <= 2)) || jobs=$((jobs - 1))
+cmake -G Ninja -S . -B build -DCMAKE_BUILD_TYPE=Release > build.log 2>&1 || { cat build.log; exit 1; }
+ninja -C build -j"$jobs"
