@@ -1,6 +1,7 @@
 // Checks a model file is plausible text before the MLIR parser sees it, so an
 // empty file or binary garbage gets a located error instead of parsing as an
-// empty module (the parser stops at a NUL byte).
+// empty module (the parser stops at a NUL byte), and absurd nesting gets an
+// error instead of overflowing the parser's stack.
 #ifndef DLC_COMPILER_MODELTEXT_H
 #define DLC_COMPILER_MODELTEXT_H
 
@@ -9,8 +10,13 @@
 
 namespace dlc {
 
-/// Reports `file:line:col: error: ...` through `sourceMgr` for the buffer
-/// with id `bufferId` when it is empty, holds a NUL byte or is not UTF-8.
+/// Deepest bracket nesting a model may have. Real models stay below 20
+/// (module, function, op region, tensor type, dense data of rank 6).
+inline constexpr unsigned kMaxNestingDepth = 256;
+
+/// Reports `file:line:col: error: ...` for the buffer with id `bufferId` when
+/// it is empty, holds a NUL byte, is not UTF-8, or nests brackets more than
+/// kMaxNestingDepth deep.
 llvm::LogicalResult checkModelText(llvm::SourceMgr &sourceMgr, unsigned bufferId);
 
 } // namespace dlc

@@ -22,7 +22,7 @@ module @mlp attributes {dl.optimizer = #dl.adam<lr = 1.0e-4>} {
 
   func.func @loss(%x: tensor<64x1000xf32>, %target: tensor<64x10xf32>) -> tensor<f32> {
     %y = func.call @forward(%x) : (tensor<64x1000xf32>) -> tensor<64x10xf32>
-    %l = dl.mse_loss %y, %target reduction = batch_mean : tensor<64x10xf32>
-    return %l : tensor<f32>
+    %loss = dl.mse_loss %y, %target reduction = batch_mean : tensor<64x10xf32>
+    return %loss : tensor<f32>
   }
 }

@@ -10,11 +10,31 @@ using namespace dlc::dl;
 
 namespace dlc::dl {
 
+/// A finite number in decimal: `1.0e-3`, `1` or `-2` (parseFloat alone
+/// rejects `1`). Hex bit patterns and out-of-range literals (`1e999`) are
+/// refused: no learning rate or initializer bound is meant to be inf or NaN.
 FailureOr<APFloat> parseF64Param(AsmParser &parser) {
-  double value;
-  if (parser.parseFloat(value))
+  const char *start = parser.getCurrentLocation().getPointer();
+  Attribute number;
+  if (parser.parseAttribute(number))
     return failure();
-  return APFloat(value);
+  StringRef spelling(start, parser.getCurrentLocation().getPointer() - start);
+  auto fail = [&](const Twine &message) {
+    return parser.emitError(SMLoc::getFromPointer(start), message);
+  };
+  if (spelling.ltrim('-').starts_with_insensitive("0x"))
+    return fail("write the number in decimal, not as a hexadecimal bit pattern");
+  std::optional<APFloat> value;
+  if (auto floating = dyn_cast<FloatAttr>(number); floating && floating.getType().isF64())
+    value = floating.getValue();
+  else if (auto integer = dyn_cast<IntegerAttr>(number);
+           integer && integer.getType().isSignlessInteger(64))
+    value = APFloat(static_cast<double>(integer.getInt()));
+  if (!value)
+    return fail("expected a number, got ") << number;
+  if (!value->isFinite())
+    return fail("expected a finite number, got '" + spelling + "'");
+  return *value;
 }
 
 FailureOr<bool> parseBoolParam(AsmParser &parser) {

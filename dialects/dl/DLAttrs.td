@@ -32,7 +32,9 @@ def DL_ScheduleAttrInterface : AttrInterface<"ScheduleAttrInterface"> {
 
 //===----------------------------------------------------------------------===//
 // Parameters of attributes. Numbers are written as plain literals
-// (`lr = 1.0e-3`); omitted parameters take their documented default.
+// (`lr = 1.0e-3`, `momentum = 0`); omitted parameters take their documented
+// default, and an attribute whose parameters all have defaults may drop the
+// `<>` (`#dl.normal` is N(0, 1)).
 //===----------------------------------------------------------------------===//
 
 class DL_F64Param<string desc> : AttrParameter<"::llvm::APFloat", desc> {
@@ -80,7 +82,7 @@ def DL_UniformInitAttr
   let summary = "Uniform on [low, high): `#dl.uniform<low = -0.1, high = 0.1>`.";
   let parameters = (ins DL_DefaultF64Param<"0.0", "lower bound">:$low,
                         DL_DefaultF64Param<"1.0", "upper bound">:$high);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
   let genVerifyDecl = 1;
 }
 def DL_NormalInitAttr
@@ -88,7 +90,7 @@ def DL_NormalInitAttr
   let summary = "Normal distribution: `#dl.normal<mean = 0.0, stddev = 0.01>`.";
   let parameters = (ins DL_DefaultF64Param<"0.0", "mean">:$mean,
                         DL_DefaultF64Param<"1.0", "standard deviation">:$stddev);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
   let genVerifyDecl = 1;
 }
 def DL_HeNormalInitAttr
@@ -155,7 +157,7 @@ def DL_StepLRAttr : DL_Attr<"StepLR", "step_lr", [DL_ScheduleAttrInterface]> {
   let summary = "lr * gamma^(step / step_size).";
   let parameters = (ins DL_DefaultI64Param<"1", "steps between decays">:$step_size,
                         DL_DefaultF64Param<"0.1", "decay factor">:$gamma);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
   let genVerifyDecl = 1;
 }
 def DL_CosineLRAttr : DL_Attr<"CosineLR", "cosine_lr", [DL_ScheduleAttrInterface]> {
@@ -163,7 +165,7 @@ def DL_CosineLRAttr : DL_Attr<"CosineLR", "cosine_lr", [DL_ScheduleAttrInterface
   let parameters = (ins DL_DefaultI64Param<"0", "linear warmup steps">:$warmup_steps,
                         DL_DefaultI64Param<"1", "steps to reach min_lr">:$total_steps,
                         DL_DefaultF64Param<"0.0", "final learning rate">:$min_lr);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = "(`<` struct(params)^ `>`)?";
   let genVerifyDecl = 1;
 }
 

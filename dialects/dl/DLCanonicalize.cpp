@@ -18,9 +18,10 @@ static bool isSplatOf(Attribute attr, double value) {
   if (isa<FloatType>(element))
     return splat.getSplatValue<APFloat>().convertToDouble() == value;
   if (auto integer = dyn_cast<IntegerType>(element))
-    return static_cast<double>(integer.isUnsigned()
-                                   ? static_cast<int64_t>(splat.getSplatValue<APInt>().getZExtValue())
-                                   : splat.getSplatValue<APInt>().getSExtValue()) == value;
+    return static_cast<double>(
+               integer.isUnsigned()
+                   ? static_cast<int64_t>(splat.getSplatValue<APInt>().getZExtValue())
+                   : splat.getSplatValue<APInt>().getSExtValue()) == value;
   return false;
 }
 
@@ -77,9 +78,13 @@ OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
   return foldBinary(*this, adaptor, 1.0, std::nullopt);
 }
 OpFoldResult MaximumOp::fold(FoldAdaptor adaptor) {
+  if (getLhs() == getRhs())
+    return getLhs();
   return foldBinary(*this, adaptor, std::nullopt, std::nullopt);
 }
 OpFoldResult MinimumOp::fold(FoldAdaptor adaptor) {
+  if (getLhs() == getRhs())
+    return getLhs();
   return foldBinary(*this, adaptor, std::nullopt, std::nullopt);
 }
 
@@ -119,7 +124,9 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-OpFoldResult TransposeOp::fold(FoldAdaptor) {
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
+    return splat.resizeSplat(cast<ShapedType>(getType()));
   for (auto [index, axis] : llvm::enumerate(getPerm()))
     if (axis != static_cast<int64_t>(index))
       return {};
@@ -144,7 +151,6 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
 };
 } // namespace
 
-void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
-                                              MLIRContext *context) {
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
   patterns.add<ComposeTransposes>(context);
 }

@@ -16,12 +16,16 @@ def DL_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let hasConstantMaterializer = 1;
   let extraClassDeclaration = [{
     /// Module attribute naming the optimizer (an optimizer attribute).
     static constexpr ::llvm::StringLiteral kOptimizerAttrName = "dl.optimizer";
     /// Module attribute naming the learning-rate schedule.
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
+    /// Argument/result attribute naming an entry point's input or output.
+    static constexpr ::llvm::StringLiteral kNameAttrName = "dl.name";
   private:
     void registerAttributes();
   public:

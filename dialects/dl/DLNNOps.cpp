@@ -63,10 +63,15 @@ struct Window {
   SmallVector<int64_t, 2> kernel, stride, dilation;
   SmallVector<int64_t, 4> padding;
 
-  /// Output spatial size along `dim` (0: h, 1: w) of an input of size `in`.
+  /// Extent of the dilated kernel along `dim` (0: h, 1: w).
+  int64_t span(int64_t dim) const { return dilation[dim] * (kernel[dim] - 1) + 1; }
+  /// Size along `dim` of an input of size `in` with its padding.
+  int64_t paddedSize(int64_t dim, int64_t in) const {
+    return in + padding[dim] + padding[dim + 2];
+  }
+  /// Output size along `dim`; needs paddedSize >= span.
   int64_t outputSize(int64_t dim, int64_t in) const {
-    int64_t span = dilation[dim] * (kernel[dim] - 1) + 1;
-    return (in + padding[dim] + padding[dim + 2] - span) / stride[dim] + 1;
+    return (paddedSize(dim, in) - span(dim)) / stride[dim] + 1;
   }
 };
 } // namespace
@@ -96,10 +101,10 @@ static FailureOr<Window> makeWindow(ArrayRef<int64_t> kernel,
     return fail("padding " + str(*padding) +
                 " must be [h, w] or [top, left, bottom, right], non-negative");
   w.padding = *pads;
-  for (int64_t dim = 0; dim < 2; ++dim)
-    if (w.outputSize(dim, inputHW[dim]) < 1)
-      return fail("window " + str(w.kernel) + " does not fit the padded input " +
-                  str(inputHW));
+  SmallVector<int64_t, 2> padded = {w.paddedSize(0, inputHW[0]), w.paddedSize(1, inputHW[1])};
+  SmallVector<int64_t, 2> spans = {w.span(0), w.span(1)};
+  if (padded[0] < spans[0] || padded[1] < spans[1])
+    return fail("window " + str(spans) + " does not fit the padded input " + str(padded));
   return w;
 }
 
@@ -224,10 +229,14 @@ LogicalResult BatchNormOp::verify() {
                          << RankedTensorType::get({x.getDimSize(1)}, x.getElementType())
                          << " (one per channel of " << x << "), got " << scale;
   if (!(getEpsilon().convertToDouble() > 0.0))
-    return emitOpError() << "epsilon must be positive";
+    return emitOpError() << "epsilon must be positive, got " << getEpsilon().convertToDouble();
   double momentum = getMomentum().convertToDouble();
   if (!(momentum >= 0.0 && momentum <= 1.0))
     return emitOpError() << "momentum must be in [0, 1], got " << momentum;
+  // Training updates both statistics; one parameter for both would mix them.
+  if (getRunningMean() == getRunningVar())
+    return emitOpError() << "running mean and variance must be two parameters, got "
+                         << getRunningMeanAttr() << " for both";
   return success();
 }
 
@@ -238,9 +247,14 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+/// The axis of softmax-like and layer_norm ops; the default (last) axis
+/// needs rank 1 or more, which is said in words rather than as axis -1.
 template <typename Op>
 static LogicalResult verifyAxis(Op op) {
-  int64_t rank = op.getInput().getType().getRank();
+  auto type = op.getInput().getType();
+  int64_t rank = type.getRank();
+  if (rank == 0)
+    return op.emitOpError() << "input must have rank 1 or more, got " << type;
   int64_t axis = op.getAxisOrDefault();
   if (axis < 0 || axis >= rank)
     return op.emitOpError() << "axis " << axis << " is out of range for rank " << rank;
@@ -261,7 +275,7 @@ LogicalResult LayerNormOp::verify() {
     return emitOpError() << "scale and offset must be " << expected
                          << " (the normalized dimensions of " << x << "), got " << scale;
   if (!(getEpsilon().convertToDouble() > 0.0))
-    return emitOpError() << "epsilon must be positive";
+    return emitOpError() << "epsilon must be positive, got " << getEpsilon().convertToDouble();
   return success();
 }
 

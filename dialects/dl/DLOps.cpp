@@ -70,3 +70,28 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op, NamedAttribute 
                            << attribute.getValue();
   return success();
 }
+
+/// `dl.name` on a function argument or result: the name users bind inputs and
+/// read outputs and metrics by.
+static LogicalResult verifyNameAttribute(Operation *op, NamedAttribute attribute,
+                                         StringRef what, unsigned index) {
+  if (attribute.getName() != DLDialect::kNameAttrName)
+    return op->emitError() << "unknown dl attribute '" << attribute.getName().getValue()
+                           << "' on " << what << " #" << index << "; expected 'dl.name'";
+  auto name = dyn_cast<StringAttr>(attribute.getValue());
+  if (!name || name.getValue().empty())
+    return op->emitError() << "'dl.name' of " << what << " #" << index
+                           << " must be a non-empty string, got " << attribute.getValue();
+  return success();
+}
+
+LogicalResult DLDialect::verifyRegionArgAttribute(Operation *op, unsigned, unsigned argIndex,
+                                                  NamedAttribute attribute) {
+  return verifyNameAttribute(op, attribute, "argument", argIndex);
+}
+
+LogicalResult DLDialect::verifyRegionResultAttribute(Operation *op, unsigned,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attribute) {
+  return verifyNameAttribute(op, attribute, "result", resultIndex);
+}

@@ -13,7 +13,6 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def DL_Float : AnyTypeOf<[F16, BF16, F32, F64], "floating-point">;
-def DL_Int : AnyTypeOf<[I32, I64, UI8], "integer">;
 def DL_Castable : AnyTypeOf<[F64, F32, F16, BF16, I64, I32, UI8, I1],
                             "f64, f32, f16, bf16, i64, i32, ui8 or i1">;
 

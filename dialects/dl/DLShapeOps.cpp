@@ -116,7 +116,9 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
                         "window [" + Twine(starts[d]) + ", " + Twine(limits[d]) +
                             ") in dimension " + Twine(d) + " is not within [0, " +
                             Twine(in.getDimSize(d)) + "]");
-    shape.push_back((limits[d] - starts[d] + strides[d] - 1) / strides[d]);
+    // ceil(extent / stride), without the overflow of extent + stride - 1.
+    int64_t extent = limits[d] - starts[d];
+    shape.push_back(extent / strides[d] + (extent % strides[d] != 0));
   }
   results.push_back(RankedTensorType::get(shape, in.getElementType()));
   return success();

@@ -31,7 +31,7 @@ bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to) {
 std::string str(Type type) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  os << type;
+  os << "'" << type << "'";
   return s;
 }
 

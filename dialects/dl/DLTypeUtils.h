@@ -17,7 +17,8 @@ std::optional<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t
 /// True when `from` broadcasts to exactly `to`.
 bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 
-/// The type as MLIR prints it, for diagnostics.
+/// The type quoted as a diagnostic prints it (`'tensor<4xf32>'`), so inferred
+/// messages read like the verifiers'.
 std::string str(mlir::Type type);
 /// `[1, 2, 3]`.
 std::string str(llvm::ArrayRef<int64_t> values);
