@@ -13,10 +13,9 @@ namespace dlc {
 static LogicalResult reportWithoutLine(SourceMgr &sourceMgr, unsigned bufferId, const char *at,
                                        const Twine &message) {
   auto [line, column] = sourceMgr.getLineAndColumn(SMLoc::getFromPointer(at), bufferId);
-  SMDiagnostic diagnostic(sourceMgr, SMLoc(),
-                          sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier(), line,
-                          column - 1, SourceMgr::DK_Error, message.str(), "", {});
-  diagnostic.print(nullptr, errs(), WithColor::defaultAutoDetectFunction()(errs()));
+  StringRef file = sourceMgr.getMemoryBuffer(bufferId)->getBufferIdentifier();
+  WithColor::error(errs(), (file + ":" + Twine(line) + ":" + Twine(column)).str())
+      << message << "\n";
   return failure();
 }
 
