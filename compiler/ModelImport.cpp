@@ -3,8 +3,10 @@
 #include "compiler/ModelCheck.h"
 #include "compiler/ModelText.h"
 #include "dialects/dl/DLDialect.h"
+#include "dialects/exec/ExecDialect.h"
 
 #include "mlir/AsmParser/AsmParserState.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -19,7 +21,8 @@ using dlc::dl::DLDialect;
 namespace dlc {
 
 void registerModelDialects(DialectRegistry &registry) {
-  registry.insert<dl::DLDialect, func::FuncDialect>();
+  registry.insert<dl::DLDialect, exec::ExecDialect, func::FuncDialect>();
+  func::registerInlinerExtension(registry);
 }
 
 /// `%images` -> "images"; numbered values (`%0`) have no name.

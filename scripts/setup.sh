@@ -9,6 +9,7 @@ packages=(
   cmake ninja-build g++ python3                 # build
   llvm-22-dev llvm-22-tools                     # LLVM, FileCheck, lit
   libmlir-22-dev mlir-22-tools                  # MLIR, mlir-tblgen
+  libflatbuffers-dev flatbuffers-compiler       # the executable format
 )
 missing=()
 for package in "${packages[@]}"; do

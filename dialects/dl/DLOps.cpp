@@ -6,6 +6,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace dlc::dl;
@@ -34,12 +35,22 @@ static void printOperandTypes(OpAsmPrinter &printer, Operation *, Type lhs, Type
 #define GET_OP_CLASSES
 #include "dialects/dl/DLOps.cpp.inc"
 
+namespace {
+/// Every dl op is a pure function of its operands and attributes (batch_norm's
+/// state is named by symbol), so `loss` calling `forward` can be inlined.
+struct DLInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final { return true; }
+};
+} // namespace
+
 void DLDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "dialects/dl/DLOps.cpp.inc"
       >();
   registerAttributes();
+  addInterfaces<DLInlinerInterface>();
 }
 
 Operation *DLDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,

@@ -1,8 +1,9 @@
 // dlc-opt: runs any dlc or upstream pass on a .mlir file, for tests.
+#include "compiler/ModelImport.h"
 #include "compiler/ModelText.h"
 #include "dialects/dl/DLDialect.h"
+#include "passes/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -12,8 +13,9 @@
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::DialectRegistry registry;
-  registry.insert<dlc::dl::DLDialect, mlir::func::FuncDialect>();
+  dlc::registerModelDialects(registry);
   mlir::registerTransformsPasses();
+  dlc::registerDLCPasses();
 
   auto [inputName, outputName] =
       mlir::registerAndParseCLIOptions(argc, argv, "dlc model optimizer driver", registry);

@@ -1,11 +1,17 @@
 // dlc: the model compiler's command line. Each job is a subcommand with its
-// own options and a run function; `check` reads, verifies and summarizes a
-// model.
+// own options and a run function: `check` reads, verifies and summarizes a
+// model; `compile` turns it into an executable; `inspect` summarizes one.
+#include "compiler/EmitExecutable.h"
+#include "compiler/InspectExecutable.h"
 #include "compiler/ModelImport.h"
 #include "compiler/ModelSummary.h"
+#include "compiler/Pipeline.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -20,6 +26,89 @@ cl::SubCommand checkCommand("check", "Verify a model and summarize its parameter
 cl::opt<std::string> checkInput(cl::Positional, cl::Required, cl::desc("<model.mlir>"),
                                 cl::value_desc("model file ('-' for stdin)"), cl::sub(checkCommand),
                                 cl::cat(dlcCategory));
+
+cl::SubCommand compileCommand("compile", "Compile a model to an executable (.fb)");
+cl::opt<std::string> compileInput(cl::Positional, cl::Required, cl::desc("<model.mlir>"),
+                                  cl::value_desc("model file ('-' for stdin)"),
+                                  cl::sub(compileCommand), cl::cat(dlcCategory));
+cl::opt<std::string> compileOutput("o", cl::desc("Output file ('-' for stdout)"),
+                                   cl::value_desc("path"), cl::sub(compileCommand),
+                                   cl::cat(dlcCategory));
+enum class EmitKind { Executable, Mlir };
+cl::opt<EmitKind> compileEmit(
+    "emit", cl::desc("What to write"), cl::init(EmitKind::Executable),
+    cl::values(clEnumValN(EmitKind::Executable, "fb", "the FlatBuffer executable (default)"),
+               clEnumValN(EmitKind::Mlir, "mlir", "the planned exec IR, before serialization")),
+    cl::sub(compileCommand), cl::cat(dlcCategory));
+cl::opt<bool> compileStats("stats", cl::desc("Print the memory plan's arena sizes to stderr"),
+                           cl::sub(compileCommand), cl::cat(dlcCategory));
+
+cl::SubCommand inspectCommand("inspect", "Summarize a compiled executable (.fb)");
+cl::opt<std::string> inspectInput(cl::Positional, cl::Required, cl::desc("<model.fb>"),
+                                  cl::sub(inspectCommand), cl::cat(dlcCategory));
+
+/// A context with every dialect a model or its lowering uses; diagnostics
+/// point at the source line without dumping the op.
+std::unique_ptr<mlir::MLIRContext> makeContext() {
+  mlir::DialectRegistry registry;
+  dlc::registerModelDialects(registry);
+  auto context =
+      std::make_unique<mlir::MLIRContext>(registry, mlir::MLIRContext::Threading::DISABLED);
+  context->printOpOnDiagnostic(false);
+  return context;
+}
+
+int runCompile() {
+  if (compileOutput.empty()) {
+    errs() << "dlc compile: name the output with -o PATH\n";
+    return 1;
+  }
+  std::unique_ptr<mlir::MLIRContext> context = makeContext();
+  SourceMgr sourceMgr;
+  mlir::OwningOpRef<mlir::ModuleOp> module = dlc::importModel(compileInput, *context, sourceMgr);
+  if (!module)
+    return 1;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, context.get());
+  if (failed(dlc::lowerModel(*module)))
+    return 1;
+  if (compileStats)
+    dlc::printMemoryStats(*module, errs());
+
+  std::string error;
+  auto output = mlir::openOutputFile(compileOutput, &error);
+  if (!output) {
+    errs() << "dlc compile: " << error << "\n";
+    return 1;
+  }
+  if (compileEmit == EmitKind::Mlir) {
+    module->print(output->os());
+  } else {
+    FailureOr<std::vector<uint8_t>> bytes = dlc::emitExecutable(*module, compileInput);
+    if (failed(bytes))
+      return 1;
+    output->os().write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+  }
+  output->os().flush();
+  if (output->os().has_error()) {
+    errs() << "dlc compile: cannot write '" << compileOutput
+           << "': " << output->os().error().message() << "\n";
+    output->os().clear_error();
+    return 1;
+  }
+  output->keep();
+  return 0;
+}
+
+int runInspect() {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(inspectInput);
+  if (std::error_code error = file.getError()) {
+    errs() << "dlc: cannot open '" << inspectInput << "': " << error.message() << "\n";
+    return 1;
+  }
+  StringRef data = (*file)->getBuffer();
+  std::vector<uint8_t> bytes(data.begin(), data.end());
+  return dlc::inspectExecutable(inspectInput, bytes, outs(), errs()) ? 0 : 1;
+}
 
 int runCheck() {
   mlir::DialectRegistry registry;
@@ -45,6 +134,10 @@ int main(int argc, char **argv) {
                               "dlc: compiles deep-learning models written in the dl dialect\n");
   if (checkCommand)
     return runCheck();
+  if (compileCommand)
+    return runCompile();
+  if (inspectCommand)
+    return runInspect();
   errs() << "dlc: expected a subcommand; run 'dlc --help' for the list\n";
   return 1;
 }

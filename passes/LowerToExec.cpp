@@ -1,0 +1,333 @@
+// dl-lower-to-exec: dl functions on tensors -> exec entry points on buffers.
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLLOWERTOEXEC
+#include "passes/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+namespace dl = dlc::dl;
+
+namespace {
+
+MemRefType bufferType(Type tensor) {
+  auto ranked = cast<RankedTensorType>(tensor);
+  return MemRefType::get(ranked.getShape(), ranked.getElementType());
+}
+
+/// Elementwise ops become kernels; everything else is a library call, a
+/// view, or a buffer declaration.
+bool isElementwise(Operation *op) {
+  return isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
+             dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp,
+             dl::PowOp, dl::MaximumOp, dl::MinimumOp, dl::CompareOp, dl::SelectOp, dl::CastOp,
+             dl::BroadcastToOp>(op);
+}
+
+/// A constant a kernel can carry as an immediate instead of a buffer.
+bool isScalarSplat(Value value) {
+  auto constant = value.getDefiningOp<dl::ConstantOp>();
+  return constant && isa<SplatElementsAttr>(constant.getValue());
+}
+
+/// The routine and its attributes (named as the executable schema's fields)
+/// for a dl op that becomes a library call; nullopt for other ops.
+struct CallSpec {
+  StringRef routine;
+  SmallVector<NamedAttribute> attributes;
+};
+
+std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
+  auto named = [&](StringRef name, Attribute value) { return b.getNamedAttr(name, value); };
+  auto ints = [&](ArrayRef<int64_t> values) { return b.getDenseI64ArrayAttr(values); };
+  return TypeSwitch<Operation *, std::optional<CallSpec>>(op)
+      .Case([&](dl::MatmulOp m) {
+        return CallSpec{"matmul",
+                        {named("transpose_a", b.getBoolAttr(m.getTransposeA())),
+                         named("transpose_b", b.getBoolAttr(m.getTransposeB()))}};
+      })
+      .Case([&](dl::Conv2DOp c) {
+        return CallSpec{"conv2d",
+                        {named("stride", ints(c.getStrideOrDefault())),
+                         named("padding", ints(c.getPaddingOrDefault())),
+                         named("dilation", ints(c.getDilationOrDefault())),
+                         named("groups", b.getI64IntegerAttr(c.getGroupsOrDefault()))}};
+      })
+      .Case([&](dl::MaxPool2DOp p) {
+        return CallSpec{"pool2d",
+                        {named("kind", b.getStringAttr("max")),
+                         named("kernel", ints(p.getKernel())),
+                         named("stride", ints(p.getStrideOrDefault())),
+                         named("padding", ints(p.getPaddingOrDefault()))}};
+      })
+      .Case([&](dl::AvgPool2DOp p) {
+        return CallSpec{
+            "pool2d",
+            {named("kind", b.getStringAttr(p.getCountIncludePad() ? "average_include_pad"
+                                                                  : "average")),
+             named("kernel", ints(p.getKernel())), named("stride", ints(p.getStrideOrDefault())),
+             named("padding", ints(p.getPaddingOrDefault()))}};
+      })
+      .Case([&](dl::ReduceSumOp r) {
+        return CallSpec{"reduce", {named("kind", b.getStringAttr("sum")),
+                                   named("axes", ints(r.getAxes()))}};
+      })
+      .Case([&](dl::ReduceMeanOp r) {
+        return CallSpec{"reduce", {named("kind", b.getStringAttr("mean")),
+                                   named("axes", ints(r.getAxes()))}};
+      })
+      .Case([&](dl::ReduceMaxOp r) {
+        return CallSpec{"reduce", {named("kind", b.getStringAttr("max")),
+                                   named("axes", ints(r.getAxes()))}};
+      })
+      .Case([&](dl::ArgmaxOp a) {
+        return CallSpec{"argmax", {named("axis", b.getI64IntegerAttr(a.getAxis()))}};
+      })
+      .Case([&](dl::TransposeOp t) {
+        return CallSpec{"transpose", {named("perm", ints(t.getPerm()))}};
+      })
+      .Case([&](dl::ConcatOp c) {
+        return CallSpec{"concat", {named("axis", b.getI64IntegerAttr(c.getAxis()))}};
+      })
+      .Case([&](dl::SliceOp s) {
+        SmallVector<int64_t> strides(s.getStarts().size(), 1);
+        if (auto given = s.getStrides())
+          strides.assign(given->begin(), given->end());
+        return CallSpec{"slice",
+                        {named("starts", ints(s.getStarts())), named("strides", ints(strides))}};
+      })
+      .Case([&](dl::PadOp p) {
+        return CallSpec{"pad", {named("low", ints(p.getLow())),
+                                named("value", b.getF64FloatAttr(
+                                                   p.getValue() ? p.getValue()->convertToDouble()
+                                                                : 0.0))}};
+      })
+      .Case([&](dl::SoftmaxOp s) {
+        return CallSpec{"softmax", {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
+                                    named("log", b.getBoolAttr(false))}};
+      })
+      .Case([&](dl::LogSoftmaxOp s) {
+        return CallSpec{"softmax", {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
+                                    named("log", b.getBoolAttr(true))}};
+      })
+      .Case([&](dl::BatchNormOp n) {
+        return CallSpec{"batch_norm", {named("epsilon", n.getEpsilonAttr()),
+                                       named("momentum", n.getMomentumAttr()),
+                                       named("training", b.getBoolAttr(n.getTraining()))}};
+      })
+      .Case([&](dl::LayerNormOp n) {
+        return CallSpec{"layer_norm", {named("axis", b.getI64IntegerAttr(n.getAxisOrDefault())),
+                                       named("epsilon", n.getEpsilonAttr())}};
+      })
+      .Case([&](dl::EmbeddingOp) { return CallSpec{"embedding", {}}; })
+      .Case([&](dl::DropoutOp d) {
+        return CallSpec{"dropout", {named("rate", d.getRateAttr()),
+                                    named("seed", d.getSeedAttr()),
+                                    named("training", b.getBoolAttr(d.getTraining()))}};
+      })
+      .Case([&](dl::SoftmaxCrossEntropyOp) { return CallSpec{"softmax_cross_entropy", {}}; })
+      .Case([&](dl::MseLossOp l) {
+        return CallSpec{"mse_loss", {named("reduction", b.getStringAttr(stringifyLossReduction(
+                                                            l.getReduction())))}};
+      })
+      .Case([&](dl::AccuracyOp) { return CallSpec{"accuracy", {}}; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// Lowers one function into an exec.entry.
+class EntryLowering {
+public:
+  EntryLowering(func::FuncOp function, OpBuilder &moduleBuilder, unsigned &kernelCount)
+      : function(function), moduleBuilder(moduleBuilder), kernelCount(kernelCount),
+        builder(function.getContext()) {}
+
+  LogicalResult run() {
+    SmallVector<Attribute> outputNames;
+    for (unsigned i = 0; i < function.getNumResults(); ++i)
+      outputNames.push_back(nameOf(function.getResultAttrDict(i), "output", i));
+    auto entry = exec::EntryOp::create(moduleBuilder, function.getLoc(), function.getSymName(),
+                                       builder.getArrayAttr(outputNames), IntegerAttr());
+    builder.setInsertionPointToStart(&entry.getBody().emplaceBlock());
+    for (BlockArgument argument : function.getArguments()) {
+      auto name = cast<StringAttr>(nameOf(function.getArgAttrDict(argument.getArgNumber()),
+                                          "input", argument.getArgNumber()));
+      buffers[argument] = exec::InputOp::create(builder, function.getLoc(),
+                                                bufferType(argument.getType()), name,
+                                                IntegerAttr());
+    }
+    for (Operation &op : function.getBody().front())
+      if (failed(lower(&op)))
+        return failure();
+    return success();
+  }
+
+private:
+  Attribute nameOf(DictionaryAttr attrs, StringRef fallback, unsigned index) {
+    if (attrs)
+      if (auto name = attrs.getAs<StringAttr>(dl::DLDialect::kNameAttrName))
+        return name;
+    return builder.getStringAttr(fallback + Twine(index));
+  }
+
+  Value alloc(Location loc, Type tensor) {
+    return exec::AllocOp::create(builder, loc, bufferType(tensor), IntegerAttr());
+  }
+
+  /// The buffer holding `value`; constants that are not kernel immediates
+  /// become exec.constant buffers when first needed.
+  Value bufferOf(Value value) {
+    auto it = buffers.find(value);
+    if (it != buffers.end())
+      return it->second;
+    auto constant = value.getDefiningOp<dl::ConstantOp>();
+    assert(constant && "operands are lowered before their users");
+    Value buffer = exec::ConstantOp::create(builder, constant.getLoc(),
+                                            bufferType(constant.getType()), constant.getValue());
+    buffers[value] = buffer;
+    return buffer;
+  }
+
+  LogicalResult lower(Operation *op) {
+    Location loc = op->getLoc();
+    if (isa<dl::ConstantOp>(op))
+      return success(); // materialized on first use, or folded into kernels
+    if (auto get = dyn_cast<dl::ParamGetOp>(op)) {
+      buffers[get.getResult()] =
+          exec::ParamOp::create(builder, loc, bufferType(get.getType()), get.getNameAttr());
+      return success();
+    }
+    if (auto reshape = dyn_cast<dl::ReshapeOp>(op)) {
+      buffers[reshape.getResult()] = exec::ViewOp::create(
+          builder, loc, bufferType(reshape.getType()), bufferOf(reshape.getInput()));
+      return success();
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op))
+      return lowerReturn(ret);
+    if (isa<func::CallOp>(op))
+      return op->emitError() << "calls must be inlined before dl-lower-to-exec";
+    if (isElementwise(op))
+      return lowerElementwise(op);
+    if (auto norm = dyn_cast<dl::BatchNormOp>(op))
+      return lowerBatchNorm(norm);
+    std::optional<CallSpec> spec = callSpec(op, builder);
+    if (!spec)
+      return op->emitError() << "has no lowering to exec";
+    SmallVector<Value> ins;
+    for (Value operand : op->getOperands())
+      ins.push_back(bufferOf(operand));
+    emitCall(op, spec->routine, ins, spec->attributes);
+    return success();
+  }
+
+  void emitCall(Operation *op, StringRef routine, ValueRange ins,
+                ArrayRef<NamedAttribute> attributes) {
+    Value out = alloc(op->getLoc(), op->getResult(0).getType());
+    auto call = exec::CallOp::create(builder, op->getLoc(), builder.getStringAttr(routine), ins,
+                                     ValueRange{out});
+    for (const NamedAttribute &attribute : attributes)
+      call->setAttr(attribute.getName(), attribute.getValue());
+    buffers[op->getResult(0)] = out;
+  }
+
+  /// The running statistics are persistent buffers the routine reads (and in
+  /// training form, updates).
+  LogicalResult lowerBatchNorm(dl::BatchNormOp norm) {
+    Location loc = norm.getLoc();
+    Type statType = bufferType(norm.getScale().getType());
+    Value mean = exec::ParamOp::create(builder, loc, statType, norm.getRunningMeanAttr());
+    Value var = exec::ParamOp::create(builder, loc, statType, norm.getRunningVarAttr());
+    std::optional<CallSpec> spec = callSpec(norm, builder);
+    emitCall(norm, spec->routine,
+             {bufferOf(norm.getInput()), bufferOf(norm.getScale()), bufferOf(norm.getOffset()),
+              mean, var},
+             spec->attributes);
+    return success();
+  }
+
+  /// A kernel holding this one op (the fusion group of one), with splat
+  /// constants folded in as immediates.
+  LogicalResult lowerElementwise(Operation *op) {
+    SmallVector<Value> inputs;
+    for (Value operand : op->getOperands())
+      if (!isScalarSplat(operand) && !llvm::is_contained(inputs, operand))
+        inputs.push_back(operand);
+
+    StringRef opName = op->getName().stripDialect();
+    std::string name = ("k" + Twine(kernelCount++) + "_" + opName).str();
+    auto kernel = exec::KernelOp::create(moduleBuilder, op->getLoc(), name);
+    Block &body = kernel.getBody().emplaceBlock();
+    OpBuilder kernelBuilder = OpBuilder::atBlockBegin(&body);
+    IRMapping mapping;
+    for (Value input : inputs)
+      mapping.map(input, body.addArgument(input.getType(), op->getLoc()));
+    for (Value operand : op->getOperands())
+      if (isScalarSplat(operand) && !mapping.contains(operand))
+        mapping.map(operand, kernelBuilder.clone(*operand.getDefiningOp())->getResult(0));
+    Operation *clone = kernelBuilder.clone(*op, mapping);
+    exec::YieldOp::create(kernelBuilder, op->getLoc(), clone->getResults());
+
+    SmallVector<Value> ins;
+    for (Value input : inputs)
+      ins.push_back(bufferOf(input));
+    Value out = alloc(op->getLoc(), op->getResult(0).getType());
+    exec::LaunchOp::create(builder, op->getLoc(), FlatSymbolRefAttr::get(kernel.getSymNameAttr()),
+                           ins, ValueRange{out});
+    buffers[op->getResult(0)] = out;
+    return success();
+  }
+
+  /// Outputs are arena buffers of their own: an input, parameter or
+  /// constant returned as is, or one buffer returned twice, is copied.
+  LogicalResult lowerReturn(func::ReturnOp ret) {
+    SmallVector<Value> results;
+    for (Value value : ret.getOperands()) {
+      Value buffer = bufferOf(value);
+      Value root = buffer;
+      while (auto view = root.getDefiningOp<exec::ViewOp>())
+        root = view.getSource();
+      if (!root.getDefiningOp<exec::AllocOp>() || llvm::is_contained(results, buffer)) {
+        Value copy = alloc(ret.getLoc(), value.getType());
+        exec::CallOp::create(builder, ret.getLoc(), builder.getStringAttr("copy"),
+                             ValueRange{buffer}, ValueRange{copy});
+        buffer = copy;
+      }
+      results.push_back(buffer);
+    }
+    exec::ReturnOp::create(builder, ret.getLoc(), results);
+    return success();
+  }
+
+  func::FuncOp function;
+  OpBuilder &moduleBuilder;
+  unsigned &kernelCount;
+  OpBuilder builder;
+  DenseMap<Value, Value> buffers;
+};
+
+struct DLLowerToExecPass : dlc::impl::DLLowerToExecBase<DLLowerToExecPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder moduleBuilder(module.getContext());
+    moduleBuilder.setInsertionPointToEnd(module.getBody());
+    unsigned kernelCount = 0;
+    SmallVector<func::FuncOp> functions(module.getOps<func::FuncOp>());
+    for (func::FuncOp function : functions) {
+      if (function.isPublic() && !function.isDeclaration()) {
+        EntryLowering lowering(function, moduleBuilder, kernelCount);
+        if (failed(lowering.run()))
+          return signalPassFailure();
+      }
+    }
+    for (func::FuncOp function : functions)
+      function.erase();
+  }
+};
+
+} // namespace

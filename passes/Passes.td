@@ -1,0 +1,42 @@
+#ifndef DLC_PASSES_TD
+#define DLC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DLLowerToExec : Pass<"dl-lower-to-exec", "mlir::ModuleOp"> {
+  let summary = "Lower dl functions to exec entry points of library calls and kernel launches";
+  let description = [{
+    Each public func.func becomes an exec.entry. Matmul, convolution, pooling,
+    reductions, shape ops, normalization and losses become `exec.call`s of
+    library routines; each elementwise op becomes a kernel (a fusion group of
+    one op, with splat constants folded in) and its `exec.launch`; reshape
+    becomes a view. Every result gets its own `exec.alloc`. Calls must have
+    been inlined first.
+  }];
+  let dependentDialects = ["::dlc::exec::ExecDialect"];
+}
+
+def ExecPlanMemory : Pass<"exec-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Assign arena offsets to inputs and temporaries by liveness";
+  let description = [{
+    A buffer is live from the command that writes it (inputs: from the start)
+    to its last reader (outputs: to the end), views included. Buffers are
+    placed largest first at the lowest aligned offset that overlaps no placed
+    buffer live at the same time, so a slot is reused once its last user has
+    run. Sets `offset` on every exec.input/exec.alloc and `arena_size` on the
+    entry, then checks that no two simultaneously live buffers overlap.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "64", "byte alignment of every buffer">,
+  ];
+}
+
+def ExecCheckMemoryPlan : Pass<"exec-check-memory-plan", "mlir::ModuleOp"> {
+  let summary = "Check that no two simultaneously live buffers overlap";
+  let description = [{
+    The check exec-plan-memory runs on its own result, as a pass so a test can
+    give it a hand-written plan.
+  }];
+}
+
+#endif // DLC_PASSES_TD
