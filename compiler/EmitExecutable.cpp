@@ -6,7 +6,6 @@
 
 #include "executable_generated.h"
 
-#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Location.h"
@@ -72,9 +71,12 @@ uint64_t seedOf(StringRef name) {
   return hash;
 }
 
-/// Little-endian bytes of constant data (i1 as one byte per element).
-std::vector<uint8_t> rawBytes(ElementsAttr value) {
-  auto dense = cast<DenseElementsAttr>(value);
+/// Little-endian bytes of constant data (i1 as one byte per element), or a
+/// diagnostic at `at` for data that is not inline (dense_resource).
+FailureOr<std::vector<uint8_t>> rawBytes(Operation *at, ElementsAttr value) {
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return at->emitError() << "constant data must be a dense<...> literal";
   auto type = cast<ShapedType>(dense.getType());
   std::vector<uint8_t> bytes;
   if (type.getElementType().isInteger(1)) {
@@ -91,6 +93,17 @@ std::vector<uint8_t> rawBytes(ElementsAttr value) {
     bytes.insert(bytes.end(), raw.begin() + from, raw.begin() + from + elementBytes);
   }
   return bytes;
+}
+
+/// A kernel immediate: i1 and unsigned integers are zero-extended.
+double immediateValue(SplatElementsAttr splat) {
+  Type element = splat.getElementType();
+  if (isa<FloatType>(element))
+    return splat.getSplatValue<APFloat>().convertToDouble();
+  APInt value = splat.getSplatValue<APInt>();
+  if (element.isUnsignedInteger() || element.isInteger(1))
+    return static_cast<double>(value.getZExtValue());
+  return static_cast<double>(value.getSExtValue());
 }
 
 class Emitter {
@@ -150,14 +163,18 @@ private:
         return failure();
       persistentSize = llvm::alignTo(persistentSize + byteSize(type), kAlignment);
       params[param.getSymNameAttr()] = *index;
-      initializers.push_back(emitInitializer(param, *index));
+      FailureOr<flatbuffers::Offset<fb::Initializer>> initializer = emitInitializer(param, *index);
+      if (failed(initializer))
+        return failure();
+      initializers.push_back(*initializer);
     }
     return success();
   }
 
   /// He and Glorot resolve to Normal/Uniform here, from the weight's fans:
   /// rank 2 is [in, out]; rank >= 3 is [out, in, spatial...].
-  flatbuffers::Offset<fb::Initializer> emitInitializer(dl::ParamOp param, uint32_t index) {
+  FailureOr<flatbuffers::Offset<fb::Initializer>> emitInitializer(dl::ParamOp param,
+                                                                  uint32_t index) {
     Attribute init = param.getInit();
     std::string source;
     llvm::raw_string_ostream(source) << init;
@@ -191,6 +208,7 @@ private:
       t.kind = fb::InitKind::Fill;
       t.value = value;
     };
+    FailureOr<std::vector<uint8_t>> data = std::vector<uint8_t>();
     TypeSwitch<Attribute>(init)
         .Case([&](dl::ZerosInitAttr) { fill(0.0); })
         .Case([&](dl::OnesInitAttr) { fill(1.0); })
@@ -211,10 +229,13 @@ private:
           double bound = std::sqrt(6.0 / (fanIn + fanOut));
           uniform(-bound, bound);
         })
-        .Case([&](ElementsAttr data) {
+        .Case([&](ElementsAttr value) {
           t.kind = fb::InitKind::Data;
-          t.data = rawBytes(data);
+          data = rawBytes(param, value);
         });
+    if (failed(data))
+      return failure();
+    t.data = std::move(*data);
     return fb::Initializer::Pack(builder, &t);
   }
 
@@ -223,10 +244,12 @@ private:
     auto it = constantIndex.find(op.getValue());
     if (it != constantIndex.end())
       return it->second;
+    FailureOr<std::vector<uint8_t>> bytes = rawBytes(op, op.getValue());
+    if (failed(bytes))
+      return failure();
     uint64_t offset = llvm::alignTo(constants.size(), kAlignment);
     constants.resize(offset, 0);
-    std::vector<uint8_t> bytes = rawBytes(op.getValue());
-    constants.insert(constants.end(), bytes.begin(), bytes.end());
+    constants.insert(constants.end(), bytes->begin(), bytes->end());
     FailureOr<uint32_t> index =
         addBuffer(op, "constant", op.getBuffer().getType(), fb::Role::Constant,
                   fb::Region::Constants, -1, offset);
@@ -318,6 +341,8 @@ private:
       define(argument, load);
     }
     for (Operation &op : body.without_terminator()) {
+      if (op.getNumResults() != 1)
+        return op.emitError() << "cannot be part of a kernel";
       note(op.getResult(0).getType());
       if (auto constant = dyn_cast<dl::ConstantOp>(op)) {
         auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
@@ -325,13 +350,7 @@ private:
           return op.emitError() << "only splat constants can be kernel immediates";
         fb::InstructionT immediate;
         immediate.opcode = fb::Opcode::Constant;
-        Type element = splat.getElementType();
-        immediate.value = isa<FloatType>(element)
-                              ? splat.getSplatValue<APFloat>().convertToDouble()
-                              : static_cast<double>(
-                                    element.isUnsignedInteger()
-                                        ? splat.getSplatValue<APInt>().getZExtValue()
-                                        : splat.getSplatValue<APInt>().getSExtValue());
+        immediate.value = immediateValue(splat);
         define(constant.getResult(), immediate);
         continue;
       }
@@ -408,8 +427,10 @@ private:
       FailureOr<uint32_t> index = 0u;
       bool definesBuffer = true;
       if (auto input = dyn_cast<exec::InputOp>(op)) {
+        if (!input.getOffset())
+          return op.emitOpError() << "has no offset; run exec-plan-memory first";
         index = addBuffer(&op, input.getName(), input.getBuffer().getType(), fb::Role::Input,
-                          fb::Region::Arena, entryIndex, input.getOffset().value_or(0));
+                          fb::Region::Arena, entryIndex, *input.getOffset());
         if (succeeded(index))
           inputs.push_back(*index);
       } else if (auto param = dyn_cast<exec::ParamOp>(op)) {
@@ -419,20 +440,17 @@ private:
         index = it->second;
       } else if (auto constant = dyn_cast<exec::ConstantOp>(op)) {
         index = constantBuffer(constant);
-      } else if (isa<exec::AllocOp, exec::ViewOp>(op)) {
-        Value buffer = op.getResult(0);
+      } else if (auto alloc = dyn_cast<exec::AllocOp>(op)) {
+        if (!alloc.getOffset())
+          return op.emitOpError() << "has no offset; run exec-plan-memory first";
+        Value buffer = alloc.getBuffer();
         bool isOutput = outputName.count(buffer);
-        Operation *producer = isa<exec::ViewOp>(op) ? &op : producerOf(buffer);
-        std::string name = isOutput ? outputName[buffer].str() : temporaryName(producer);
-        // A view lives wherever its source does: arena, parameter or constant.
-        Placement place{fb::Region::Arena, entryIndex, 0};
-        if (auto view = dyn_cast<exec::ViewOp>(op))
-          place = placements[bufferIndex.lookup(view.getSource())];
-        else if (auto alloc = dyn_cast<exec::AllocOp>(op))
-          place.offset = alloc.getOffset().value_or(0);
-        index = addBuffer(&op, name, cast<ShapedType>(buffer.getType()),
-                          isOutput ? fb::Role::Output : fb::Role::Temporary, place.region,
-                          place.entryPoint, place.offset);
+        index = addBuffer(&op, isOutput ? outputName[buffer] : temporaryName(producerOf(buffer)),
+                          alloc.getBuffer().getType(),
+                          isOutput ? fb::Role::Output : fb::Role::Temporary, fb::Region::Arena,
+                          entryIndex, *alloc.getOffset());
+      } else if (auto view = dyn_cast<exec::ViewOp>(op)) {
+        index = emitView(view, bufferIndex, outputName);
       } else {
         definesBuffer = false;
       }
@@ -453,6 +471,31 @@ private:
       outputs.push_back(bufferIndex.lookup(result));
     return fb::CreateEntryPointDirect(builder, entry.getSymName().str().c_str(), &inputs,
                                       &outputs, *entry.getArenaSize(), &commands);
+  }
+
+  /// A view is another buffer over its source's bytes: in the arena, a
+  /// temporary or an output; over a constant, a constant. Persistent buffers
+  /// have no aliases (the runtime checks that they do not overlap).
+  FailureOr<uint32_t> emitView(exec::ViewOp view, const DenseMap<Value, uint32_t> &bufferIndex,
+                               const DenseMap<Value, StringRef> &outputName) {
+    Placement place = placements[bufferIndex.lookup(view.getSource())];
+    Value buffer = view.getBuffer();
+    auto type = cast<ShapedType>(buffer.getType());
+    switch (place.region) {
+    case fb::Region::Persistent:
+      return view.emitOpError() << "views a parameter; copy it into an exec.alloc instead";
+    case fb::Region::Constants:
+      return addBuffer(view, "constant", type, fb::Role::Constant, place.region, place.entryPoint,
+                       place.offset);
+    case fb::Region::Arena:
+      break;
+    }
+    auto output = outputName.find(buffer);
+    if (output != outputName.end())
+      return addBuffer(view, output->second, type, fb::Role::Output, place.region, place.entryPoint,
+                       place.offset);
+    return addBuffer(view, temporaryName(view), type, fb::Role::Temporary, place.region,
+                     place.entryPoint, place.offset);
   }
 
   int32_t locationOf(Operation &op) {

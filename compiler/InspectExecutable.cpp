@@ -2,6 +2,7 @@
 
 #include "executable_generated.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace fb = dlc::fb;
@@ -49,8 +50,10 @@ public:
     printParameters();
     for (const fb::EntryPoint *entry : list(exe.entry_points()))
       printEntry(*entry);
-    os << "kernels: " << list(exe.kernels()).size() << ", constants: "
-       << (exe.constants() ? exe.constants()->size() : 0) << " bytes\n";
+    os << "kernels: " << list(exe.kernels()).size() << "\n";
+    for (const fb::Kernel *kernel : list(exe.kernels()))
+      printKernel(*kernel);
+    printConstants();
   }
 
 private:
@@ -87,7 +90,7 @@ private:
     os << "parameters (persistent region: " << exe.persistent_size() << " bytes):\n";
     auto initializers = list(exe.initializers());
     for (auto [index, b] : llvm::enumerate(list(exe.buffers()))) {
-      if (b->region() != fb::Region::Persistent || b->role() == fb::Role::Temporary)
+      if (b->region() != fb::Region::Persistent)
         continue;
       std::string init;
       for (const fb::Initializer *i : initializers)
@@ -121,77 +124,144 @@ private:
     }
   }
 
-  /// The buffers a command reads and writes: `a, b -> c`.
-  void printOperands(const fb::Command &command) {
+  struct Operands {
     std::vector<int64_t> ins, outs;
-    switch (command.op_type()) {
-    case fb::Op::Matmul: {
-      auto m = command.op_as_Matmul();
-      ins = {m->a(), m->b()};
-      if (m->bias() >= 0)
-        ins.push_back(m->bias());
-      outs = {m->c()};
-      break;
-    }
-    case fb::Op::Conv2D: {
-      auto c = command.op_as_Conv2D();
-      ins = {c->input(), c->filter()};
-      if (c->bias() >= 0)
-        ins.push_back(c->bias());
-      outs = {c->output()};
-      break;
-    }
-    case fb::Op::Launch: {
-      auto l = command.op_as_Launch();
-      if (l->inputs())
-        ins.assign(l->inputs()->begin(), l->inputs()->end());
-      if (l->outputs())
-        outs.assign(l->outputs()->begin(), l->outputs()->end());
-      const fb::Kernel *kernel = nullptr;
-      if (exe.kernels() && l->kernel() < exe.kernels()->size())
-        kernel = exe.kernels()->Get(l->kernel());
-      os << (kernel ? str(kernel->name()) : std::string("<bad kernel>")) << " ";
-      break;
-    }
-    default:
-      printGeneric(command);
-      return;
-    }
-    printList(ins);
-    os << " -> ";
-    printList(outs);
+  };
+
+  template <typename T> static Operands inputToOutput(const T *t) {
+    return {{t->input()}, {t->output()}};
+  }
+  static std::vector<int64_t> indices(const flatbuffers::Vector<uint32_t> *v) {
+    return v ? std::vector<int64_t>(v->begin(), v->end()) : std::vector<int64_t>();
   }
 
-  /// Other commands: their main input and their output.
-  void printGeneric(const fb::Command &command) {
-    switch (command.op_type()) {
-#define DLC_IN_OUT(Type, In, Out)                                                                  \
-  case fb::Op::Type: {                                                                             \
-    auto t = command.op_as_##Type();                                                               \
-    printList({static_cast<int64_t>(t->In())});                                                    \
-    os << " -> ";                                                                                  \
-    printList({static_cast<int64_t>(t->Out())});                                                   \
-    return;                                                                                        \
-  }
-      DLC_IN_OUT(Pool2D, input, output)
-      DLC_IN_OUT(Reduce, input, output)
-      DLC_IN_OUT(Argmax, input, output)
-      DLC_IN_OUT(Transpose, input, output)
-      DLC_IN_OUT(Slice, input, output)
-      DLC_IN_OUT(Pad, input, output)
-      DLC_IN_OUT(Softmax, input, output)
-      DLC_IN_OUT(BatchNorm, input, output)
-      DLC_IN_OUT(LayerNorm, input, output)
-      DLC_IN_OUT(Embedding, indices, output)
-      DLC_IN_OUT(Dropout, input, output)
-      DLC_IN_OUT(SoftmaxCrossEntropy, logits, output)
-      DLC_IN_OUT(MseLoss, prediction, output)
-      DLC_IN_OUT(Accuracy, logits, output)
-      DLC_IN_OUT(Copy, source, dest)
-#undef DLC_IN_OUT
-    default:
-      return;
+  /// The buffers a command reads and writes.
+  static Operands operandsOf(const fb::Command &c) {
+    switch (c.op_type()) {
+    case fb::Op::Matmul: {
+      auto t = c.op_as_Matmul();
+      Operands o{{t->a(), t->b()}, {t->c()}};
+      if (t->bias() >= 0)
+        o.ins.push_back(t->bias());
+      return o;
     }
+    case fb::Op::Conv2D: {
+      auto t = c.op_as_Conv2D();
+      Operands o{{t->input(), t->filter()}, {t->output()}};
+      if (t->bias() >= 0)
+        o.ins.push_back(t->bias());
+      return o;
+    }
+    case fb::Op::Pool2D:
+      return inputToOutput(c.op_as_Pool2D());
+    case fb::Op::Reduce:
+      return inputToOutput(c.op_as_Reduce());
+    case fb::Op::Argmax:
+      return inputToOutput(c.op_as_Argmax());
+    case fb::Op::Transpose:
+      return inputToOutput(c.op_as_Transpose());
+    case fb::Op::Concat:
+      return {indices(c.op_as_Concat()->inputs()), {c.op_as_Concat()->output()}};
+    case fb::Op::Slice:
+      return inputToOutput(c.op_as_Slice());
+    case fb::Op::Pad:
+      return inputToOutput(c.op_as_Pad());
+    case fb::Op::Softmax:
+      return inputToOutput(c.op_as_Softmax());
+    case fb::Op::BatchNorm: {
+      auto t = c.op_as_BatchNorm();
+      return {{t->input(), t->scale(), t->offset(), t->mean(), t->variance()}, {t->output()}};
+    }
+    case fb::Op::LayerNorm: {
+      auto t = c.op_as_LayerNorm();
+      return {{t->input(), t->scale(), t->offset()}, {t->output()}};
+    }
+    case fb::Op::Embedding: {
+      auto t = c.op_as_Embedding();
+      return {{t->table(), t->indices()}, {t->output()}};
+    }
+    case fb::Op::Dropout:
+      return inputToOutput(c.op_as_Dropout());
+    case fb::Op::SoftmaxCrossEntropy: {
+      auto t = c.op_as_SoftmaxCrossEntropy();
+      return {{t->logits(), t->labels()}, {t->output()}};
+    }
+    case fb::Op::MseLoss: {
+      auto t = c.op_as_MseLoss();
+      return {{t->prediction(), t->target()}, {t->output()}};
+    }
+    case fb::Op::Accuracy: {
+      auto t = c.op_as_Accuracy();
+      return {{t->logits(), t->labels()}, {t->output()}};
+    }
+    case fb::Op::Copy:
+      return {{c.op_as_Copy()->source()}, {c.op_as_Copy()->dest()}};
+    case fb::Op::Launch:
+      return {indices(c.op_as_Launch()->inputs()), indices(c.op_as_Launch()->outputs())};
+    case fb::Op::NONE:
+      break;
+    }
+    return {};
+  }
+
+  /// `a, b -> c`, after the kernel's name for a launch.
+  void printOperands(const fb::Command &command) {
+    if (auto launch = command.op_as_Launch()) {
+      const fb::Kernel *kernel = nullptr;
+      if (exe.kernels() && launch->kernel() < exe.kernels()->size())
+        kernel = exe.kernels()->Get(launch->kernel());
+      os << (kernel ? str(kernel->name()) : std::string("<bad kernel>")) << " ";
+    }
+    Operands operands = operandsOf(command);
+    printList(operands.ins);
+    os << " -> ";
+    printList(operands.outs);
+  }
+
+  /// Each constant buffer and its first bytes, as stored (little-endian).
+  void printConstants() {
+    const flatbuffers::Vector<uint8_t> *data = exe.constants();
+    uint64_t size = data ? data->size() : 0;
+    os << "constants: " << size << " bytes\n";
+    for (auto [index, b] : llvm::enumerate(list(exe.buffers()))) {
+      if (b->role() != fb::Role::Constant)
+        continue;
+      os << llvm::formatv("  {0,-40} offset {1,10}:", describe(index), b->offset());
+      if (b->offset() > size || b->size() > size - b->offset()) {
+        os << " <outside the constants>\n";
+        continue;
+      }
+      constexpr uint64_t kShown = 16;
+      for (uint64_t i = 0; i < std::min(b->size(), kShown); ++i)
+        os << llvm::format(" %02x", data->Get(b->offset() + i));
+      os << (b->size() > kShown ? " ...\n" : "\n");
+    }
+  }
+
+  /// `k1_mul [4x8] f32: %0 = Load 0; %1 = Constant 2; %2 = Mul %0, %1 -> %2`
+  void printKernel(const fb::Kernel &kernel) {
+    os << "  " << str(kernel.name()) << " [";
+    if (kernel.shape())
+      for (auto [i, d] : llvm::enumerate(*kernel.shape()))
+        os << (i ? "x" : "") << d;
+    os << "] " << dtypeName(kernel.compute_type()) << ":";
+    for (auto [i, instruction] : llvm::enumerate(list(kernel.instructions()))) {
+      os << (i ? ";" : "") << " %" << i << " = " << fb::EnumNameOpcode(instruction->opcode());
+      if (instruction->opcode() == fb::Opcode::Load)
+        os << " " << instruction->index();
+      if (instruction->opcode() == fb::Opcode::Constant)
+        os << " " << llvm::format("%g", instruction->value());
+      if (instruction->operands())
+        for (auto [k, operand] : llvm::enumerate(*instruction->operands()))
+          os << (k ? ", %" : " %") << operand;
+      if (instruction->opcode() == fb::Opcode::Cast)
+        os << " to " << dtypeName(instruction->dtype());
+    }
+    os << " ->";
+    if (kernel.results())
+      for (auto [k, result] : llvm::enumerate(*kernel.results()))
+        os << (k ? ", %" : " %") << result;
+    os << "\n";
   }
 
   void printList(const std::vector<int64_t> &indices) {

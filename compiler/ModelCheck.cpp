@@ -1,8 +1,11 @@
 #include "compiler/ModelCheck.h"
 
+#include "dialects/dl/DLDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
+using namespace dlc::dl;
 
 namespace dlc {
 
@@ -40,7 +43,27 @@ static LogicalResult checkLossFunction(func::FuncOp loss) {
   return success();
 }
 
+/// `training` belongs to the compiler's copy of the model in the training
+/// step; a model that sets it would train with inference behaviour swapped.
+static LogicalResult checkNoTrainingFlags(ModuleOp module) {
+  WalkResult result = module.walk([](Operation *op) {
+    bool training = false;
+    if (auto dropout = dyn_cast<DropoutOp>(op))
+      training = dropout.getTraining();
+    else if (auto batchNorm = dyn_cast<BatchNormOp>(op))
+      training = batchNorm.getTraining();
+    if (!training)
+      return WalkResult::advance();
+    op->emitOpError() << "has `training` set: the compiler sets `training` on its "
+                         "training-step copy; write the op without it";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
 LogicalResult checkModel(ModuleOp module) {
+  if (failed(checkNoTrainingFlags(module)))
+    return failure();
   auto functions = module.getOps<func::FuncOp>();
   if (llvm::none_of(functions, [](func::FuncOp f) { return f.isPublic(); }))
     return emitError(moduleLocation(module))

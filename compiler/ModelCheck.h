@@ -1,5 +1,6 @@
 // Model-level checks that no single op's verifier can make: the module must
-// have an entry point, and a `loss` function must return what training needs.
+// have an entry point, a `loss` function must return what training needs, and
+// `training` flags are the compiler's to set.
 #ifndef DLC_COMPILER_MODELCHECK_H
 #define DLC_COMPILER_MODELCHECK_H
 

@@ -158,6 +158,8 @@ static void printFunctions(ModuleOp module, llvm::raw_ostream &os) {
   }
   if (!hasLoss)
     os << "  (no public '" << kLossFunctionName << "' function: the model cannot be trained)\n";
+  else if (!module->hasAttr(DLDialect::kOptimizerAttrName))
+    os << "  (no " << DLDialect::kOptimizerAttrName << ": the model cannot be trained)\n";
 }
 
 void printModelSummary(ModuleOp module, llvm::StringRef fallbackName, llvm::raw_ostream &os) {

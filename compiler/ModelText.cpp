@@ -19,10 +19,19 @@ static LogicalResult reportWithoutLine(SourceMgr &sourceMgr, unsigned bufferId, 
   return failure();
 }
 
+static bool isIdentifierChar(char c) { return isAlnum(c) || c == '_' || c == '$' || c == '.'; }
+
 /// The parser recurses once per bracket level and overflows the stack at a
 /// few thousand levels; refuse such input with an error instead of crashing.
-/// Brackets in comments and string literals do not count, nor does `->`.
-static LogicalResult checkNestingDepth(SourceMgr &sourceMgr, StringRef text) {
+/// Affine expressions recurse once per term or unary minus, with no bracket
+/// to count, and a model has no use for them: refuse `affine_map` and
+/// `affine_set` outright. Comments and string literals do not count, nor
+/// does the `->` of a function type.
+static LogicalResult checkParserDepth(SourceMgr &sourceMgr, StringRef text) {
+  auto fail = [&](size_t at, const Twine &message) {
+    sourceMgr.PrintMessage(SMLoc::getFromPointer(text.data() + at), SourceMgr::DK_Error, message);
+    return failure();
+  };
   unsigned depth = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -32,13 +41,23 @@ static LogicalResult checkNestingDepth(SourceMgr &sourceMgr, StringRef text) {
       for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i)
         if (text[i] == '\\')
           ++i;
+    } else if (isAlpha(c) || c == '_') {
+      // A bare keyword, not part of a longer name or of `%x`, `@x`, `#x`, `!x`, `^x`.
+      bool bare =
+          i == 0 || !(isIdentifierChar(text[i - 1]) || StringRef("%@#!^").contains(text[i - 1]));
+      size_t end = i;
+      while (end < text.size() && isIdentifierChar(text[end]))
+        ++end;
+      StringRef word = text.slice(i, end);
+      if (bare && word == "affine_map")
+        return fail(i, "affine maps are not part of the dl model format");
+      if (bare && word == "affine_set")
+        return fail(i, "affine sets are not part of the dl model format");
+      i = end - 1;
     } else if (c == '(' || c == '[' || c == '{' || c == '<') {
-      if (++depth > kMaxNestingDepth) {
-        sourceMgr.PrintMessage(SMLoc::getFromPointer(text.data() + i), SourceMgr::DK_Error,
-                               "the model is nested more than " + Twine(kMaxNestingDepth) +
-                                   " brackets deep here");
-        return failure();
-      }
+      if (++depth > kMaxNestingDepth)
+        return fail(i, "the model is nested more than " + Twine(kMaxNestingDepth) +
+                           " brackets deep here");
     } else if ((c == ')' || c == ']' || c == '}' || c == '>') && depth > 0 &&
                !(c == '>' && i > 0 && text[i - 1] == '-')) {
       --depth;
@@ -63,7 +82,7 @@ LogicalResult checkModelText(SourceMgr &sourceMgr, unsigned bufferId) {
     return reportWithoutLine(sourceMgr, bufferId, reinterpret_cast<const char *>(cursor),
                              "the model file is not text: invalid UTF-8 byte 0x" +
                                  utohexstr(*cursor, /*LowerCase=*/true));
-  return checkNestingDepth(sourceMgr, text);
+  return checkParserDepth(sourceMgr, text);
 }
 
 } // namespace dlc

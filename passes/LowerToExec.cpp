@@ -144,9 +144,10 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
 /// Lowers one function into an exec.entry.
 class EntryLowering {
 public:
-  EntryLowering(func::FuncOp function, OpBuilder &moduleBuilder, unsigned &kernelCount)
-      : function(function), moduleBuilder(moduleBuilder), kernelCount(kernelCount),
-        builder(function.getContext()) {}
+  EntryLowering(func::FuncOp function, OpBuilder &moduleBuilder, SymbolTable &symbols,
+                unsigned &kernelCount)
+      : function(function), moduleBuilder(moduleBuilder), symbols(symbols),
+        kernelCount(kernelCount), builder(function.getContext()) {}
 
   LogicalResult run() {
     SmallVector<Attribute> outputNames;
@@ -203,11 +204,8 @@ private:
           exec::ParamOp::create(builder, loc, bufferType(get.getType()), get.getNameAttr());
       return success();
     }
-    if (auto reshape = dyn_cast<dl::ReshapeOp>(op)) {
-      buffers[reshape.getResult()] = exec::ViewOp::create(
-          builder, loc, bufferType(reshape.getType()), bufferOf(reshape.getInput()));
-      return success();
-    }
+    if (auto reshape = dyn_cast<dl::ReshapeOp>(op))
+      return lowerReshape(reshape);
     if (auto ret = dyn_cast<func::ReturnOp>(op))
       return lowerReturn(ret);
     if (isa<func::CallOp>(op))
@@ -236,6 +234,31 @@ private:
     buffers[op->getResult(0)] = out;
   }
 
+  /// A reshape of an arena buffer is a view of its bytes. A constant is
+  /// reshaped here; a parameter is copied into the arena, since the
+  /// executable has one buffer per persistent tensor and no aliases of it.
+  LogicalResult lowerReshape(dl::ReshapeOp reshape) {
+    Location loc = reshape.getLoc();
+    MemRefType type = bufferType(reshape.getType());
+    if (auto constant = reshape.getInput().getDefiningOp<dl::ConstantOp>()) {
+      if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+        buffers[reshape.getResult()] = exec::ConstantOp::create(
+            builder, loc, type, dense.reshape(cast<ShapedType>(reshape.getType())));
+        return success();
+      }
+    }
+    Value source = bufferOf(reshape.getInput());
+    if (isa_and_nonnull<exec::InputOp, exec::AllocOp>(exec::viewRoot(source).getDefiningOp())) {
+      buffers[reshape.getResult()] = exec::ViewOp::create(builder, loc, type, source);
+      return success();
+    }
+    Value copy = alloc(loc, reshape.getType());
+    exec::CallOp::create(builder, loc, builder.getStringAttr("copy"), ValueRange{source},
+                         ValueRange{copy});
+    buffers[reshape.getResult()] = copy;
+    return success();
+  }
+
   /// The running statistics are persistent buffers the routine reads (and in
   /// training form, updates).
   LogicalResult lowerBatchNorm(dl::BatchNormOp norm) {
@@ -262,6 +285,7 @@ private:
     StringRef opName = op->getName().stripDialect();
     std::string name = ("k" + Twine(kernelCount++) + "_" + opName).str();
     auto kernel = exec::KernelOp::create(moduleBuilder, op->getLoc(), name);
+    symbols.insert(kernel); // renamed if a parameter or function has the name
     Block &body = kernel.getBody().emplaceBlock();
     OpBuilder kernelBuilder = OpBuilder::atBlockBegin(&body);
     IRMapping mapping;
@@ -284,21 +308,21 @@ private:
   }
 
   /// Outputs are arena buffers of their own: an input, parameter or
-  /// constant returned as is, or one buffer returned twice, is copied.
+  /// constant returned as is, or bytes returned twice (also through a
+  /// view), are copied.
   LogicalResult lowerReturn(func::ReturnOp ret) {
-    SmallVector<Value> results;
+    SmallVector<Value> results, roots;
     for (Value value : ret.getOperands()) {
       Value buffer = bufferOf(value);
-      Value root = buffer;
-      while (auto view = root.getDefiningOp<exec::ViewOp>())
-        root = view.getSource();
-      if (!root.getDefiningOp<exec::AllocOp>() || llvm::is_contained(results, buffer)) {
+      Value root = exec::viewRoot(buffer);
+      if (!root.getDefiningOp<exec::AllocOp>() || llvm::is_contained(roots, root)) {
         Value copy = alloc(ret.getLoc(), value.getType());
         exec::CallOp::create(builder, ret.getLoc(), builder.getStringAttr("copy"),
                              ValueRange{buffer}, ValueRange{copy});
-        buffer = copy;
+        buffer = root = copy;
       }
       results.push_back(buffer);
+      roots.push_back(root);
     }
     exec::ReturnOp::create(builder, ret.getLoc(), results);
     return success();
@@ -306,6 +330,7 @@ private:
 
   func::FuncOp function;
   OpBuilder &moduleBuilder;
+  SymbolTable &symbols;
   unsigned &kernelCount;
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
@@ -316,11 +341,12 @@ struct DLLowerToExecPass : dlc::impl::DLLowerToExecBase<DLLowerToExecPass> {
     ModuleOp module = getOperation();
     OpBuilder moduleBuilder(module.getContext());
     moduleBuilder.setInsertionPointToEnd(module.getBody());
+    SymbolTable symbols(module);
     unsigned kernelCount = 0;
     SmallVector<func::FuncOp> functions(module.getOps<func::FuncOp>());
     for (func::FuncOp function : functions) {
       if (function.isPublic() && !function.isDeclaration()) {
-        EntryLowering lowering(function, moduleBuilder, kernelCount);
+        EntryLowering lowering(function, moduleBuilder, symbols, kernelCount);
         if (failed(lowering.run()))
           return signalPassFailure();
       }

@@ -10,8 +10,10 @@ def DLLowerToExec : Pass<"dl-lower-to-exec", "mlir::ModuleOp"> {
     reductions, shape ops, normalization and losses become `exec.call`s of
     library routines; each elementwise op becomes a kernel (a fusion group of
     one op, with splat constants folded in) and its `exec.launch`; reshape
-    becomes a view. Every result gets its own `exec.alloc`. Calls must have
-    been inlined first.
+    becomes a view (of a parameter: a copy, as persistent buffers have no
+    aliases; of a constant: the reshaped constant). Every result gets its own
+    `exec.alloc`; an output that would share another's bytes or live outside
+    the arena is copied. Calls must have been inlined first.
   }];
   let dependentDialects = ["::dlc::exec::ExecDialect"];
 }
@@ -27,7 +29,8 @@ def ExecPlanMemory : Pass<"exec-plan-memory", "mlir::ModuleOp"> {
     entry, then checks that no two simultaneously live buffers overlap.
   }];
   let options = [
-    Option<"alignment", "alignment", "int64_t", "64", "byte alignment of every buffer">,
+    Option<"alignment", "alignment", "int64_t", "64",
+           "byte alignment of every buffer: a power of two, at least 8">,
   ];
 }
 
@@ -35,7 +38,9 @@ def ExecCheckMemoryPlan : Pass<"exec-check-memory-plan", "mlir::ModuleOp"> {
   let summary = "Check that no two simultaneously live buffers overlap";
   let description = [{
     The check exec-plan-memory runs on its own result, as a pass so a test can
-    give it a hand-written plan.
+    give it a hand-written plan: every exec.input/exec.alloc has an offset
+    that is a multiple of its element size, lies inside `arena_size`, and
+    shares no byte with a buffer live at the same time.
   }];
 }
 

@@ -87,16 +87,25 @@ LogicalResult checkPlan(exec::EntryOp entry) {
       return interval.op->emitOpError()
              << "occupies bytes [" << *offset << ", " << *offset + interval.size
              << ") outside the arena of " << arenaSize << " bytes";
+    int64_t elementBytes = llvm::divideCeil(
+        cast<MemRefType>(interval.op->getResult(0).getType()).getElementTypeBitWidth(), 8);
+    if (*offset % elementBytes != 0)
+      return interval.op->emitOpError()
+             << "offset " << *offset << " is not a multiple of the element size " << elementBytes;
   }
   for (size_t i = 0; i < intervals.size(); ++i) {
     for (size_t j = i + 1; j < intervals.size(); ++j) {
       const Interval &a = intervals[i], &b = intervals[j];
       int64_t offsetA = *offsetOf(a.op), offsetB = *offsetOf(b.op);
       bool sharesBytes = offsetA < offsetB + b.size && offsetB < offsetA + a.size;
-      if (a.overlapsInTime(b) && sharesBytes)
-        return b.op->emitOpError()
-               << "shares arena bytes with a buffer live at the same time (commands "
-               << std::max(a.first, b.first) << " to " << std::min(a.last, b.last) << ")";
+      if (a.overlapsInTime(b) && sharesBytes) {
+        InFlightDiagnostic diag = b.op->emitOpError()
+                                  << "shares arena bytes with a buffer live at the same time (ops "
+                                  << std::max(a.first, b.first) << " to "
+                                  << std::min(a.last, b.last) << " of the entry)";
+        diag.attachNote(a.op->getLoc()) << "the other buffer";
+        return diag;
+      }
     }
   }
   return success();
@@ -105,7 +114,30 @@ LogicalResult checkPlan(exec::EntryOp entry) {
 struct ExecPlanMemoryPass : dlc::impl::ExecPlanMemoryBase<ExecPlanMemoryPass> {
   using ExecPlanMemoryBase::ExecPlanMemoryBase;
 
+  /// Offsets must stay multiples of every element size (up to 8 bytes).
+  std::optional<std::string> alignmentError() const {
+    int64_t value = alignment;
+    if (value >= 8 && llvm::isPowerOf2_64(value))
+      return std::nullopt;
+    return "exec-plan-memory: alignment " + std::to_string(value) +
+           " is not a power of two of at least 8";
+  }
+
+  LogicalResult
+  initializeOptions(StringRef options,
+                    function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(Pass::initializeOptions(options, errorHandler)))
+      return failure();
+    if (std::optional<std::string> error = alignmentError())
+      return errorHandler(*error);
+    return success();
+  }
+
   void runOnOperation() override {
+    if (std::optional<std::string> error = alignmentError()) {
+      emitError(getOperation().getLoc()) << *error;
+      return signalPassFailure();
+    }
     for (auto entry : getOperation().getOps<exec::EntryOp>()) {
       plan(entry);
       if (failed(checkPlan(entry)))

@@ -10,6 +10,11 @@ packages=(
   llvm-22-dev llvm-22-tools                     # LLVM, FileCheck, lit
   libmlir-22-dev mlir-22-tools                  # MLIR, mlir-tblgen
   libflatbuffers-dev flatbuffers-compiler       # the executable format
+  libfmt-dev nlohmann-json3-dev zlib1g-dev      # runtime: messages, safetensors, .npz/.gz
+  libdnnl-dev                                   # runtime: CPU matmul, convolution, pooling
+  libcli11-dev                                  # dlrun's command line
+  libgtest-dev                                  # runtime unit tests
+  python3-numpy                                 # NumPy references in the tests
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -5,6 +5,9 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 using namespace mlir;
 using namespace dlc::dl;
 
@@ -37,6 +40,21 @@ FailureOr<APFloat> parseF64Param(AsmParser &parser) {
   return *value;
 }
 
+/// The shortest `%.Ne` form that reads back as the same double, from 7
+/// significant digits (`1.000000e-03`, as MLIR prints floats) up to the 17
+/// any double needs. MLIR's printFloat falls back to a hex bit pattern for
+/// values such as 1234567, which parseF64Param rightly refuses.
+void printF64Param(AsmPrinter &printer, const APFloat &value) {
+  double number = value.convertToDouble();
+  char text[32];
+  for (int decimals = 6; decimals <= 16; ++decimals) {
+    std::snprintf(text, sizeof(text), "%.*e", decimals, number);
+    if (APFloat(std::strtod(text, nullptr)).bitwiseIsEqual(value))
+      break;
+  }
+  printer << text;
+}
+
 FailureOr<bool> parseBoolParam(AsmParser &parser) {
   if (succeeded(parser.parseOptionalKeyword("true")))
     return true;
@@ -60,6 +78,33 @@ void DLDialect::registerAttributes() {
       >();
 }
 
+Attribute DLDialect::parseAttribute(DialectAsmParser &parser, Type type) const {
+  SMLoc start = parser.getCurrentLocation();
+  StringRef mnemonic;
+  Attribute attribute;
+  OptionalParseResult parsed = generatedAttributeParser(parser, &mnemonic, type, attribute);
+  if (!parsed.has_value()) {
+    parser.emitError(start) << "unknown attribute `" << mnemonic << "` in dialect `"
+                            << getNamespace() << "`";
+    return {};
+  }
+  if (failed(*parsed))
+    return {};
+  // An attribute with parameters consumes its `<...>`, so one still here
+  // follows a parameterless attribute. MLIR would skip it without a word.
+  SMLoc rest = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalLess())) {
+    StringRef name(start.getPointer(), rest.getPointer() - start.getPointer());
+    parser.emitError(rest) << "#dl." << name.trim() << " takes no parameters";
+    return {};
+  }
+  return attribute;
+}
+
+void DLDialect::printAttribute(Attribute attribute, DialectAsmPrinter &printer) const {
+  (void)generatedAttributePrinter(attribute, printer);
+}
+
 using EmitFn = llvm::function_ref<InFlightDiagnostic()>;
 
 static LogicalResult checkPositive(EmitFn emitError, StringRef what, const APFloat &number) {
@@ -69,16 +114,14 @@ static LogicalResult checkPositive(EmitFn emitError, StringRef what, const APFlo
   return success();
 }
 
-static LogicalResult checkNonNegative(EmitFn emitError, StringRef what,
-                                      const APFloat &number) {
+static LogicalResult checkNonNegative(EmitFn emitError, StringRef what, const APFloat &number) {
   double value = number.convertToDouble();
   if (!(value >= 0.0))
     return emitError() << what << " must be non-negative, got " << value;
   return success();
 }
 
-static LogicalResult checkUnitInterval(EmitFn emitError, StringRef what,
-                                       const APFloat &number) {
+static LogicalResult checkUnitInterval(EmitFn emitError, StringRef what, const APFloat &number) {
   double value = number.convertToDouble();
   if (!(value >= 0.0 && value < 1.0))
     return emitError() << what << " must be in [0, 1), got " << value;
@@ -142,8 +185,7 @@ LogicalResult StepLRAttr::verify(EmitFn emitError, int64_t stepSize, APFloat gam
 LogicalResult CosineLRAttr::verify(EmitFn emitError, int64_t warmupSteps, int64_t totalSteps,
                                    APFloat minLr) {
   if (warmupSteps < 0)
-    return emitError() << "#dl.cosine_lr warmup_steps must be non-negative, got "
-                       << warmupSteps;
+    return emitError() << "#dl.cosine_lr warmup_steps must be non-negative, got " << warmupSteps;
   if (totalSteps <= warmupSteps)
     return emitError() << "#dl.cosine_lr total_steps (" << totalSteps
                        << ") must exceed warmup_steps (" << warmupSteps << ")";

@@ -9,19 +9,37 @@
 using namespace mlir;
 using namespace dlc::dl;
 
-/// True when `attr` is a constant tensor whose every element equals `value`.
-static bool isSplatOf(Attribute attr, double value) {
+namespace {
+/// The constant that leaves `x` unchanged on one side of a binary op. For
+/// floats it is compared bitwise: x + (-0.0) is x for every x, but
+/// x + (+0.0) is not (-0.0 + +0.0 = +0.0), and x - (+0.0) is x but
+/// x - (-0.0) is not.
+struct Identity {
+  int64_t integer;
+  double floating;
+};
+} // namespace
+
+static constexpr Identity kAddIdentity = {0, -0.0};
+static constexpr Identity kSubIdentity = {0, 0.0};
+static constexpr Identity kOneIdentity = {1, 1.0};
+
+/// True when `attr` is a constant tensor whose every element is `identity`.
+static bool isSplatOf(Attribute attr, Identity identity) {
   auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
   if (!splat)
     return false;
   Type element = splat.getElementType();
-  if (isa<FloatType>(element))
-    return splat.getSplatValue<APFloat>().convertToDouble() == value;
-  if (auto integer = dyn_cast<IntegerType>(element))
-    return static_cast<double>(
-               integer.isUnsigned()
-                   ? static_cast<int64_t>(splat.getSplatValue<APInt>().getZExtValue())
-                   : splat.getSplatValue<APInt>().getSExtValue()) == value;
+  if (auto floating = dyn_cast<FloatType>(element)) {
+    APFloat expected(identity.floating);
+    bool losesInfo = false;
+    expected.convert(floating.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
+    return splat.getSplatValue<APFloat>().bitwiseIsEqual(expected);
+  }
+  if (isa<IntegerType>(element)) {
+    APInt value = splat.getSplatValue<APInt>();
+    return value == APInt(value.getBitWidth(), identity.integer);
+  }
   return false;
 }
 
@@ -53,8 +71,8 @@ static bool absorbBroadcasts(Operation *op) {
 
 template <typename BinaryOp>
 static OpFoldResult foldBinary(BinaryOp op, typename BinaryOp::FoldAdaptor adaptor,
-                               std::optional<double> rightIdentity,
-                               std::optional<double> leftIdentity) {
+                               std::optional<Identity> rightIdentity,
+                               std::optional<Identity> leftIdentity) {
   if (rightIdentity && isSplatOf(adaptor.getRhs(), *rightIdentity))
     if (Value kept = keepIfSameType(op.getLhs(), op.getResult()))
       return kept;
@@ -66,16 +84,20 @@ static OpFoldResult foldBinary(BinaryOp op, typename BinaryOp::FoldAdaptor adapt
   return {};
 }
 
-OpFoldResult AddOp::fold(FoldAdaptor adaptor) { return foldBinary(*this, adaptor, 0.0, 0.0); }
-OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(*this, adaptor, 0.0, std::nullopt);
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, kAddIdentity, kAddIdentity);
 }
-OpFoldResult MulOp::fold(FoldAdaptor adaptor) { return foldBinary(*this, adaptor, 1.0, 1.0); }
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, kSubIdentity, std::nullopt);
+}
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(*this, adaptor, kOneIdentity, kOneIdentity);
+}
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(*this, adaptor, 1.0, std::nullopt);
+  return foldBinary(*this, adaptor, kOneIdentity, std::nullopt);
 }
 OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
-  return foldBinary(*this, adaptor, 1.0, std::nullopt);
+  return foldBinary(*this, adaptor, kOneIdentity, std::nullopt);
 }
 OpFoldResult MaximumOp::fold(FoldAdaptor adaptor) {
   if (getLhs() == getRhs())

@@ -16,8 +16,10 @@
 #include "dialects/dl/DLEnums.h.inc"
 
 namespace dlc::dl {
-/// Attribute parameter parsers: a number (integers accepted) and true/false.
+/// Attribute parameters: a finite number (integers accepted), printed in
+/// decimal so that it reads back exactly, and true/false.
 mlir::FailureOr<llvm::APFloat> parseF64Param(mlir::AsmParser &parser);
+void printF64Param(mlir::AsmPrinter &printer, const llvm::APFloat &value);
 mlir::FailureOr<bool> parseBoolParam(mlir::AsmParser &parser);
 } // namespace dlc::dl
 

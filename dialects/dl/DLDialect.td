@@ -14,7 +14,9 @@ def DL_Dialect : Dialect {
     shaped tensors, and module attributes name the optimizer and the learning-rate
     schedule. Binary elementwise ops broadcast as NumPy does.
   }];
-  let useDefaultAttributePrinterParser = 1;
+  // Our own parseAttribute wraps the generated one to reject parameters
+  // after a parameterless attribute, which MLIR would otherwise skip.
+  let useDefaultAttributePrinterParser = 0;
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
@@ -26,6 +28,11 @@ def DL_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
     /// Argument/result attribute naming an entry point's input or output.
     static constexpr ::llvm::StringLiteral kNameAttrName = "dl.name";
+    ::mlir::Attribute parseAttribute(::mlir::DialectAsmParser &parser,
+                                     ::mlir::Type type) const override;
+    void printAttribute(::mlir::Attribute attribute,
+                        ::mlir::DialectAsmPrinter &printer) const override;
+
   private:
     void registerAttributes();
   public:

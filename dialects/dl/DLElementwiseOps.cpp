@@ -8,8 +8,7 @@ using namespace dlc::dl;
 namespace dlc::dl {
 
 LogicalResult inferBroadcastResult(StringRef opName, std::optional<Location> loc, Type lhs,
-                                   Type rhs, Type resultElement,
-                                   SmallVectorImpl<Type> &results) {
+                                   Type rhs, Type resultElement, SmallVectorImpl<Type> &results) {
   RankedTensorType a = staticTensor(lhs), b = staticTensor(rhs);
   if (!a || !b) {
     results.push_back(lhs);
@@ -33,8 +32,7 @@ LogicalResult inferBroadcastResult(StringRef opName, std::optional<Location> loc
 LogicalResult CompareOp::inferReturnTypes(MLIRContext *context, std::optional<Location> loc,
                                           Adaptor adaptor, SmallVectorImpl<Type> &results) {
   return inferBroadcastResult(getOperationName(), loc, adaptor.getLhs().getType(),
-                              adaptor.getRhs().getType(), IntegerType::get(context, 1),
-                              results);
+                              adaptor.getRhs().getType(), IntegerType::get(context, 1), results);
 }
 
 LogicalResult SelectOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

@@ -8,12 +8,44 @@ using namespace dlc::dl;
 /// He and Glorot scale by fan-in/fan-out, which needs a weight layout:
 /// rank 2 is [in, out] (matmul), rank >= 3 is [out, in, spatial...] (conv).
 static bool needsFans(Attribute init) {
-  return isa<HeNormalInitAttr, HeUniformInitAttr, GlorotNormalInitAttr,
-             GlorotUniformInitAttr>(init);
+  return isa<HeNormalInitAttr, HeUniformInitAttr, GlorotNormalInitAttr, GlorotUniformInitAttr>(
+      init);
 }
 
 static bool isRandom(Attribute init) {
   return needsFans(init) || isa<UniformInitAttr, NormalInitAttr>(init);
+}
+
+/// The numbers an initializer names must fit the element type: an integer
+/// parameter cannot hold -1.5, and 1e300 in f16 is inf.
+static LogicalResult verifyInitializerValues(ParamOp op, Attribute init) {
+  Type element = op.getTensorType().getElementType();
+  auto check = [&](StringRef what, const APFloat &value) -> LogicalResult {
+    std::optional<std::string> problem = whyValueDoesNotFit(value, element);
+    if (!problem)
+      return success();
+    return op.emitOpError() << what << " " << value.convertToDouble() << " does not fit " << element
+                            << ": " << *problem;
+  };
+  if (auto constant = dyn_cast<ConstantInitAttr>(init))
+    return check("#dl.constant value", constant.getValue());
+  if (auto uniform = dyn_cast<UniformInitAttr>(init))
+    return failure(failed(check("#dl.uniform low", uniform.getLow())) ||
+                   failed(check("#dl.uniform high", uniform.getHigh())));
+  if (auto normal = dyn_cast<NormalInitAttr>(init))
+    return failure(failed(check("#dl.normal mean", normal.getMean())) ||
+                   failed(check("#dl.normal stddev", normal.getStddev())));
+  return success();
+}
+
+/// The optimizer updates every parameter not marked `state` by its gradient,
+/// which only a floating-point tensor has.
+static LogicalResult verifyTrainable(ParamOp op) {
+  RankedTensorType type = op.getTensorType();
+  if (op.getState() || isa<FloatType>(type.getElementType()))
+    return success();
+  return op.emitOpError() << "a parameter of type " << type
+                          << " cannot be trained; declare it `dl.param state`";
 }
 
 LogicalResult ParamOp::verify() {
@@ -21,9 +53,9 @@ LogicalResult ParamOp::verify() {
   Attribute init = getInit();
   if (auto data = dyn_cast<ElementsAttr>(init)) {
     if (data.getType() != type)
-      return emitOpError() << "initial data has type " << data.getType()
-                           << " but the parameter is " << type;
-    return success();
+      return emitOpError() << "initial data has type " << data.getType() << " but the parameter is "
+                           << type;
+    return verifyTrainable(*this);
   }
   if (!isa<InitializerAttrInterface>(init))
     return emitOpError() << "initializer must be an initializer attribute (#dl.zeros, "
@@ -37,7 +69,9 @@ LogicalResult ParamOp::verify() {
                          << " needs a weight of rank 2 ([in, out]) or more ([out, in, "
                             "kh, kw]), got "
                          << type;
-  return success();
+  if (failed(verifyInitializerValues(*this, init)))
+    return failure();
+  return verifyTrainable(*this);
 }
 
 /// The dl.param that `symbol` names, or an error at `user`.
@@ -73,8 +107,7 @@ LogicalResult BatchNormOp::verifySymbolUses(SymbolTableCollection &symbols) {
                               "must not train it";
     if (param->getTensorType() != getScale().getType())
       return emitOpError() << "running statistic " << symbol << " has type "
-                           << param->getTensorType() << ", expected "
-                           << getScale().getType();
+                           << param->getTensorType() << ", expected " << getScale().getType();
   }
   return success();
 }

@@ -2,6 +2,8 @@
 #include "dialects/dl/DLDialect.h"
 #include "dialects/dl/DLTypeUtils.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 using namespace dlc::dl;
 
@@ -17,9 +19,7 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     results.push_back(adaptor.getLhs().getType());
     return success();
   }
-  auto fail = [&](const Twine &message) {
-    return inferError(loc, getOperationName(), message);
-  };
+  auto fail = [&](const Twine &message) { return inferError(loc, getOperationName(), message); };
   if (a.getRank() < 2 || b.getRank() < 2)
     return fail("operands must have rank 2 or more, got " + str(a) + " and " + str(b));
   if (a.getElementType() != b.getElementType())
@@ -31,8 +31,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (adaptor.getTransposeB())
     std::swap(kb, n);
   if (k != kb)
-    return fail("contraction dimensions differ: " + str(a) + " has " + Twine(k) + ", " +
-                str(b) + " has " + Twine(kb));
+    return fail("contraction dimensions differ: " + str(a) + " has " + Twine(k) + ", " + str(b) +
+                " has " + Twine(kb));
   auto batch = broadcastShapes(a.getShape().drop_back(2), b.getShape().drop_back(2));
   if (!batch)
     return fail("batch dimensions are not broadcast-compatible: " + str(a) + " and " + str(b));
@@ -62,27 +62,20 @@ namespace {
 struct Window {
   SmallVector<int64_t, 2> kernel, stride, dilation;
   SmallVector<int64_t, 4> padding;
+  /// Extent of the dilated kernel, `dilation * (kernel - 1) + 1`, and of the
+  /// padded input, per dimension (0: h, 1: w).
+  SmallVector<int64_t, 2> span, padded;
 
-  /// Extent of the dilated kernel along `dim` (0: h, 1: w).
-  int64_t span(int64_t dim) const { return dilation[dim] * (kernel[dim] - 1) + 1; }
-  /// Size along `dim` of an input of size `in` with its padding.
-  int64_t paddedSize(int64_t dim, int64_t in) const {
-    return in + padding[dim] + padding[dim + 2];
-  }
-  /// Output size along `dim`; needs paddedSize >= span.
-  int64_t outputSize(int64_t dim, int64_t in) const {
-    return (paddedSize(dim, in) - span(dim)) / stride[dim] + 1;
-  }
+  /// Output size along `dim`; makeWindow has checked padded >= span.
+  int64_t outputSize(int64_t dim) const { return (padded[dim] - span[dim]) / stride[dim] + 1; }
 };
 } // namespace
 
-static FailureOr<Window> makeWindow(ArrayRef<int64_t> kernel,
-                                    std::optional<ArrayRef<int64_t>> stride,
-                                    ArrayRef<int64_t> defaultStride,
-                                    std::optional<ArrayRef<int64_t>> padding,
-                                    std::optional<ArrayRef<int64_t>> dilation,
-                                    ArrayRef<int64_t> inputHW,
-                                    function_ref<LogicalResult(const Twine &)> fail) {
+static FailureOr<Window>
+makeWindow(ArrayRef<int64_t> kernel, std::optional<ArrayRef<int64_t>> stride,
+           ArrayRef<int64_t> defaultStride, std::optional<ArrayRef<int64_t>> padding,
+           std::optional<ArrayRef<int64_t>> dilation, ArrayRef<int64_t> inputHW,
+           function_ref<LogicalResult(const Twine &)> fail) {
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
   w.stride.assign(stride ? stride->begin() : defaultStride.begin(),
@@ -101,10 +94,24 @@ static FailureOr<Window> makeWindow(ArrayRef<int64_t> kernel,
     return fail("padding " + str(*padding) +
                 " must be [h, w] or [top, left, bottom, right], non-negative");
   w.padding = *pads;
-  SmallVector<int64_t, 2> padded = {w.paddedSize(0, inputHW[0]), w.paddedSize(1, inputHW[1])};
-  SmallVector<int64_t, 2> spans = {w.span(0), w.span(1)};
-  if (padded[0] < spans[0] || padded[1] < spans[1])
-    return fail("window " + str(spans) + " does not fit the padded input " + str(padded));
+  for (int64_t dim = 0; dim < 2; ++dim) {
+    std::optional<int64_t> span = llvm::checkedMul(w.dilation[dim], w.kernel[dim] - 1);
+    if (span)
+      span = llvm::checkedAdd(*span, int64_t(1));
+    if (!span)
+      return fail("the window of kernel " + str(w.kernel) + " with dilation " + str(w.dilation) +
+                  " overflows");
+    std::optional<int64_t> padded = llvm::checkedAdd(inputHW[dim], w.padding[dim]);
+    if (padded)
+      padded = llvm::checkedAdd(*padded, w.padding[dim + 2]);
+    if (!padded)
+      return fail("the input size " + str(inputHW) + " with padding " + str(w.padding) +
+                  " overflows");
+    w.span.push_back(*span);
+    w.padded.push_back(*padded);
+  }
+  if (w.padded[0] < w.span[0] || w.padded[1] < w.span[1])
+    return fail("window " + str(w.span) + " does not fit the padded input " + str(w.padded));
   return w;
 }
 
@@ -113,8 +120,7 @@ SmallVector<int64_t, 2> Conv2DOp::getStrideOrDefault() {
 }
 SmallVector<int64_t, 4> Conv2DOp::getPaddingOrDefault() { return *expandPadding(getPadding()); }
 SmallVector<int64_t, 2> Conv2DOp::getDilationOrDefault() {
-  return getDilation() ? SmallVector<int64_t, 2>(*getDilation())
-                       : SmallVector<int64_t, 2>{1, 1};
+  return getDilation() ? SmallVector<int64_t, 2>(*getDilation()) : SmallVector<int64_t, 2>{1, 1};
 }
 
 LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
@@ -125,9 +131,7 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     results.push_back(adaptor.getInput().getType());
     return success();
   }
-  auto fail = [&](const Twine &message) {
-    return inferError(loc, getOperationName(), message);
-  };
+  auto fail = [&](const Twine &message) { return inferError(loc, getOperationName(), message); };
   if (x.getRank() != 4)
     return fail("input must be N x C x H x W, got " + str(x));
   if (w.getRank() != 4)
@@ -139,26 +143,28 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   if (groups <= 0 || channels % groups != 0 || outChannels % groups != 0)
     return fail("groups = " + Twine(groups) + " must divide the input channels (" +
                 Twine(channels) + ") and the output channels (" + Twine(outChannels) + ")");
-  if (w.getDimSize(1) * groups != channels)
-    return fail("filter " + str(w) + " expects " + Twine(w.getDimSize(1) * groups) +
+  std::optional<int64_t> filterChannels = llvm::checkedMul(w.getDimSize(1), groups);
+  if (!filterChannels)
+    return fail("the input channel count of filter " + str(w) + " with groups = " + Twine(groups) +
+                " overflows");
+  if (*filterChannels != channels)
+    return fail("filter " + str(w) + " expects " + Twine(*filterChannels) +
                 " input channels, the input " + str(x) + " has " + Twine(channels));
   if (Value bias = adaptor.getBias()) {
     RankedTensorType b = staticTensor(bias.getType());
     if (b && (b.getRank() != 1 || b.getDimSize(0) != outChannels ||
               b.getElementType() != x.getElementType()))
-      return fail("bias must be " +
-                  str(RankedTensorType::get({outChannels}, x.getElementType())) + ", got " +
-                  str(b));
+      return fail("bias must be " + str(RankedTensorType::get({outChannels}, x.getElementType())) +
+                  ", got " + str(b));
   }
   FailureOr<Window> window =
       makeWindow(w.getShape().take_back(2), adaptor.getStride(), {1, 1}, adaptor.getPadding(),
                  adaptor.getDilation(), x.getShape().take_back(2), fail);
   if (failed(window))
     return failure();
-  results.push_back(RankedTensorType::get({x.getDimSize(0), outChannels,
-                                           window->outputSize(0, x.getDimSize(2)),
-                                           window->outputSize(1, x.getDimSize(3))},
-                                          x.getElementType()));
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), outChannels, window->outputSize(0), window->outputSize(1)},
+      x.getElementType()));
   return success();
 }
 
@@ -175,20 +181,19 @@ static LogicalResult inferPool(std::optional<Location> loc, typename PoolOp::Ada
   };
   if (x.getRank() != 4)
     return fail("input must be N x C x H x W, got " + str(x));
-  FailureOr<Window> window = makeWindow(adaptor.getKernel(), adaptor.getStride(),
-                                        adaptor.getKernel(), adaptor.getPadding(), std::nullopt,
-                                        x.getShape().take_back(2), fail);
+  FailureOr<Window> window =
+      makeWindow(adaptor.getKernel(), adaptor.getStride(), adaptor.getKernel(),
+                 adaptor.getPadding(), std::nullopt, x.getShape().take_back(2), fail);
   if (failed(window))
     return failure();
   for (int64_t dim = 0; dim < 2; ++dim)
-    if (window->padding[dim] * 2 > window->kernel[dim] ||
-        window->padding[dim + 2] * 2 > window->kernel[dim])
+    if (window->padding[dim] > window->kernel[dim] / 2 ||
+        window->padding[dim + 2] > window->kernel[dim] / 2)
       return fail("padding " + str(window->padding) + " must be at most half the kernel " +
                   str(window->kernel));
-  results.push_back(RankedTensorType::get({x.getDimSize(0), x.getDimSize(1),
-                                           window->outputSize(0, x.getDimSize(2)),
-                                           window->outputSize(1, x.getDimSize(3))},
-                                          x.getElementType()));
+  results.push_back(RankedTensorType::get(
+      {x.getDimSize(0), x.getDimSize(1), window->outputSize(0), window->outputSize(1)},
+      x.getElementType()));
   return success();
 }
 
@@ -201,18 +206,13 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return inferPool<AvgPool2DOp>(loc, adaptor, results);
 }
 
-template <typename PoolOp>
-static SmallVector<int64_t, 2> poolStride(PoolOp op) {
+template <typename PoolOp> static SmallVector<int64_t, 2> poolStride(PoolOp op) {
   return SmallVector<int64_t, 2>(op.getStride() ? *op.getStride() : op.getKernel());
 }
 SmallVector<int64_t, 2> MaxPool2DOp::getStrideOrDefault() { return poolStride(*this); }
 SmallVector<int64_t, 2> AvgPool2DOp::getStrideOrDefault() { return poolStride(*this); }
-SmallVector<int64_t, 4> MaxPool2DOp::getPaddingOrDefault() {
-  return *expandPadding(getPadding());
-}
-SmallVector<int64_t, 4> AvgPool2DOp::getPaddingOrDefault() {
-  return *expandPadding(getPadding());
-}
+SmallVector<int64_t, 4> MaxPool2DOp::getPaddingOrDefault() { return *expandPadding(getPadding()); }
+SmallVector<int64_t, 4> AvgPool2DOp::getPaddingOrDefault() { return *expandPadding(getPadding()); }
 
 //===----------------------------------------------------------------------===//
 // Normalization, dropout, softmax, embedding
@@ -237,7 +237,27 @@ LogicalResult BatchNormOp::verify() {
   if (getRunningMean() == getRunningVar())
     return emitOpError() << "running mean and variance must be two parameters, got "
                          << getRunningMeanAttr() << " for both";
+  // The running variance takes the unbiased batch variance, sum / (M - 1).
+  if (getTraining()) {
+    SmallVector<int64_t> perChannel(x.getShape());
+    perChannel.erase(perChannel.begin() + 1);
+    std::optional<int64_t> count = checkedElementCount(perChannel);
+    if (count && *count < 2)
+      return emitOpError() << "training needs at least 2 values per channel (N x H x W) for "
+                              "the unbiased variance, got "
+                           << *count << " in " << x;
+  }
   return success();
+}
+
+/// Both forms read the running statistics; only training writes them.
+void BatchNormOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  for (SymbolRefAttr statistic : {getRunningMeanAttr(), getRunningVarAttr()}) {
+    effects.emplace_back(MemoryEffects::Read::get(), statistic);
+    if (getTraining())
+      effects.emplace_back(MemoryEffects::Write::get(), statistic);
+  }
 }
 
 LogicalResult DropoutOp::verify() {
@@ -249,8 +269,7 @@ LogicalResult DropoutOp::verify() {
 
 /// The axis of softmax-like and layer_norm ops; the default (last) axis
 /// needs rank 1 or more, which is said in words rather than as axis -1.
-template <typename Op>
-static LogicalResult verifyAxis(Op op) {
+template <typename Op> static LogicalResult verifyAxis(Op op) {
   auto type = op.getInput().getType();
   int64_t rank = type.getRank();
   if (rank == 0)
@@ -320,8 +339,7 @@ static LogicalResult inferClassification(StringRef opName, std::optional<Locatio
   return success();
 }
 
-LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext *,
-                                                      std::optional<Location> loc,
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                                       Adaptor adaptor,
                                                       SmallVectorImpl<Type> &results) {
   return inferClassification(getOperationName(), loc, adaptor.getLogits().getType(),
@@ -341,7 +359,9 @@ LogicalResult MseLossOp::inferReturnTypes(MLIRContext *, std::optional<Location>
     results.push_back(adaptor.getPrediction().getType());
     return success();
   }
-  if (adaptor.getReduction() == LossReduction::batch_mean && prediction.getRank() < 1)
+  // While parsing, an omitted default-valued attribute is not set yet.
+  LossReductionAttr reduction = adaptor.getReductionAttr();
+  if (reduction && reduction.getValue() == LossReduction::batch_mean && prediction.getRank() < 1)
     return inferError(loc, getOperationName(), "reduction = batch_mean needs a batch axis");
   results.push_back(RankedTensorType::get({}, prediction.getElementType()));
   return success();

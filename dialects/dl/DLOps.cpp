@@ -84,11 +84,11 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op, NamedAttribute 
 
 /// `dl.name` on a function argument or result: the name users bind inputs and
 /// read outputs and metrics by.
-static LogicalResult verifyNameAttribute(Operation *op, NamedAttribute attribute,
-                                         StringRef what, unsigned index) {
+static LogicalResult verifyNameAttribute(Operation *op, NamedAttribute attribute, StringRef what,
+                                         unsigned index) {
   if (attribute.getName() != DLDialect::kNameAttrName)
-    return op->emitError() << "unknown dl attribute '" << attribute.getName().getValue()
-                           << "' on " << what << " #" << index << "; expected 'dl.name'";
+    return op->emitError() << "unknown dl attribute '" << attribute.getName().getValue() << "' on "
+                           << what << " #" << index << "; expected 'dl.name'";
   auto name = dyn_cast<StringAttr>(attribute.getValue());
   if (!name || name.getValue().empty())
     return op->emitError() << "'dl.name' of " << what << " #" << index
@@ -101,8 +101,7 @@ LogicalResult DLDialect::verifyRegionArgAttribute(Operation *op, unsigned, unsig
   return verifyNameAttribute(op, attribute, "argument", argIndex);
 }
 
-LogicalResult DLDialect::verifyRegionResultAttribute(Operation *op, unsigned,
-                                                     unsigned resultIndex,
+LogicalResult DLDialect::verifyRegionResultAttribute(Operation *op, unsigned, unsigned resultIndex,
                                                      NamedAttribute attribute) {
   return verifyNameAttribute(op, attribute, "result", resultIndex);
 }

@@ -3,6 +3,9 @@
 #include "dialects/dl/DLTypeUtils.h"
 
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/CheckedArithmetic.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace dlc::dl;
@@ -11,10 +14,13 @@ LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.getElementType() != out.getElementType())
     return emitOpError() << "changes the element type from " << in << " to " << out;
-  if (in.getNumElements() != out.getNumElements())
-    return emitOpError() << "cannot reshape " << in << " (" << in.getNumElements()
-                         << " elements) to " << out << " (" << out.getNumElements()
-                         << " elements)";
+  std::optional<int64_t> inCount = checkedElementCount(in.getShape());
+  std::optional<int64_t> outCount = checkedElementCount(out.getShape());
+  if (!inCount || !outCount)
+    return emitOpError() << "the element count of " << (inCount ? out : in) << " overflows";
+  if (*inCount != *outCount)
+    return emitOpError() << "cannot reshape " << in << " (" << *inCount << " elements) to " << out
+                         << " (" << *outCount << " elements)";
   return success();
 }
 
@@ -79,16 +85,20 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     if (type.getElementType() != first.getElementType() || !sameOtherDims)
       return inferError(loc, getOperationName(),
                         "input #" + Twine(index + 1) + " " + str(type) +
-                            " does not match input #0 " + str(first) +
-                            " outside axis " + Twine(axis));
-    shape[axis] += type.getDimSize(axis);
+                            " does not match input #0 " + str(first) + " outside axis " +
+                            Twine(axis));
+    std::optional<int64_t> size = llvm::checkedAdd(shape[axis], type.getDimSize(axis));
+    if (!size)
+      return inferError(loc, getOperationName(),
+                        "the joined size along axis " + Twine(axis) + " overflows");
+    shape[axis] = *size;
   }
   results.push_back(RankedTensorType::get(shape, first.getElementType()));
   return success();
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                        Adaptor adaptor, SmallVectorImpl<Type> &results) {
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
   RankedTensorType in = staticTensor(adaptor.getInput().getType());
   if (!in) {
     results.push_back(adaptor.getInput().getType());
@@ -99,8 +109,7 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   SmallVector<int64_t> strides(rank, 1);
   if (auto given = adaptor.getStrides())
     strides.assign(given->begin(), given->end());
-  if (static_cast<int64_t>(starts.size()) != rank ||
-      static_cast<int64_t>(limits.size()) != rank ||
+  if (static_cast<int64_t>(starts.size()) != rank || static_cast<int64_t>(limits.size()) != rank ||
       static_cast<int64_t>(strides.size()) != rank)
     return inferError(loc, getOperationName(),
                       "starts, limits and strides need " + Twine(rank) +
@@ -116,6 +125,10 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
                         "window [" + Twine(starts[d]) + ", " + Twine(limits[d]) +
                             ") in dimension " + Twine(d) + " is not within [0, " +
                             Twine(in.getDimSize(d)) + "]");
+    if (starts[d] == limits[d])
+      return inferError(loc, getOperationName(),
+                        "window [" + Twine(starts[d]) + ", " + Twine(limits[d]) +
+                            ") in dimension " + Twine(d) + " is empty");
     // ceil(extent / stride), without the overflow of extent + stride - 1.
     int64_t extent = limits[d] - starts[d];
     shape.push_back(extent / strides[d] + (extent % strides[d] != 0));
@@ -124,8 +137,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                      Adaptor adaptor, SmallVectorImpl<Type> &results) {
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
   RankedTensorType in = staticTensor(adaptor.getInput().getType());
   if (!in) {
     results.push_back(adaptor.getInput().getType());
@@ -142,9 +155,26 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
     if (low[d] < 0 || high[d] < 0)
       return inferError(loc, getOperationName(),
                         "padding of dimension " + Twine(d) + " must be non-negative");
-    shape[d] += low[d] + high[d];
+    std::optional<int64_t> size = llvm::checkedAdd(shape[d], low[d]);
+    if (size)
+      size = llvm::checkedAdd(*size, high[d]);
+    if (!size)
+      return inferError(loc, getOperationName(),
+                        "the padded size of dimension " + Twine(d) + " overflows");
+    shape[d] = *size;
   }
   results.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+LogicalResult PadOp::verify() {
+  std::optional<APFloat> value = getValue();
+  if (!value)
+    return success();
+  Type element = getInput().getType().getElementType();
+  if (std::optional<std::string> problem = whyValueDoesNotFit(*value, element))
+    return emitOpError() << "value " << value->convertToDouble() << " does not fit " << element
+                         << ": " << *problem;
   return success();
 }
 
@@ -186,5 +216,9 @@ LogicalResult ArgmaxOp::verify() {
   if (getResult().getType().getShape() != ArrayRef<int64_t>(expected))
     return emitOpError() << "result " << getResult().getType() << " should have shape "
                          << str(expected) << " (the input without axis " << axis << ")";
+  Type index = getResult().getType().getElementType();
+  if (index.isInteger(32) && in.getDimSize(axis) > std::numeric_limits<int32_t>::max())
+    return emitOpError() << "an i32 result cannot index axis " << axis << " of " << in << " ("
+                         << in.getDimSize(axis) << " elements); use i64";
   return success();
 }

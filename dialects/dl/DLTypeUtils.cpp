@@ -1,11 +1,52 @@
 #include "dialects/dl/DLTypeUtils.h"
 
+#include "llvm/ADT/APSInt.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
 namespace dlc::dl {
+
+std::optional<int64_t> checkedElementCount(llvm::ArrayRef<int64_t> shape) {
+  std::optional<int64_t> count = 1;
+  for (int64_t size : shape)
+    if (!(count = llvm::checkedMul(*count, size)))
+      return std::nullopt;
+  return count;
+}
+
+std::optional<std::string> whyValueDoesNotFit(const llvm::APFloat &value, Type element) {
+  if (auto integer = dyn_cast<IntegerType>(element)) {
+    unsigned width = integer.getWidth();
+    bool isUnsigned = integer.isUnsigned() || width == 1;
+    // -0.0 is a fine 0, though APFloat calls converting it inexact.
+    if (value.isZero())
+      return std::nullopt;
+    llvm::APSInt result(width, isUnsigned);
+    bool isExact = false;
+    llvm::APFloat::opStatus status =
+        value.convertToInteger(result, llvm::APFloat::rmTowardZero, &isExact);
+    if (status == llvm::APFloat::opOK && isExact)
+      return std::nullopt;
+    if (width == 1)
+      return std::string("expected 0 or 1");
+    return "expected a whole number in [" +
+           llvm::toString(llvm::APSInt::getMinValue(width, isUnsigned), 10, !isUnsigned) + ", " +
+           llvm::toString(llvm::APSInt::getMaxValue(width, isUnsigned), 10, !isUnsigned) + "]";
+  }
+  llvm::APFloat rounded = value;
+  bool losesInfo = false;
+  rounded.convert(cast<FloatType>(element).getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+                  &losesInfo);
+  if (rounded.isFinite())
+    return std::nullopt;
+  if (!value.isFinite())
+    return std::string("it is not finite");
+  return std::string("it rounds to ") + (rounded.isNegative() ? "-inf" : "+inf");
+}
 
 std::optional<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t> a,
                                                           llvm::ArrayRef<int64_t> b) {
@@ -58,8 +99,7 @@ LogicalResult checkAxes(llvm::ArrayRef<int64_t> axes, int64_t rank,
   llvm::SmallSet<int64_t, 4> seen;
   for (int64_t axis : axes) {
     if (axis < 0 || axis >= rank)
-      return fail("axis " + llvm::Twine(axis) + " is out of range for rank " +
-                  llvm::Twine(rank));
+      return fail("axis " + llvm::Twine(axis) + " is out of range for rank " + llvm::Twine(rank));
     if (!seen.insert(axis).second)
       return fail("axis " + llvm::Twine(axis) + " is repeated");
   }

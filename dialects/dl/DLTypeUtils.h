@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/APFloat.h"
 #include <optional>
 #include <string>
 
@@ -16,6 +17,14 @@ std::optional<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t
 
 /// True when `from` broadcasts to exactly `to`.
 bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
+
+/// The number of elements of `shape`, or nullopt when it overflows int64.
+std::optional<int64_t> checkedElementCount(llvm::ArrayRef<int64_t> shape);
+
+/// Why `value` cannot be stored in a tensor of `element`: an integer type
+/// needs a whole number in its range (0 or 1 for i1), a float type a value
+/// that stays finite when rounded to it. nullopt when it fits.
+std::optional<std::string> whyValueDoesNotFit(const llvm::APFloat &value, mlir::Type element);
 
 /// The type quoted as a diagnostic prints it (`'tensor<4xf32>'`), so inferred
 /// messages read like the verifiers'.

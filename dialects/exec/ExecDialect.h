@@ -8,7 +8,6 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpImplementation.h"
-#include "mlir/IR/RegionKindInterface.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -19,14 +18,30 @@
 
 namespace dlc::exec {
 
-/// Library routines `exec.call` may name, with their operand counts; the
-/// emitter maps each to the schema table of the same meaning.
+/// What an `exec.call` attribute holds, as the emitter reads it.
+enum class RoutineAttrKind { Bool, I64, F64, I64Array, String };
+
+/// A routine's attribute: a missing optional Bool reads as false; a String
+/// is one of `choices`.
+struct RoutineAttr {
+  llvm::StringLiteral name;
+  RoutineAttrKind kind;
+  bool optional = false;
+  llvm::ArrayRef<llvm::StringLiteral> choices = {};
+};
+
+/// Library routines `exec.call` may name, with their operand counts and
+/// attributes; the emitter maps each to the schema table of the same meaning.
 struct Routine {
   llvm::StringLiteral name;
   unsigned minIns, maxIns, outs;
+  llvm::ArrayRef<RoutineAttr> attributes = {};
 };
 llvm::ArrayRef<Routine> routines();
 const Routine *lookupRoutine(llvm::StringRef name);
+
+/// The buffer whose bytes `buffer` names: itself, or the source of its views.
+mlir::Value viewRoot(mlir::Value buffer);
 
 } // namespace dlc::exec
 

@@ -1,7 +1,10 @@
 #include "dialects/exec/ExecDialect.h"
 
+#include "dialects/dl/DLDialect.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace dlc::exec;
@@ -21,16 +24,51 @@ void ExecDialect::initialize() {
 namespace dlc::exec {
 
 ArrayRef<Routine> routines() {
+  using Kind = RoutineAttrKind;
+  static constexpr StringLiteral poolKinds[] = {"max", "average", "average_include_pad"};
+  static constexpr StringLiteral reduceKinds[] = {"sum", "mean", "max"};
+  static constexpr StringLiteral reductions[] = {"mean", "sum", "batch_mean"};
+  static const RoutineAttr matmul[] = {{"transpose_a", Kind::Bool, true},
+                                       {"transpose_b", Kind::Bool, true}};
+  static const RoutineAttr conv2d[] = {{"stride", Kind::I64Array},
+                                       {"padding", Kind::I64Array},
+                                       {"dilation", Kind::I64Array},
+                                       {"groups", Kind::I64}};
+  static const RoutineAttr pool2d[] = {{"kind", Kind::String, false, poolKinds},
+                                       {"kernel", Kind::I64Array},
+                                       {"stride", Kind::I64Array},
+                                       {"padding", Kind::I64Array}};
+  static const RoutineAttr reduce[] = {{"kind", Kind::String, false, reduceKinds},
+                                       {"axes", Kind::I64Array}};
+  static const RoutineAttr axis[] = {{"axis", Kind::I64}};
+  static const RoutineAttr transpose[] = {{"perm", Kind::I64Array}};
+  static const RoutineAttr slice[] = {{"starts", Kind::I64Array}, {"strides", Kind::I64Array}};
+  static const RoutineAttr pad[] = {{"low", Kind::I64Array}, {"value", Kind::F64}};
+  static const RoutineAttr softmax[] = {{"axis", Kind::I64}, {"log", Kind::Bool, true}};
+  static const RoutineAttr batchNorm[] = {
+      {"epsilon", Kind::F64}, {"momentum", Kind::F64}, {"training", Kind::Bool, true}};
+  static const RoutineAttr layerNorm[] = {{"axis", Kind::I64}, {"epsilon", Kind::F64}};
+  static const RoutineAttr dropout[] = {
+      {"rate", Kind::F64}, {"seed", Kind::I64}, {"training", Kind::Bool, true}};
+  static const RoutineAttr mseLoss[] = {{"reduction", Kind::String, false, reductions}};
   static const Routine table[] = {
-      {"matmul", 2, 3, 1},      {"conv2d", 2, 3, 1},
-      {"pool2d", 1, 1, 1},      {"reduce", 1, 1, 1},
-      {"argmax", 1, 1, 1},      {"transpose", 1, 1, 1},
-      {"concat", 1, ~0u, 1},    {"slice", 1, 1, 1},
-      {"pad", 1, 1, 1},         {"softmax", 1, 1, 1},
-      {"batch_norm", 5, 5, 1},  {"layer_norm", 3, 3, 1},
-      {"embedding", 2, 2, 1},   {"dropout", 1, 1, 1},
+      {"matmul", 2, 3, 1, matmul},
+      {"conv2d", 2, 3, 1, conv2d},
+      {"pool2d", 1, 1, 1, pool2d},
+      {"reduce", 1, 1, 1, reduce},
+      {"argmax", 1, 1, 1, axis},
+      {"transpose", 1, 1, 1, transpose},
+      {"concat", 1, ~0u, 1, axis},
+      {"slice", 1, 1, 1, slice},
+      {"pad", 1, 1, 1, pad},
+      {"softmax", 1, 1, 1, softmax},
+      {"batch_norm", 5, 5, 1, batchNorm},
+      {"layer_norm", 3, 3, 1, layerNorm},
+      {"embedding", 2, 2, 1},
+      {"dropout", 1, 1, 1, dropout},
       {"softmax_cross_entropy", 2, 2, 1},
-      {"mse_loss", 2, 2, 1},    {"accuracy", 2, 2, 1},
+      {"mse_loss", 2, 2, 1, mseLoss},
+      {"accuracy", 2, 2, 1},
       {"copy", 1, 1, 1},
   };
   return table;
@@ -43,13 +81,59 @@ const Routine *lookupRoutine(StringRef name) {
   return nullptr;
 }
 
+Value viewRoot(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewOp>())
+    buffer = view.getSource();
+  return buffer;
+}
+
 } // namespace dlc::exec
 
-LogicalResult EntryOp::verify() {
-  auto ret = cast<ReturnOp>(getBody().front().getTerminator());
+LogicalResult EntryOp::verifyRegions() {
+  Block &body = getBody().front();
+  auto ret = dyn_cast<ReturnOp>(body.getTerminator());
+  if (!ret)
+    return emitOpError() << "must end with exec.return";
   if (ret.getResults().size() != getOutputs().size())
     return emitOpError() << "names " << getOutputs().size() << " outputs but returns "
                          << ret.getResults().size();
+  SmallVector<Value> roots;
+  for (auto [index, result] : llvm::enumerate(ret.getResults())) {
+    Value root = viewRoot(result);
+    if (!root.getDefiningOp<AllocOp>())
+      return emitOpError() << "output #" << index
+                           << " must be an exec.alloc or a view of one; copy it into one";
+    if (const Value *same = llvm::find(roots, root); same != roots.end())
+      return emitOpError() << "outputs #" << (same - roots.begin()) << " and #" << index
+                           << " share one buffer";
+    roots.push_back(root);
+  }
+  llvm::StringSet<> outputNames, inputNames;
+  for (StringRef name : getOutputs().getAsValueRange<StringAttr>())
+    if (!outputNames.insert(name).second)
+      return emitOpError() << "has two outputs named '" << name << "'";
+  for (auto input : body.getOps<InputOp>())
+    if (!inputNames.insert(input.getName()).second)
+      return emitOpError() << "has two inputs named '" << input.getName() << "'";
+  return success();
+}
+
+LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param = symbolTable.lookupNearestSymbolFrom<dl::ParamOp>(*this, getNameAttr());
+  if (!param)
+    return emitOpError() << "refers to " << getNameAttr() << ", which is not a dl.param";
+  RankedTensorType declared = param.getTensorType();
+  MemRefType type = getBuffer().getType();
+  if (type.getShape() != declared.getShape() || type.getElementType() != declared.getElementType())
+    return emitOpError() << "has type " << type << " but " << getNameAttr() << " is " << declared;
+  return success();
+}
+
+LogicalResult ConstantOp::verify() {
+  auto data = cast<ShapedType>(getValue().getType());
+  MemRefType type = getBuffer().getType();
+  if (data.getShape() != type.getShape() || data.getElementType() != type.getElementType())
+    return emitOpError() << "holds " << data << " but its buffer is " << type;
   return success();
 }
 
@@ -61,22 +145,93 @@ LogicalResult ViewOp::verify() {
   return success();
 }
 
+static StringRef describe(RoutineAttrKind kind) {
+  switch (kind) {
+  case RoutineAttrKind::Bool:
+    return "a bool";
+  case RoutineAttrKind::I64:
+    return "an i64 integer";
+  case RoutineAttrKind::F64:
+    return "a float";
+  case RoutineAttrKind::I64Array:
+    return "an array<i64>";
+  case RoutineAttrKind::String:
+    return "a string";
+  }
+  llvm_unreachable("unknown attribute kind");
+}
+
+static bool hasKind(Attribute attr, RoutineAttrKind kind) {
+  switch (kind) {
+  case RoutineAttrKind::Bool:
+    return isa<BoolAttr>(attr);
+  case RoutineAttrKind::I64: {
+    auto integer = dyn_cast<IntegerAttr>(attr);
+    return integer && integer.getType().isSignlessInteger(64);
+  }
+  case RoutineAttrKind::F64:
+    return isa<FloatAttr>(attr);
+  case RoutineAttrKind::I64Array:
+    return isa<DenseI64ArrayAttr>(attr);
+  case RoutineAttrKind::String:
+    return isa<StringAttr>(attr);
+  }
+  llvm_unreachable("unknown attribute kind");
+}
+
 LogicalResult CallOp::verify() {
   const Routine *routine = lookupRoutine(getCallee());
   if (!routine)
     return emitOpError() << "unknown routine '" << getCallee() << "'";
   unsigned ins = getIns().size();
-  if (ins < routine->minIns || ins > routine->maxIns || getOuts().size() != routine->outs)
-    return emitOpError() << "'" << getCallee() << "' takes " << routine->minIns
-                         << (routine->maxIns == routine->minIns ? "" : " or more") << " inputs and "
-                         << routine->outs << " output, got " << ins << " and "
-                         << getOuts().size();
+  if (ins < routine->minIns || ins > routine->maxIns || getOuts().size() != routine->outs) {
+    InFlightDiagnostic diag = emitOpError() << "'" << getCallee() << "' takes " << routine->minIns;
+    if (routine->maxIns == ~0u)
+      diag << " or more";
+    else if (routine->maxIns != routine->minIns)
+      diag << " or " << routine->maxIns;
+    return diag << " inputs and " << routine->outs << " output, got " << ins << " and "
+                << getOuts().size();
+  }
+  if (getCallee() == "copy") {
+    auto from = cast<MemRefType>(getIns()[0].getType());
+    auto to = cast<MemRefType>(getOuts()[0].getType());
+    if (from.getElementType() != to.getElementType() ||
+        from.getNumElements() != to.getNumElements())
+      return emitOpError() << "cannot copy " << from << " to " << to;
+  }
+  for (const RoutineAttr &expected : routine->attributes) {
+    Attribute attr = (*this)->getAttr(expected.name);
+    if (!attr && expected.optional)
+      continue;
+    if (!attr || !hasKind(attr, expected.kind))
+      return emitOpError() << "'" << getCallee() << "' needs attribute '" << expected.name << "', "
+                           << describe(expected.kind);
+    if (!expected.choices.empty() &&
+        !llvm::is_contained(expected.choices, cast<StringAttr>(attr).getValue())) {
+      InFlightDiagnostic diag = emitOpError()
+                                << "'" << getCallee() << "' attribute '" << expected.name << "' is "
+                                << attr << "; expected one of";
+      for (StringRef choice : expected.choices)
+        diag << " \"" << choice << "\"";
+      return diag;
+    }
+  }
   return success();
 }
 
-LogicalResult KernelOp::verify() {
-  if (!isa<YieldOp>(getBody().front().getTerminator()))
+LogicalResult KernelOp::verifyRegions() {
+  auto yield = dyn_cast<YieldOp>(getBody().front().getTerminator());
+  if (!yield)
     return emitOpError() << "must end with exec.yield";
+  if (yield.getResults().empty())
+    return emitOpError() << "must yield at least one result";
+  // The iteration space is the results' shape.
+  auto shape = cast<RankedTensorType>(yield.getResults().front().getType()).getShape();
+  for (Type type : yield.getResults().getTypes())
+    if (cast<RankedTensorType>(type).getShape() != shape)
+      return emitOpError() << "yields results of different shapes: "
+                           << yield.getResults().front().getType() << " and " << type;
   return success();
 }
 
@@ -89,8 +244,9 @@ static bool sameData(Type buffer, Type tensor) {
          memref.getElementType() == ranked.getElementType();
 }
 
-LogicalResult LaunchOp::verify() {
-  auto kernel = SymbolTable::lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr());
+/// Checked with the symbol uses, after the kernel's own verifier has run.
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto kernel = symbolTable.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr());
   if (!kernel)
     return emitOpError() << "launches " << getKernelAttr() << ", which is not an exec.kernel";
   Block &body = kernel.getBody().front();

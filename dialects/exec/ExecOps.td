@@ -3,7 +3,6 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/SymbolInterfaces.td"
-include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Exec_Dialect : Dialect {
@@ -36,7 +35,9 @@ def Exec_EntryOp : Exec_Op<"entry", [
       exec.return %logits : memref<128x10xf32>
     }
     ```
-    `arena_size` (bytes) is set by memory planning.
+    `arena_size` (bytes) is set by memory planning. Each output is an
+    `exec.alloc` of its own (or a view of one), so the caller reads it from
+    the arena after the run; inputs and outputs have distinct names.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$outputs,
                        OptionalAttr<I64Attr>:$arena_size);
@@ -44,7 +45,7 @@ def Exec_EntryOp : Exec_Op<"entry", [
   let assemblyFormat = [{
     $sym_name `outputs` $outputs (`arena_size` `=` $arena_size^)? attr-dict-with-keyword $body
   }];
-  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 }
 
 def Exec_InputOp : Exec_Op<"input", [MemoryEffects<[MemAlloc]>]> {
@@ -61,7 +62,8 @@ def Exec_AllocOp : Exec_Op<"alloc", [MemoryEffects<[MemAlloc]>]> {
   let assemblyFormat = "(`offset` `=` $offset^)? attr-dict `:` type($buffer)";
 }
 
-def Exec_ParamOp : Exec_Op<"param", [Pure]> {
+def Exec_ParamOp : Exec_Op<"param", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "A persistent buffer declared by a dl.param";
   let arguments = (ins FlatSymbolRefAttr:$name);
   let results = (outs Exec_Buffer:$buffer);
@@ -73,6 +75,7 @@ def Exec_ConstantOp : Exec_Op<"constant", [Pure]> {
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Exec_Buffer:$buffer);
   let assemblyFormat = "$value attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
 }
 
 def Exec_ViewOp : Exec_Op<"view", [Pure]> {
@@ -87,7 +90,8 @@ def Exec_CallOp : Exec_Op<"call", [AttrSizedOperandSegments]> {
   let summary = "A library routine: matmul, conv2d, softmax, ...";
   let description = [{
     Reads `ins`, writes `outs`. The attributes are the routine's parameters,
-    as the executable schema's table of the same name defines them.
+    as the executable schema's table of the same name defines them; the
+    verifier checks that each is present with the type the emitter reads.
 
     ```mlir
     exec.call "matmul" ins(%x, %w : memref<128x784xf32>, memref<784x256xf32>)
@@ -113,7 +117,7 @@ def Exec_KernelOp : Exec_Op<"kernel", [
   let arguments = (ins SymbolNameAttr:$sym_name);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
-  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 }
 
 def Exec_YieldOp : Exec_Op<"yield", [Pure, Terminator, HasParent<"KernelOp">]> {
@@ -122,14 +126,14 @@ def Exec_YieldOp : Exec_Op<"yield", [Pure, Terminator, HasParent<"KernelOp">]> {
   let assemblyFormat = "$results attr-dict `:` type($results)";
 }
 
-def Exec_LaunchOp : Exec_Op<"launch", [AttrSizedOperandSegments]> {
+def Exec_LaunchOp : Exec_Op<"launch", [
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Runs a kernel";
   let arguments = (ins FlatSymbolRefAttr:$kernel, Variadic<Exec_Buffer>:$ins,
                        Variadic<Exec_Buffer>:$outs);
   let assemblyFormat = [{
     $kernel `ins` `(` ($ins^ `:` type($ins))? `)` `outs` `(` $outs `:` type($outs) `)` attr-dict
   }];
-  let hasVerifier = 1;
 }
 
 def Exec_ReturnOp : Exec_Op<"return", [Pure, Terminator, HasParent<"EntryOp">]> {

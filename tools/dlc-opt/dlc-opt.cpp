@@ -29,10 +29,10 @@ int main(int argc, char **argv) {
   }
   // Checked on a copy so the parser still gets the whole buffer.
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
+  unsigned bufferId = sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(input->getBuffer(), input->getBufferIdentifier()),
       llvm::SMLoc());
-  if (failed(dlc::checkModelText(sourceMgr, 1)))
+  if (failed(dlc::checkModelText(sourceMgr, bufferId)))
     return 1;
 
   std::unique_ptr<llvm::ToolOutputFile> output = mlir::openOutputFile(outputName, &error);

@@ -82,6 +82,7 @@ int runCompile() {
   }
   if (compileEmit == EmitKind::Mlir) {
     module->print(output->os());
+    output->os() << "\n";
   } else {
     FailureOr<std::vector<uint8_t>> bytes = dlc::emitExecutable(*module, compileInput);
     if (failed(bytes))

@@ -6,7 +6,7 @@
 
 // CHECK-LABEL: module @initializers
 // CHECK: dl.param @zeros : tensor<4xf32> = #dl.zeros
-// CHECK: dl.param @ones : tensor<4xi32> = #dl.ones
+// CHECK: dl.param state @ones : tensor<4xi32> = #dl.ones
 // CHECK: dl.param @constant : tensor<4xf32> = #dl.constant<value = 1.000000e-01>
 // CHECK: dl.param @constant_int : tensor<4xf64> = #dl.constant<value = -3.000000e+00>
 // CHECK: dl.param @uniform : tensor<4xf32> = #dl.uniform<low = -5.000000e-02, high = 5.000000e-02>
@@ -23,7 +23,7 @@
 // CHECK: dl.param @glorot_uniform : tensor<64x32x3x3xf32> = #dl.glorot_uniform
 module @initializers {
   dl.param @zeros : tensor<4xf32> = #dl.zeros
-  dl.param @ones : tensor<4xi32> = #dl.ones
+  dl.param state @ones : tensor<4xi32> = #dl.ones
   dl.param @constant : tensor<4xf32> = #dl.constant<value = 0.1>
   dl.param @constant_int : tensor<4xf64> = #dl.constant<value = -3>
   dl.param @uniform : tensor<4xf32> = #dl.uniform<low = -0.05, high = 0.05>
@@ -46,6 +46,26 @@ module @initializers {
 // CHECK: dl.param @minus_zero : tensor<2xf32> = #dl.normal<mean = -0.000000e+00>
 module @minus_zero {
   dl.param @minus_zero : tensor<2xf32> = #dl.normal<mean = -0.0>
+}
+
+// -----
+
+// Numbers print in decimal with as many digits as they need to read back as
+// the same double: 7 significant digits when those suffice, up to 17.
+// CHECK-LABEL: module @exact_numbers
+// CHECK-NEXT: dl.param @million : tensor<2xf64> = #dl.constant<value = 1.234567e+06>
+// CHECK-NEXT: dl.param @eight_digits : tensor<2xf64> = #dl.constant<value = 1.2345678e+07>
+// CHECK-NEXT: dl.param @two_pow_52_plus_1 : tensor<2xf64> = #dl.constant<value = 4.503599627370497e+15>
+// CHECK-NEXT: dl.param @tenth_plus_fifth : tensor<2xf64> = #dl.constant<value = 3.0000000000000004e-01>
+// CHECK-NEXT: dl.param @tiny : tensor<2xf64> = #dl.constant<value = 1.000000e-300>
+// CHECK-NEXT: dl.param @decimal : tensor<2xf64> = #dl.constant<value = 1.23456789e+02>
+module @exact_numbers {
+  dl.param @million : tensor<2xf64> = #dl.constant<value = 1234567>
+  dl.param @eight_digits : tensor<2xf64> = #dl.constant<value = 12345678>
+  dl.param @two_pow_52_plus_1 : tensor<2xf64> = #dl.constant<value = 4503599627370497>
+  dl.param @tenth_plus_fifth : tensor<2xf64> = #dl.constant<value = 0.30000000000000004>
+  dl.param @tiny : tensor<2xf64> = #dl.constant<value = 1.0e-300>
+  dl.param @decimal : tensor<2xf64> = #dl.constant<value = 123.456789>
 }
 
 // -----
@@ -93,7 +113,7 @@ module @adam_defaults attributes {
 // -----
 
 // CHECK-LABEL: module @adam_full
-// CHECK-SAME: dl.optimizer = #dl.adam<lr = 2.000000e-03, beta1 = 8.000000e-01, beta2 = 0.98999999999999999, epsilon = 9.9999999999999995E-7, clip_norm = 5.000000e+00>
+// CHECK-SAME: dl.optimizer = #dl.adam<lr = 2.000000e-03, beta1 = 8.000000e-01, beta2 = 9.900000e-01, epsilon = 1.000000e-06, clip_norm = 5.000000e+00>
 module @adam_full attributes {
   dl.optimizer = #dl.adam<lr = 2.0e-3, beta1 = 0.8, beta2 = 0.99, epsilon = 1.0e-6, clip_norm = 5.0>
 } {}
@@ -107,7 +127,7 @@ module @adamw_minimal attributes {dl.optimizer = #dl.adamw<lr = 1.0e-3, weight_d
 // -----
 
 // CHECK-LABEL: module @adamw_full
-// CHECK-SAME: dl.optimizer = #dl.adamw<lr = 3.000000e-04, beta1 = 0.000000e+00, beta2 = 0.94999999999999996, epsilon = 9.9999999999999995E-7, weight_decay = 1.000000e-01, clip_norm = 1.000000e+00>
+// CHECK-SAME: dl.optimizer = #dl.adamw<lr = 3.000000e-04, beta1 = 0.000000e+00, beta2 = 9.500000e-01, epsilon = 1.000000e-06, weight_decay = 1.000000e-01, clip_norm = 1.000000e+00>
 module @adamw_full attributes {
   dl.optimizer = #dl.adamw<lr = 3.0e-4, beta1 = 0, beta2 = 0.95, epsilon = 1.000000e-06, weight_decay = 0.1, clip_norm = 1>
 } {}
@@ -120,12 +140,6 @@ module @constant_lr attributes {dl.lr_schedule = #dl.constant_lr} {}
 
 // -----
 
-// CHECK-LABEL: module @step_lr_default
-// CHECK-SAME: dl.lr_schedule = #dl.step_lr}
-module @step_lr_default attributes {dl.lr_schedule = #dl.step_lr} {}
-
-// -----
-
 // CHECK-LABEL: module @step_lr
 // CHECK-SAME: dl.lr_schedule = #dl.step_lr<step_size = 1000, gamma = 5.000000e-01>
 module @step_lr attributes {dl.lr_schedule = #dl.step_lr<step_size = 1000, gamma = 0.5>} {}
@@ -133,14 +147,14 @@ module @step_lr attributes {dl.lr_schedule = #dl.step_lr<step_size = 1000, gamma
 // -----
 
 // CHECK-LABEL: module @step_lr_gamma
-// CHECK-SAME: dl.lr_schedule = #dl.step_lr<gamma = 9.000000e-01>
+// CHECK-SAME: dl.lr_schedule = #dl.step_lr<step_size = 1, gamma = 9.000000e-01>
 module @step_lr_gamma attributes {dl.lr_schedule = #dl.step_lr<step_size = 1, gamma = 0.9>} {}
 
 // -----
 
-// CHECK-LABEL: module @cosine_lr_default
-// CHECK-SAME: dl.lr_schedule = #dl.cosine_lr}
-module @cosine_lr_default attributes {dl.lr_schedule = #dl.cosine_lr<>} {}
+// CHECK-LABEL: module @step_lr_default_gamma
+// CHECK-SAME: dl.lr_schedule = #dl.step_lr<step_size = 30>}
+module @step_lr_default_gamma attributes {dl.lr_schedule = #dl.step_lr<step_size = 30, gamma = 0.1>} {}
 
 // -----
 

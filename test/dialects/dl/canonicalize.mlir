@@ -4,13 +4,42 @@
 // fires and a case where it must not.
 
 //===----------------------------------------------------------------------===//
-// Identities of binary ops: x + 0, x - 0, x * 1, x / 1, x ^ 1.
+// Identities of binary ops: x + (-0.0), x - 0.0, x * 1, x / 1, x ^ 1; for
+// integers x + 0 and x - 0. Float identities compare bitwise: IEEE gives
+// -0.0 + 0.0 = +0.0, so x + 0.0 is not x when x is -0.0, and x - (-0.0) is
+// not x either.
 //===----------------------------------------------------------------------===//
 
-// CHECK-LABEL: func.func @add_zero
+// CHECK-LABEL: func.func @add_minus_zero
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
 // CHECK-NEXT: return %[[X]], %[[X]]
-func.func @add_zero(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+func.func @add_minus_zero(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %zero = dl.constant dense<-0.0> : tensor<8xf32>
+  %a = dl.add %x, %zero : tensor<4x8xf32>, tensor<8xf32>
+  %b = dl.add %zero, %x : tensor<8xf32>, tensor<4x8xf32>
+  return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @add_minus_zero_bf16
+// CHECK-SAME: (%[[X:.*]]: tensor<4xbf16>)
+// CHECK-NEXT: return %[[X]]
+func.func @add_minus_zero_bf16(%x: tensor<4xbf16>) -> tensor<4xbf16> {
+  %zero = dl.constant dense<-0.0> : tensor<bf16>
+  %y = dl.add %x, %zero : tensor<4xbf16>, tensor<bf16>
+  return %y : tensor<4xbf16>
+}
+
+// -----
+
+// -0.0 + 0.0 is +0.0: adding +0.0 is not the identity for floats.
+// CHECK-LABEL: func.func @add_plus_zero
+// CHECK: %[[ZERO:.*]] = dl.constant dense<0.000000e+00> : tensor<8xf32>
+// CHECK: %[[A:.*]] = dl.add %{{.*}}, %[[ZERO]] : tensor<4x8xf32>, tensor<8xf32>
+// CHECK: %[[B:.*]] = dl.add %[[ZERO]], %{{.*}} : tensor<8xf32>, tensor<4x8xf32>
+// CHECK: return %[[A]], %[[B]]
+func.func @add_plus_zero(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
   %zero = dl.constant dense<0.0> : tensor<8xf32>
   %a = dl.add %x, %zero : tensor<4x8xf32>, tensor<8xf32>
   %b = dl.add %zero, %x : tensor<8xf32>, tensor<4x8xf32>
@@ -21,11 +50,11 @@ func.func @add_zero(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
 
 // The zero broadcasts x to a larger shape, so the sum is not x.
 // CHECK-LABEL: func.func @add_zero_that_broadcasts_x
-// CHECK: %[[ZERO:.*]] = dl.constant dense<0.000000e+00> : tensor<4x8xf32>
+// CHECK: %[[ZERO:.*]] = dl.constant dense<-0.000000e+00> : tensor<4x8xf32>
 // CHECK: %[[SUM:.*]] = dl.add %{{.*}}, %[[ZERO]] : tensor<8xf32>, tensor<4x8xf32>
 // CHECK: return %[[SUM]]
 func.func @add_zero_that_broadcasts_x(%x: tensor<8xf32>) -> tensor<4x8xf32> {
-  %zero = dl.constant dense<0.0> : tensor<4x8xf32>
+  %zero = dl.constant dense<-0.0> : tensor<4x8xf32>
   %y = dl.add %x, %zero : tensor<8xf32>, tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
@@ -34,33 +63,67 @@ func.func @add_zero_that_broadcasts_x(%x: tensor<8xf32>) -> tensor<4x8xf32> {
 
 // Only a constant whose every element is the identity folds.
 // CHECK-LABEL: func.func @add_non_splat_constant
-// CHECK: %[[C:.*]] = dl.constant dense<[0.000000e+00, 1.000000e+00]>
+// CHECK: %[[C:.*]] = dl.constant dense<[-0.000000e+00, 1.000000e+00]>
 // CHECK: %[[SUM:.*]] = dl.add %{{.*}}, %[[C]]
 // CHECK: return %[[SUM]]
 func.func @add_non_splat_constant(%x: tensor<2xf32>) -> tensor<2xf32> {
-  %c = dl.constant dense<[0.0, 1.0]> : tensor<2xf32>
+  %c = dl.constant dense<[-0.0, 1.0]> : tensor<2xf32>
   %y = dl.add %x, %c : tensor<2xf32>
   return %y : tensor<2xf32>
 }
 
 // -----
 
+// NaN is no identity: x + NaN, x - NaN, x * NaN stay.
+// CHECK-LABEL: func.func @nan_operands
+// CHECK: %[[NAN:.*]] = dl.constant dense<0x7FC00000> : tensor<f32>
+// CHECK: %[[A:.*]] = dl.add %{{.*}}, %[[NAN]]
+// CHECK: %[[S:.*]] = dl.sub %{{.*}}, %[[NAN]]
+// CHECK: %[[M:.*]] = dl.mul %[[NAN]], %{{.*}}
+// CHECK: return %[[A]], %[[S]], %[[M]]
+func.func @nan_operands(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %nan = dl.constant dense<0x7FC00000> : tensor<f32>
+  %a = dl.add %x, %nan : tensor<4xf32>, tensor<f32>
+  %s = dl.sub %x, %nan : tensor<4xf32>, tensor<f32>
+  %m = dl.mul %nan, %x : tensor<f32>, tensor<4xf32>
+  return %a, %s, %m : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Integers have one zero: x + 0 and 0 + x fold.
 // CHECK-LABEL: func.func @add_zero_integer
-// CHECK-SAME: (%[[X:.*]]: tensor<3xi32>)
-// CHECK-NEXT: return %[[X]]
-func.func @add_zero_integer(%x: tensor<3xi32>) -> tensor<3xi32> {
+// CHECK-SAME: (%[[X:.*]]: tensor<3xi32>, %[[Y:.*]]: tensor<2xui8>)
+// CHECK-NEXT: return %[[X]], %[[Y]]
+func.func @add_zero_integer(%x: tensor<3xi32>, %y: tensor<2xui8>) -> (tensor<3xi32>, tensor<2xui8>) {
   %zero = dl.constant dense<0> : tensor<i32>
-  %y = dl.add %x, %zero : tensor<3xi32>, tensor<i32>
-  return %y : tensor<3xi32>
+  %a = dl.add %x, %zero : tensor<3xi32>, tensor<i32>
+  %zero8 = dl.constant dense<0> : tensor<2xui8>
+  %b = dl.add %zero8, %y : tensor<2xui8>
+  return %a, %b : tensor<3xi32>, tensor<2xui8>
 }
 
 // -----
 
 // CHECK-LABEL: func.func @sub_zero
-// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
-// CHECK-NEXT: return %[[X]]
-func.func @sub_zero(%x: tensor<4xf32>) -> tensor<4xf32> {
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>, %[[I:.*]]: tensor<4xi64>)
+// CHECK-NEXT: return %[[X]], %[[I]]
+func.func @sub_zero(%x: tensor<4xf32>, %i: tensor<4xi64>) -> (tensor<4xf32>, tensor<4xi64>) {
   %zero = dl.constant dense<0.0> : tensor<f32>
+  %y = dl.sub %x, %zero : tensor<4xf32>, tensor<f32>
+  %izero = dl.constant dense<0> : tensor<i64>
+  %j = dl.sub %i, %izero : tensor<4xi64>, tensor<i64>
+  return %y, %j : tensor<4xf32>, tensor<4xi64>
+}
+
+// -----
+
+// -0.0 - (-0.0) is +0.0: subtracting -0.0 is not the identity.
+// CHECK-LABEL: func.func @sub_minus_zero
+// CHECK: %[[D:.*]] = dl.sub
+// CHECK: return %[[D]]
+func.func @sub_minus_zero(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %zero = dl.constant dense<-0.0> : tensor<f32>
   %y = dl.sub %x, %zero : tensor<4xf32>, tensor<f32>
   return %y : tensor<4xf32>
 }
@@ -475,4 +538,25 @@ func.func @transpose_of_non_splat_constant() -> tensor<3x2xi64> {
 func.func @transpose_that_permutes(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
   %t = dl.transpose %x perm = [1, 0] : tensor<2x3xf32>
   return %t : tensor<3x2xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// batch_norm only reads its running statistics in inference form, so an
+// unused one goes; the training form writes them and stays.
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// CHECK-LABEL: module @unused_batch_norm
+// CHECK: func.func @unused_batch_norm(%[[X:.*]]: tensor<4x8xf32>, %[[G:.*]]: tensor<8xf32>)
+// CHECK-NEXT: dl.batch_norm %[[X]], %[[G]], %[[G]] running = (@mean, @var) training
+// CHECK-NEXT: return %[[X]]
+module @unused_batch_norm {
+  dl.param state @mean : tensor<8xf32> = #dl.zeros
+  dl.param state @var : tensor<8xf32> = #dl.ones
+  func.func @unused_batch_norm(%x: tensor<4x8xf32>, %g: tensor<8xf32>) -> tensor<4x8xf32> {
+    %a = dl.batch_norm %x, %g, %g running = (@mean, @var) : tensor<4x8xf32>, tensor<8xf32>
+    %b = dl.batch_norm %x, %g, %g running = (@mean, @var) training : tensor<4x8xf32>, tensor<8xf32>
+    return %x : tensor<4x8xf32>
+  }
 }

@@ -20,8 +20,8 @@ func.func @optimizer_on_func() attributes {dl.optimizer = #dl.sgd<lr = 0.1>} {
 
 // -----
 
-// expected-error @+1 {{'dl.optimizer' must be an optimizer (#dl.sgd, #dl.adam or #dl.adamw), got #dl.step_lr}}
-module attributes {dl.optimizer = #dl.step_lr} {}
+// expected-error @+1 {{'dl.optimizer' must be an optimizer (#dl.sgd, #dl.adam or #dl.adamw), got #dl.constant_lr}}
+module attributes {dl.optimizer = #dl.constant_lr} {}
 
 // -----
 
@@ -76,6 +76,41 @@ module attributes {dl.optimizer = #dl.adam<beta1 = 0.8>} {}
 
 // expected-error @+1 {{duplicate or unknown struct parameter name: learning_rate}}
 module attributes {dl.optimizer = #dl.adam<learning_rate = 0.1>} {}
+
+// -----
+
+// expected-error @+1 {{#dl.he_normal takes no parameters}}
+dl.param @w : tensor<4x4xf32> = #dl.he_normal<gain = 2.0>
+
+// -----
+
+// expected-error @+1 {{#dl.zeros takes no parameters}}
+dl.param @w : tensor<4xf32> = #dl.zeros<1>
+
+// -----
+
+// expected-error @+1 {{#dl.ones takes no parameters}}
+dl.param @w : tensor<4xf32> = #dl.ones<>
+
+// -----
+
+// expected-error @+1 {{#dl.constant_lr takes no parameters}}
+module attributes {dl.lr_schedule = #dl.constant_lr<warmup = 5>} {}
+
+// -----
+
+// expected-error @+1 {{struct is missing required parameter: step_size}}
+module attributes {dl.lr_schedule = #dl.step_lr<gamma = 0.5>} {}
+
+// -----
+
+// expected-error @+1 {{expected '<'}}
+module attributes {dl.lr_schedule = #dl.step_lr} {}
+
+// -----
+
+// expected-error @+1 {{struct is missing required parameter: total_steps}}
+module attributes {dl.lr_schedule = #dl.cosine_lr<warmup_steps = 10>} {}
 
 // -----
 
@@ -198,12 +233,69 @@ dl.param @w : tensor<256xf32> = #dl.he_normal
 
 // -----
 
-// expected-error @+1 {{'dl.param' op attribute 'type' failed to satisfy constraint: type attribute of statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values}}
+// An optimizer trains only floating-point tensors.
+// expected-error @+1 {{'dl.param' op a parameter of type 'tensor<3xi32>' cannot be trained; declare it `dl.param state`}}
+dl.param @ids : tensor<3xi32> = dense<[0, 1, 2]> : tensor<3xi32>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op a parameter of type 'tensor<2xi1>' cannot be trained; declare it `dl.param state`}}
+dl.param @mask : tensor<2xi1> = #dl.ones
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.constant value -1.500000e+00 does not fit 'ui8': expected a whole number in [0, 255]}}
+dl.param state @w : tensor<4xui8> = #dl.constant<value = -1.5>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.constant value 2.560000e+02 does not fit 'ui8': expected a whole number in [0, 255]}}
+dl.param state @w : tensor<4xui8> = #dl.constant<value = 256>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.constant value 7.000000e+00 does not fit 'i1': expected 0 or 1}}
+dl.param state @w : tensor<4xi1> = #dl.constant<value = 7>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.constant value 2.147484e+09 does not fit 'i32': expected a whole number in [-2147483648, 2147483647]}}
+dl.param state @w : tensor<4xi32> = #dl.constant<value = 2147483648>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.constant value 1.000000e+05 does not fit 'f16': it rounds to +inf}}
+dl.param @w : tensor<4xf16> = #dl.constant<value = 1.0e5>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.uniform low -1.000000e+300 does not fit 'f16': it rounds to -inf}}
+dl.param @w : tensor<4xf16> = #dl.uniform<low = -1.0e300, high = 1.0e300>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.uniform high 1.000000e+300 does not fit 'f32': it rounds to +inf}}
+dl.param @w : tensor<4xf32> = #dl.uniform<low = -1.0, high = 1.0e300>
+
+// -----
+
+// expected-error @+1 {{'dl.param' op #dl.normal stddev 1.000000e+39 does not fit 'bf16': it rounds to +inf}}
+dl.param @w : tensor<4xbf16> = #dl.normal<stddev = 1.0e39>
+
+// -----
+
+// A dimension of size 0 would make he_normal's fan_in 0.
+// expected-error @+1 {{'dl.param' op attribute 'type' failed to satisfy constraint: type attribute of non-empty statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values}}
+dl.param @w : tensor<0x2xf32> = #dl.he_normal
+
+// -----
+
+// expected-error @+1 {{'dl.param' op attribute 'type' failed to satisfy constraint: type attribute of non-empty statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values}}
 dl.param @w : tensor<?x4xf32> = #dl.zeros
 
 // -----
 
-// expected-error @+1 {{'dl.param' op attribute 'type' failed to satisfy constraint: type attribute of statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values}}
+// expected-error @+1 {{'dl.param' op attribute 'type' failed to satisfy constraint: type attribute of non-empty statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values}}
 dl.param @w : tensor<4xi16> = #dl.zeros
 
 // -----
@@ -260,7 +352,7 @@ func.func @constant_type_mismatch() -> tensor<3xf32> {
 // -----
 
 func.func @constant_i16() -> tensor<2xi16> {
-  // expected-error @+1 {{'dl.constant' op result #0 must be statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values, but got 'tensor<2xi16>'}}
+  // expected-error @+1 {{'dl.constant' op result #0 must be non-empty statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values, but got 'tensor<2xi16>'}}
   %c = dl.constant dense<1> : tensor<2xi16>
   return %c : tensor<2xi16>
 }
@@ -272,7 +364,7 @@ func.func @constant_i16() -> tensor<2xi16> {
 // -----
 
 func.func @exp_of_integer(%x: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'dl.exp' op operand #0 must be statically shaped tensor of floating-point values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{'dl.exp' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<4xi32>'}}
   %y = dl.exp %x : tensor<4xi32>
   return %y : tensor<4xi32>
 }
@@ -280,7 +372,7 @@ func.func @exp_of_integer(%x: tensor<4xi32>) -> tensor<4xi32> {
 // -----
 
 func.func @neg_of_unsigned(%x: tensor<4xui8>) -> tensor<4xui8> {
-  // expected-error @+1 {{'dl.neg' op operand #0 must be statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer values, but got 'tensor<4xui8>'}}
+  // expected-error @+1 {{'dl.neg' op operand #0 must be non-empty statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer values, but got 'tensor<4xui8>'}}
   %y = dl.neg %x : tensor<4xui8>
   return %y : tensor<4xui8>
 }
@@ -288,9 +380,17 @@ func.func @neg_of_unsigned(%x: tensor<4xui8>) -> tensor<4xui8> {
 // -----
 
 func.func @relu_of_dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
-  // expected-error @+1 {{'dl.relu' op operand #0 must be statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'dl.relu' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<?x4xf32>'}}
   %y = dl.relu %x : tensor<?x4xf32>
   return %y : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @relu_of_empty(%x: tensor<0x4xf32>) -> tensor<0x4xf32> {
+  // expected-error @+1 {{'dl.relu' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<0x4xf32>'}}
+  %y = dl.relu %x : tensor<0x4xf32>
+  return %y : tensor<0x4xf32>
 }
 
 // -----
@@ -329,7 +429,7 @@ func.func @sub_wrong_result(%a: tensor<4x1xf32>, %b: tensor<3xf32>) -> tensor<4x
 // -----
 
 func.func @pow_of_integer(%a: tensor<4xi32>) {
-  // expected-error @+1 {{'dl.pow' op operand #0 must be statically shaped tensor of floating-point values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{'dl.pow' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<4xi32>'}}
   %y = dl.pow %a, %a : tensor<4xi32>
   return
 }
@@ -337,7 +437,7 @@ func.func @pow_of_integer(%a: tensor<4xi32>) {
 // -----
 
 func.func @maximum_of_bool(%a: tensor<4xi1>) {
-  // expected-error @+1 {{'dl.maximum' op operand #0 must be statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer values, but got 'tensor<4xi1>'}}
+  // expected-error @+1 {{'dl.maximum' op operand #0 must be non-empty statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer values, but got 'tensor<4xi1>'}}
   %y = dl.maximum %a, %a : tensor<4xi1>
   return
 }
@@ -345,7 +445,7 @@ func.func @maximum_of_bool(%a: tensor<4xi1>) {
 // -----
 
 func.func @div_of_dynamic(%a: tensor<?xf32>) {
-  // expected-error @+1 {{'dl.div' op operand #0 must be statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer values, but got 'tensor<?xf32>'}}
+  // expected-error @+1 {{'dl.div' op operand #0 must be non-empty statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer values, but got 'tensor<?xf32>'}}
   %y = dl.div %a, %a : tensor<?xf32>
   return
 }
@@ -385,7 +485,7 @@ func.func @select_mixed_values(%m: tensor<4xi1>, %x: tensor<4xf32>, %z: tensor<f
 // -----
 
 func.func @select_float_condition(%m: tensor<4xf32>, %x: tensor<4xf32>) {
-  // expected-error @+1 {{'dl.select' op operand #0 must be statically shaped tensor of 1-bit signless integer values, but got 'tensor<4xf32>'}}
+  // expected-error @+1 {{'dl.select' op operand #0 must be non-empty statically shaped tensor of 1-bit signless integer values, but got 'tensor<4xf32>'}}
   %y = dl.select %m, %x, %x : tensor<4xf32>, tensor<4xf32>
   return
 }
@@ -401,7 +501,7 @@ func.func @cast_changes_shape(%x: tensor<4x2xf32>) {
 // -----
 
 func.func @cast_to_i16(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'dl.cast' op result #0 must be statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values, but got 'tensor<4xi16>'}}
+  // expected-error @+1 {{'dl.cast' op result #0 must be non-empty statically shaped tensor of f64, f32, f16, bf16, i64, i32, ui8 or i1 values, but got 'tensor<4xi16>'}}
   %y = dl.cast %x : tensor<4xf32> -> tensor<4xi16>
   return
 }
@@ -423,6 +523,14 @@ func.func @reshape_changes_element(%x: tensor<4x2xf32>) {
 func.func @reshape_element_count(%x: tensor<4x2xf32>) {
   // expected-error @+1 {{'dl.reshape' op cannot reshape 'tensor<4x2xf32>' (8 elements) to 'tensor<9xf32>' (9 elements)}}
   %y = dl.reshape %x : tensor<4x2xf32> -> tensor<9xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_count_overflow(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'dl.reshape' op the element count of 'tensor<4294967296x4294967296xf32>' overflows}}
+  %y = dl.reshape %x : tensor<4x2xf32> -> tensor<4294967296x4294967296xf32>
   return
 }
 
@@ -519,6 +627,14 @@ func.func @concat_rank(%a: tensor<4x3xf32>, %b: tensor<4x3x1xf32>) {
 
 // -----
 
+func.func @concat_overflow(%a: tensor<9223372036854775807x1xf32>, %b: tensor<1x1xf32>) {
+  // expected-error @+1 {{'dl.concat' op the joined size along axis 0 overflows}}
+  %y = dl.concat %a, %b axis = 0 : tensor<9223372036854775807x1xf32>, tensor<1x1xf32>
+  return
+}
+
+// -----
+
 func.func @slice_entries(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{'dl.slice' op starts, limits and strides need 2 entries each (the input's rank)}}
   %y = dl.slice %x starts = [0, 0] limits = [4, 8] strides = [1] : tensor<4x8xf32>
@@ -551,6 +667,14 @@ func.func @slice_reversed_window(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @slice_empty_window(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'dl.slice' op window [2, 2) in dimension 0 is empty}}
+  %y = dl.slice %x starts = [2, 0] limits = [2, 8] : tensor<4x8xf32>
+  return
+}
+
+// -----
+
 func.func @pad_entries(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{'dl.pad' op low and high need 2 entries each (the input's rank)}}
   %y = dl.pad %x low = [1, 1] high = [1] : tensor<4x8xf32>
@@ -562,6 +686,62 @@ func.func @pad_entries(%x: tensor<4x8xf32>) {
 func.func @pad_negative(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{'dl.pad' op padding of dimension 1 must be non-negative}}
   %y = dl.pad %x low = [0, 0] high = [0, -1] : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_overflow(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'dl.pad' op the padded size of dimension 1 overflows}}
+  %y = dl.pad %x low = [0, 9223372036854775800] high = [0, 0] : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_overflow_high(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'dl.pad' op the padded size of dimension 0 overflows}}
+  %y = dl.pad %x low = [4611686018427387904, 0] high = [4611686018427387904, 0] : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pad_value_unsigned(%x: tensor<4xui8>) {
+  // expected-error @+1 {{'dl.pad' op value -3.005000e+02 does not fit 'ui8': expected a whole number in [0, 255]}}
+  %y = dl.pad %x low = [1] high = [1] value = -300.5 : tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @pad_value_fraction(%x: tensor<4xi64>) {
+  // expected-error @+1 {{'dl.pad' op value 5.000000e-01 does not fit 'i64': expected a whole number in [-9223372036854775808, 9223372036854775807]}}
+  %y = dl.pad %x low = [1] high = [1] value = 0.5 : tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @pad_value_bool(%x: tensor<4xi1>) {
+  // expected-error @+1 {{'dl.pad' op value -1.000000e+00 does not fit 'i1': expected 0 or 1}}
+  %y = dl.pad %x low = [1] high = [1] value = -1.0 : tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @pad_value_half(%x: tensor<4xf16>) {
+  // expected-error @+1 {{'dl.pad' op value 1.000000e+10 does not fit 'f16': it rounds to +inf}}
+  %y = dl.pad %x low = [1] high = [1] value = 1.0e10 : tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @pad_value_nan(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'dl.pad' op value nan does not fit 'f32': it is not finite}}
+  %y = dl.pad %x low = [1] high = [1] value = 0x7FF8000000000000 : tensor<4xf32>
   return
 }
 
@@ -596,8 +776,17 @@ func.func @reduce_axis_repeated(%x: tensor<4x8xi32>) {
 // -----
 
 func.func @reduce_mean_of_integer(%x: tensor<4x8xi32>) {
-  // expected-error @+1 {{'dl.reduce_mean' op operand #0 must be statically shaped tensor of floating-point values, but got 'tensor<4x8xi32>'}}
+  // expected-error @+1 {{'dl.reduce_mean' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<4x8xi32>'}}
   %y = dl.reduce_mean %x axes = [0] : tensor<4x8xi32>
+  return
+}
+
+// -----
+
+// The max over no elements has no value.
+func.func @reduce_max_of_empty_axis(%x: tensor<0x8xf32>) {
+  // expected-error @+1 {{'dl.reduce_max' op operand #0 must be non-empty statically shaped tensor of floating-point or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer values, but got 'tensor<0x8xf32>'}}
+  %y = dl.reduce_max %x axes = [0] : tensor<0x8xf32>
   return
 }
 
@@ -620,8 +809,16 @@ func.func @argmax_result_shape(%x: tensor<64x10xf32>) {
 // -----
 
 func.func @argmax_float_result(%x: tensor<64x10xf32>) {
-  // expected-error @+1 {{'dl.argmax' op result #0 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<64xf32>'}}
+  // expected-error @+1 {{'dl.argmax' op result #0 must be non-empty statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<64xf32>'}}
   %y = dl.argmax %x axis = 1 : tensor<64x10xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @argmax_i32_long_axis(%x: tensor<2x3000000000xf32>) {
+  // expected-error @+1 {{'dl.argmax' op an i32 result cannot index axis 1 of 'tensor<2x3000000000xf32>' (3000000000 elements); use i64}}
+  %y = dl.argmax %x axis = 1 : tensor<2x3000000000xf32> -> tensor<2xi32>
   return
 }
 
@@ -724,9 +921,33 @@ func.func @conv_bias(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x3x3xf32>, %b: tenso
 
 // -----
 
-func.func @conv_empty_kernel(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x0x3xf32>) {
-  // expected-error @+1 {{'dl.conv2d' op kernel [0, 3] must be two positive sizes [h, w]}}
-  %y = dl.conv2d %x, %w : tensor<2x4x9x9xf32>, tensor<8x4x0x3xf32>
+func.func @conv_empty_filter(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x0x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op operand #1 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<8x4x0x3xf32>'}}
+  %y = "dl.conv2d"(%x, %w) : (tensor<2x4x9x9xf32>, tensor<8x4x0x3xf32>) -> tensor<2x8x9x7xf32>
+  return
+}
+
+// -----
+
+func.func @conv_dilation_overflow(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op the window of kernel [3, 3] with dilation [4611686018427387904, 1] overflows}}
+  %y = dl.conv2d %x, %w dilation = [4611686018427387904, 1] : tensor<2x4x9x9xf32>, tensor<8x4x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_padding_overflow(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op the input size [9, 9] with padding [0, 9223372036854775807, 0, 9223372036854775807] overflows}}
+  %y = dl.conv2d %x, %w padding = [0, 9223372036854775807] : tensor<2x4x9x9xf32>, tensor<8x4x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups_overflow(%x: tensor<1x4x9x9xf32>, %w: tensor<8x4611686018427387904x3x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op the input channel count of filter 'tensor<8x4611686018427387904x3x3xf32>' with groups = 4 overflows}}
+  %y = dl.conv2d %x, %w groups = 4 : tensor<1x4x9x9xf32>, tensor<8x4611686018427387904x3x3xf32>
   return
 }
 
@@ -798,6 +1019,22 @@ func.func @max_pool_kernel(%x: tensor<2x3x8x8xf32>) {
 
 // -----
 
+func.func @max_pool_empty_kernel(%x: tensor<2x3x8x8xf32>) {
+  // expected-error @+1 {{'dl.max_pool2d' op kernel [0, 3] must be two positive sizes [h, w]}}
+  %y = dl.max_pool2d %x kernel = [0, 3] : tensor<2x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_padding_overflow(%x: tensor<2x3x8x8xf32>) {
+  // expected-error @+1 {{'dl.avg_pool2d' op the input size [8, 8] with padding [9223372036854775807, 0, 9223372036854775807, 0] overflows}}
+  %y = dl.avg_pool2d %x kernel = [2, 2] padding = [9223372036854775807, 0] : tensor<2x3x8x8xf32>
+  return
+}
+
+// -----
+
 func.func @avg_pool_stride(%x: tensor<2x3x8x8xf32>) {
   // expected-error @+1 {{'dl.avg_pool2d' op stride [0, 1] must be two positive values [h, w]}}
   %y = dl.avg_pool2d %x kernel = [2, 2] stride = [0, 1] : tensor<2x3x8x8xf32>
@@ -823,7 +1060,7 @@ func.func @max_pool_window(%x: tensor<2x3x4x4xf32>) {
 // -----
 
 func.func @avg_pool_input_type(%x: tensor<2x3x4x4xi32>) {
-  // expected-error @+1 {{'dl.avg_pool2d' op operand #0 must be statically shaped tensor of floating-point values, but got 'tensor<2x3x4x4xi32>'}}
+  // expected-error @+1 {{'dl.avg_pool2d' op operand #0 must be non-empty statically shaped tensor of floating-point values, but got 'tensor<2x3x4x4xi32>'}}
   %y = dl.avg_pool2d %x kernel = [2, 2] : tensor<2x3x4x4xi32>
   return
 }
@@ -869,6 +1106,26 @@ dl.param state @var : tensor<8xf32> = #dl.ones
 func.func @batch_norm_epsilon(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
   // expected-error @+1 {{'dl.batch_norm' op epsilon must be positive, got 0.000000e+00}}
   %y = dl.batch_norm %x, %g, %g running = (@mean, @var) epsilon = 0.0 : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+dl.param state @mean : tensor<8xf32> = #dl.zeros
+dl.param state @var : tensor<8xf32> = #dl.ones
+func.func @batch_norm_training_one_value(%x: tensor<1x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.batch_norm' op training needs at least 2 values per channel (N x H x W) for the unbiased variance, got 1 in 'tensor<1x8xf32>'}}
+  %y = dl.batch_norm %x, %g, %g running = (@mean, @var) training : tensor<1x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+dl.param state @mean : tensor<8xf32> = #dl.zeros
+dl.param state @var : tensor<8xf32> = #dl.ones
+func.func @batch_norm_training_one_pixel(%x: tensor<1x8x1x1xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.batch_norm' op training needs at least 2 values per channel (N x H x W) for the unbiased variance, got 1 in 'tensor<1x8x1x1xf32>'}}
+  %y = dl.batch_norm %x, %g, %g running = (@mean, @var) training : tensor<1x8x1x1xf32>, tensor<8xf32>
   return
 }
 
@@ -980,7 +1237,7 @@ func.func @embedding_table(%t: tensor<10x4x2xf32>, %ids: tensor<3xi32>) {
 // -----
 
 func.func @embedding_float_indices(%t: tensor<10x4xf32>, %ids: tensor<3xf32>) {
-  // expected-error @+1 {{'dl.embedding' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<3xf32>'}}
+  // expected-error @+1 {{'dl.embedding' op operand #1 must be non-empty statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<3xf32>'}}
   %y = dl.embedding %t, %ids : tensor<10x4xf32>, tensor<3xf32>
   return
 }
@@ -1008,7 +1265,7 @@ func.func @accuracy_labels(%logits: tensor<64x10xf32>, %labels: tensor<32xi32>) 
 // -----
 
 func.func @cross_entropy_float_labels(%logits: tensor<64x10xf32>, %labels: tensor<64xf32>) {
-  // expected-error @+1 {{'dl.softmax_cross_entropy' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<64xf32>'}}
+  // expected-error @+1 {{'dl.softmax_cross_entropy' op operand #1 must be non-empty statically shaped tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<64xf32>'}}
   %l = dl.softmax_cross_entropy %logits, %labels : tensor<64x10xf32>, tensor<64xf32>
   return
 }

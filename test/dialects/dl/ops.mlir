@@ -10,9 +10,9 @@
 // CHECK: dl.param @b : tensor<3xf32> = #dl.zeros
 // CHECK: dl.param @table : tensor<2x2xf32> = dense<{{\[\[}}1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
 // CHECK: dl.param @splat : tensor<3xf64> = dense<5.000000e-01> : tensor<3xf64>
-// CHECK: dl.param @ids : tensor<3xi32> = dense<[0, 1, 2]> : tensor<3xi32>
-// CHECK: dl.param @mask : tensor<2xi1> = dense<[true, false]> : tensor<2xi1>
-// CHECK: dl.param @count : tensor<i64> = #dl.ones
+// CHECK: dl.param state @ids : tensor<3xi32> = dense<[0, 1, 2]> : tensor<3xi32>
+// CHECK: dl.param state @mask : tensor<2xi1> = dense<[true, false]> : tensor<2xi1>
+// CHECK: dl.param state @count : tensor<i64> = #dl.ones
 // CHECK: dl.param state @mean : tensor<3xf32> = #dl.zeros
 // CHECK: dl.param state @var : tensor<3xf32> = #dl.ones
 // CHECK: dl.param state @steps : tensor<i32> = dense<0> : tensor<i32>
@@ -30,9 +30,9 @@ module @params {
   dl.param @b : tensor<3xf32> = #dl.zeros
   dl.param @table : tensor<2x2xf32> = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
   dl.param @splat : tensor<3xf64> = dense<0.5> : tensor<3xf64>
-  dl.param @ids : tensor<3xi32> = dense<[0, 1, 2]> : tensor<3xi32>
-  dl.param @mask : tensor<2xi1> = dense<[true, false]> : tensor<2xi1>
-  dl.param @count : tensor<i64> = #dl.ones
+  dl.param state @ids : tensor<3xi32> = dense<[0, 1, 2]> : tensor<3xi32>
+  dl.param state @mask : tensor<2xi1> = dense<[true, false]> : tensor<2xi1>
+  dl.param state @count : tensor<i64> = #dl.ones
   dl.param state @mean : tensor<3xf32> = #dl.zeros
   dl.param state @var : tensor<3xf32> = #dl.ones
   dl.param state @steps : tensor<i32> = dense<0> : tensor<i32>
@@ -44,6 +44,27 @@ module @params {
     %steps = dl.param.get @steps : tensor<i32>
     return %he, %table, %ids, %mean, %steps : tensor<4x3xf32>, tensor<2x2xf32>, tensor<3xi32>, tensor<3xf32>, tensor<i32>
   }
+}
+
+// -----
+
+// Initializer values at the edges of their element types still fit.
+// CHECK-LABEL: module @initializer_values
+// CHECK: dl.param state @byte : tensor<2xui8> = #dl.constant<value = 2.550000e+02>
+// CHECK: dl.param state @flag : tensor<2xi1> = #dl.constant<value = 1.000000e+00>
+// CHECK: dl.param state @most_negative : tensor<2xi64> = #dl.constant<value = -9.223372036854776e+18>
+// CHECK: dl.param state @whole : tensor<2xi32> = #dl.constant<value = -2.000000e+00>
+// CHECK: dl.param state @minus_zero : tensor<2xui8> = #dl.constant<value = -0.000000e+00>
+// CHECK: dl.param @half : tensor<2xf16> = #dl.uniform<low = -6.550400e+04, high = 6.550400e+04>
+// CHECK: dl.param @bf16 : tensor<2xbf16> = #dl.normal<mean = 1.000000e+38, stddev = 1.000000e+38>
+module @initializer_values {
+  dl.param state @byte : tensor<2xui8> = #dl.constant<value = 255>
+  dl.param state @flag : tensor<2xi1> = #dl.constant<value = 1>
+  dl.param state @most_negative : tensor<2xi64> = #dl.constant<value = -9223372036854775808>
+  dl.param state @whole : tensor<2xi32> = #dl.constant<value = -2.0>
+  dl.param state @minus_zero : tensor<2xui8> = #dl.constant<value = -0.0>
+  dl.param @half : tensor<2xf16> = #dl.uniform<low = -65504, high = 65504>
+  dl.param @bf16 : tensor<2xbf16> = #dl.normal<mean = 1.0e38, stddev = 1.0e38>
 }
 
 // -----
@@ -306,31 +327,39 @@ func.func @concat(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>, %c: tensor<2x3xf32>)
 // A strided window holds ceil((limit - start) / stride) elements, even for a
 // stride near the int64 limit.
 // CHECK-LABEL: func.func @slice(
-// CHECK-SAME: -> (tensor<2x5xf32>, tensor<4x3xf32>, tensor<0x8xf32>, tensor<1x1xf32>)
+// CHECK-SAME: -> (tensor<2x5xf32>, tensor<4x3xf32>, tensor<1x8xf32>, tensor<1x1xf32>)
 // CHECK: dl.slice %{{.*}} starts = [1, 3] limits = [3, 8] : tensor<4x8xf32>
 // CHECK: dl.slice %{{.*}} starts = [0, 2] limits = [4, 7] strides = [1, 2] : tensor<4x8xf32>
-// CHECK: dl.slice %{{.*}} starts = [2, 0] limits = [2, 8] strides = [3, 1] : tensor<4x8xf32>
+// CHECK: dl.slice %{{.*}} starts = [2, 0] limits = [3, 8] strides = [3, 1] : tensor<4x8xf32>
 // CHECK: dl.slice %{{.*}} starts = [1, 0] limits = [4, 8] strides = [9223372036854775807, 8] : tensor<4x8xf32>
-func.func @slice(%x: tensor<4x8xf32>) -> (tensor<2x5xf32>, tensor<4x3xf32>, tensor<0x8xf32>, tensor<1x1xf32>) {
+func.func @slice(%x: tensor<4x8xf32>) -> (tensor<2x5xf32>, tensor<4x3xf32>, tensor<1x8xf32>, tensor<1x1xf32>) {
   %0 = dl.slice %x starts = [1, 3] limits = [3, 8] : tensor<4x8xf32>
   %1 = dl.slice %x starts = [0, 2] limits = [4, 7] strides = [1, 2] : tensor<4x8xf32>
-  %2 = dl.slice %x starts = [2, 0] limits = [2, 8] strides = [3, 1] : tensor<4x8xf32>
+  %2 = dl.slice %x starts = [2, 0] limits = [3, 8] strides = [3, 1] : tensor<4x8xf32>
   %3 = dl.slice %x starts = [1, 0] limits = [4, 8] strides = [9223372036854775807, 8] : tensor<4x8xf32>
-  return %0, %1, %2, %3 : tensor<2x5xf32>, tensor<4x3xf32>, tensor<0x8xf32>, tensor<1x1xf32>
+  return %0, %1, %2, %3 : tensor<2x5xf32>, tensor<4x3xf32>, tensor<1x8xf32>, tensor<1x1xf32>
 }
 
 // -----
 
+// The value fits the element type: whole and in range for integers.
 // CHECK-LABEL: func.func @pad(
-// CHECK-SAME: -> (tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>)
+// CHECK-SAME: -> (tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>, tensor<4xui8>, tensor<3xi1>, tensor<3xf16>)
 // CHECK: dl.pad %{{.*}} low = [0, 1] high = [0, 1] : tensor<4x8xf32>
 // CHECK: dl.pad %{{.*}} low = [1, 0] high = [2, 1] value = -1.000000e+00 : tensor<4x8xf32>
 // CHECK: dl.pad %{{.*}} low = [2] high = [0] value = 7.000000e+00 : tensor<3xi32>
-func.func @pad(%x: tensor<4x8xf32>, %i: tensor<3xi32>) -> (tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>) {
+// CHECK: dl.pad %{{.*}} low = [1] high = [1] value = 2.550000e+02 : tensor<2xui8>
+// CHECK: dl.pad %{{.*}} low = [0] high = [1] value = 1.000000e+00 : tensor<2xi1>
+// CHECK: dl.pad %{{.*}} low = [1] high = [0] value = -6.550400e+04 : tensor<2xf16>
+func.func @pad(%x: tensor<4x8xf32>, %i: tensor<3xi32>, %u: tensor<2xui8>, %b: tensor<2xi1>, %h: tensor<2xf16>)
+    -> (tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>, tensor<4xui8>, tensor<3xi1>, tensor<3xf16>) {
   %0 = dl.pad %x low = [0, 1] high = [0, 1] : tensor<4x8xf32>
   %1 = dl.pad %x low = [1, 0] high = [2, 1] value = -1.0 : tensor<4x8xf32>
   %2 = dl.pad %i low = [2] high = [0] value = 7.0 : tensor<3xi32>
-  return %0, %1, %2 : tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>
+  %3 = dl.pad %u low = [1] high = [1] value = 255.0 : tensor<2xui8>
+  %4 = dl.pad %b low = [0] high = [1] value = 1.0 : tensor<2xi1>
+  %5 = dl.pad %h low = [1] high = [0] value = -65504.0 : tensor<2xf16>
+  return %0, %1, %2, %3, %4, %5 : tensor<4x10xf32>, tensor<7x9xf32>, tensor<5xi32>, tensor<4xui8>, tensor<3xi1>, tensor<3xf16>
 }
 
 // -----
@@ -365,6 +394,18 @@ func.func @argmax(%x: tensor<64x10xf32>, %v: tensor<5xui8>) -> (tensor<64xi32>, 
   %1 = dl.argmax %x axis = 0 : tensor<64x10xf32> -> tensor<10xi64>
   %2 = dl.argmax %v axis = 0 : tensor<5xui8> -> tensor<i32>
   return %0, %1, %2 : tensor<64xi32>, tensor<10xi64>, tensor<i32>
+}
+
+// -----
+
+// i32 indexes an axis of up to 2^31 - 1 elements; i64 any longer one.
+// CHECK-LABEL: func.func @argmax_long_axis(
+// CHECK: dl.argmax %{{.*}} axis = 0 : tensor<2147483647xf32> -> tensor<i32>
+// CHECK: dl.argmax %{{.*}} axis = 1 : tensor<1x2147483648xf32> -> tensor<1xi64>
+func.func @argmax_long_axis(%x: tensor<2147483647xf32>, %y: tensor<1x2147483648xf32>) -> (tensor<i32>, tensor<1xi64>) {
+  %0 = dl.argmax %x axis = 0 : tensor<2147483647xf32> -> tensor<i32>
+  %1 = dl.argmax %y axis = 1 : tensor<1x2147483648xf32> -> tensor<1xi64>
+  return %0, %1 : tensor<i32>, tensor<1xi64>
 }
 
 // -----
@@ -416,6 +457,16 @@ func.func @conv2d(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8
 
 // -----
 
+// A stride near the int64 limit gives one output position, without overflow.
+// CHECK-LABEL: func.func @conv2d_huge_stride(
+// CHECK: dl.conv2d %{{.*}}, %{{.*}} stride = [9223372036854775807, 1] : tensor<2x4x9x9xf32>, tensor<8x4x3x3xf32>
+func.func @conv2d_huge_stride(%x: tensor<2x4x9x9xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<2x8x1x7xf32> {
+  %y = dl.conv2d %x, %w stride = [9223372036854775807, 1] : tensor<2x4x9x9xf32>, tensor<8x4x3x3xf32>
+  return %y : tensor<2x8x1x7xf32>
+}
+
+// -----
+
 // The stride defaults to the kernel.
 // CHECK-LABEL: func.func @pooling(
 // CHECK-SAME: -> (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x8x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x9x9xf32>, tensor<2x3x4x4xf32>)
@@ -447,6 +498,8 @@ func.func @pooling(%x: tensor<2x3x8x8xf32>)
 // CHECK: dl.batch_norm %[[X4]], %[[G]], %[[B]] running = (@mean, @var) training : tensor<2x8x4x4xf32>, tensor<8xf32>
 // CHECK: dl.batch_norm %[[X2]], %[[G]], %[[B]] running = (@mean, @var) epsilon = 1.000000e-03 momentum = 0.000000e+00 training : tensor<16x8xf32>, tensor<8xf32>
 // CHECK: dl.batch_norm %[[X2]], %[[G]], %[[B]] running = (@mean, @var) momentum = 1.000000e+00 : tensor<16x8xf32>, tensor<8xf32>
+// CHECK: dl.batch_norm %{{.*}}, %[[G]], %[[B]] running = (@mean, @var) : tensor<1x8xf32>, tensor<8xf32>
+// CHECK: dl.batch_norm %{{.*}}, %[[G]], %[[B]] running = (@mean, @var) training : tensor<2x8x1x1xf32>, tensor<8xf32>
 module @batch_norm {
   dl.param state @mean : tensor<8xf32> = #dl.zeros
   dl.param state @var : tensor<8xf32> = #dl.ones
@@ -459,6 +512,14 @@ module @batch_norm {
         : tensor<16x8xf32>, tensor<8xf32>
     %4 = dl.batch_norm %x2, %g, %b running = (@mean, @var) epsilon = 1.0e-5 momentum = 1.0 : tensor<16x8xf32>, tensor<8xf32>
     return %0, %1, %2, %3, %4 : tensor<16x8xf32>, tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>, tensor<16x8xf32>, tensor<16x8xf32>
+  }
+  // One value per channel is enough for inference (the running statistics);
+  // training needs two (N x H x W >= 2).
+  func.func @batch_norm_small(%x1: tensor<1x8xf32>, %x4: tensor<2x8x1x1xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>)
+      -> (tensor<1x8xf32>, tensor<2x8x1x1xf32>) {
+    %0 = dl.batch_norm %x1, %g, %b running = (@mean, @var) : tensor<1x8xf32>, tensor<8xf32>
+    %1 = dl.batch_norm %x4, %g, %b running = (@mean, @var) training : tensor<2x8x1x1xf32>, tensor<8xf32>
+    return %0, %1 : tensor<1x8xf32>, tensor<2x8x1x1xf32>
   }
 }
 
@@ -546,4 +607,14 @@ func.func @losses(%logits: tensor<64x10xf32>, %labels: tensor<64xi32>, %logits16
   %6 = dl.accuracy %logits, %labels : tensor<64x10xf32>, tensor<64xi32>
   %7 = dl.accuracy %logits, %labels64 : tensor<64x10xf32>, tensor<64xi64>
   return %0, %1, %2, %3, %4, %5, %6, %7 : tensor<f32>, tensor<f16>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f64>, tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// The default reduction may be omitted (inference runs before defaults are set).
+// CHECK-LABEL: func.func @mse_loss_default
+// CHECK: dl.mse_loss %{{.*}}, %{{.*}} : tensor<4xf32>
+func.func @mse_loss_default(%p: tensor<4xf32>, %t: tensor<4xf32>) -> tensor<f32> {
+  %l = dl.mse_loss %p, %t : tensor<4xf32>
+  return %l : tensor<f32>
 }

@@ -1,0 +1,200 @@
+// 2-D convolution, NCHW input, OIHW filter, with groups, stride, dilation,
+// padding [top, left, bottom, right], an optional bias [O] and ReLU. f32 runs
+// on oneDNN in the layouts it prefers (reordered in and out); f64, which
+// oneDNN lacks, on a direct loop.
+#include "cpu_commands.h"
+#include "onednn.h"
+
+namespace dlc::rt::cpu {
+namespace {
+
+struct ConvGeometry {
+  int64_t batch, inChannels, height, width;
+  int64_t outChannels, kernelH, kernelW, outH, outW, groups;
+  std::vector<int64_t> stride, padding, dilation; // padding: top, left, bottom, right
+};
+
+Status convGeometry(const fb::Conv2D &op, const Tensor &input, const Tensor &filter,
+                    const Tensor &output, const Tensor *bias, ConvGeometry *out) {
+  if (input.shape.rank != 4 || filter.shape.rank != 4)
+    return error(DLC_INVALID_FILE, "conv2d wants NCHW input and OIHW filter, got {} and {}",
+                 describe(input.dtype, input.shape), describe(filter.dtype, filter.shape));
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(attributeList(op.stride(), 2, 1, 1, "stride", &g.stride));
+  DLC_RETURN_IF_ERROR(attributeList(op.padding(), 4, 0, 0, "padding", &g.padding));
+  DLC_RETURN_IF_ERROR(attributeList(op.dilation(), 2, 1, 1, "dilation", &g.dilation));
+  g.batch = input.shape[0];
+  g.inChannels = input.shape[1];
+  g.height = input.shape[2];
+  g.width = input.shape[3];
+  g.outChannels = filter.shape[0];
+  g.kernelH = filter.shape[2];
+  g.kernelW = filter.shape[3];
+  g.groups = op.groups();
+  if (g.groups < 1 || g.inChannels % g.groups || g.outChannels % g.groups ||
+      filter.shape[1] * g.groups != g.inChannels)
+    return error(DLC_INVALID_FILE, "conv2d of {} with filter {} in {} groups",
+                 describe(input.dtype, input.shape), describe(filter.dtype, filter.shape),
+                 g.groups);
+  int64_t spanH = g.dilation[0] * (g.kernelH - 1) + 1, spanW = g.dilation[1] * (g.kernelW - 1) + 1;
+  int64_t paddedH = g.height + g.padding[0] + g.padding[2];
+  int64_t paddedW = g.width + g.padding[1] + g.padding[3];
+  if (paddedH < spanH || paddedW < spanW)
+    return error(DLC_INVALID_FILE, "conv2d filter {} is larger than the padded input {}",
+                 describe(filter.dtype, filter.shape), describe(input.dtype, input.shape));
+  g.outH = (paddedH - spanH) / g.stride[0] + 1;
+  g.outW = (paddedW - spanW) / g.stride[1] + 1;
+  DLC_RETURN_IF_ERROR(expectShape(output, shapeOf({g.batch, g.outChannels, g.outH, g.outW})));
+  if (bias)
+    DLC_RETURN_IF_ERROR(expectShape(*bias, shapeOf({g.outChannels})));
+  *out = std::move(g);
+  return okStatus();
+}
+
+// A tensor in the layout the convolution wants: the user's memory when the
+// layouts agree, else a buffer of the wanted layout and a reorder to fill it
+// (inputs) or to empty it into the user's memory (the output).
+dnnl::memory staged(const dnnl::memory::desc &wanted, const dnnl::memory &user, bool isInput,
+                    const dnnl::engine &engine, std::vector<BoundPrimitive> *before,
+                    std::vector<BoundPrimitive> *after) {
+  if (wanted == user.get_desc())
+    return user;
+  dnnl::memory inner(wanted, engine);
+  if (isInput)
+    before->emplace_back(
+        dnnl::reorder(user, inner),
+        std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, inner}});
+  else
+    after->emplace_back(
+        dnnl::reorder(inner, user),
+        std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, inner}, {DNNL_ARG_TO, user}});
+  return inner;
+}
+
+Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeometry &g,
+                         const Tensor &input, const Tensor &filter, const Tensor &output,
+                         const Tensor *bias, Step *out) {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  const auto f32 = memory::data_type::f32;
+  memory::dims srcDims{g.batch, g.inChannels, g.height, g.width};
+  memory::dims dstDims{g.batch, g.outChannels, g.outH, g.outW};
+  memory::dims weightDims = g.groups == 1
+                                ? memory::dims{g.outChannels, g.inChannels, g.kernelH, g.kernelW}
+                                : memory::dims{g.groups, g.outChannels / g.groups,
+                                               g.inChannels / g.groups, g.kernelH, g.kernelW};
+  memory userSrc({srcDims, f32, tag::nchw}, ctx.engine, input.data);
+  memory userWeights({weightDims, f32, g.groups == 1 ? tag::oihw : tag::goihw}, ctx.engine,
+                     filter.data);
+  memory userDst({dstDims, f32, tag::nchw}, ctx.engine, output.data);
+  memory::desc biasDesc({g.outChannels}, f32, tag::x);
+
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (op.activation() == fb::Activation::Relu) {
+    dnnl::post_ops postOps;
+    postOps.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(postOps);
+  }
+  memory::dims strides = g.stride, padL{g.padding[0], g.padding[1]},
+               padR{g.padding[2], g.padding[3]};
+  memory::dims dilates{g.dilation[0] - 1, g.dilation[1] - 1}; // oneDNN counts from 0
+  memory::desc anySrc(srcDims, f32, tag::any), anyWeights(weightDims, f32, tag::any),
+      anyDst(dstDims, f32, tag::any);
+  auto desc =
+      bias
+          ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                            dnnl::algorithm::convolution_direct, anySrc, anyWeights,
+                                            biasDesc, anyDst, strides, dilates, padL, padR)
+          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                            dnnl::algorithm::convolution_direct, anySrc, anyWeights,
+                                            anyDst, strides, dilates, padL, padR);
+  dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine);
+
+  std::vector<BoundPrimitive> before, after;
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, staged(pd.src_desc(), userSrc, true, ctx.engine, &before, &after)},
+      {DNNL_ARG_WEIGHTS, staged(pd.weights_desc(), userWeights, true, ctx.engine, &before, &after)},
+      {DNNL_ARG_DST, staged(pd.dst_desc(), userDst, false, ctx.engine, &before, &after)},
+      {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}};
+  if (bias)
+    args[DNNL_ARG_BIAS] = memory(biasDesc, ctx.engine, bias->data);
+  std::vector<BoundPrimitive> sequence = std::move(before);
+  sequence.emplace_back(dnnl::convolution_forward(pd), std::move(args));
+  for (BoundPrimitive &primitive : after)
+    sequence.push_back(std::move(primitive));
+  dnnl::stream stream = ctx.stream;
+  *out = [sequence, stream](const RunInfo &) {
+    for (const BoundPrimitive &primitive : sequence)
+      DLC_RETURN_IF_ERROR(primitive.execute(stream));
+    return okStatus();
+  };
+  return okStatus();
+}
+
+template <typename T>
+void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *bias, T *output,
+              bool relu, int threads) {
+  int64_t groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups;
+  int64_t work = g.batch * g.outChannels * g.outH * g.outW * groupIn * g.kernelH * g.kernelW;
+#pragma omp parallel for collapse(2) num_threads(threads) if (work >= kParallelMinWork)
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t o = 0; o < g.outChannels; ++o) {
+      int64_t firstChannel = o / groupOut * groupIn;
+      T *plane = output + (n * g.outChannels + o) * g.outH * g.outW;
+      for (int64_t y = 0; y < g.outH; ++y)
+        for (int64_t x = 0; x < g.outW; ++x) {
+          T sum = bias ? bias[o] : T(0);
+          for (int64_t c = 0; c < groupIn; ++c) {
+            const T *in = input + (n * g.inChannels + firstChannel + c) * g.height * g.width;
+            const T *w = filter + (o * groupIn + c) * g.kernelH * g.kernelW;
+            for (int64_t ky = 0; ky < g.kernelH; ++ky) {
+              int64_t iy = y * g.stride[0] - g.padding[0] + ky * g.dilation[0];
+              if (iy < 0 || iy >= g.height)
+                continue;
+              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
+                int64_t ix = x * g.stride[1] - g.padding[1] + kx * g.dilation[1];
+                if (ix >= 0 && ix < g.width)
+                  sum += in[iy * g.width + ix] * w[ky * g.kernelW + kx];
+              }
+            }
+          }
+          plane[y * g.outW + x] = relu && sum < 0 ? T(0) : sum;
+        }
+    }
+}
+
+} // namespace
+
+Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
+  Tensor input, filter, output, bias;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.filter(), "filter", &filter));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
+  DLC_RETURN_IF_ERROR(expectSameDtype(input, output));
+  DLC_RETURN_IF_ERROR(expectSameDtype(filter, output));
+  const Tensor *biasOrNull = nullptr;
+  if (op.bias() >= 0) {
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias(), "bias", &bias));
+    DLC_RETURN_IF_ERROR(expectSameDtype(bias, output));
+    biasOrNull = &bias;
+  }
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(convGeometry(op, input, filter, output, biasOrNull, &g));
+  return withFloatType(output, [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_same_v<T, float>) {
+      return prepareOneDnnConv(ctx, op, g, input, filter, output, biasOrNull, out);
+    } else {
+      const T *biasData = biasOrNull ? bias.as<T>() : nullptr;
+      bool relu = op.activation() == fb::Activation::Relu;
+      *out = [=, threads = ctx.threads](const RunInfo &) {
+        convLoop(g, input.as<T>(), filter.as<T>(), biasData, output.as<T>(), relu, threads);
+        return okStatus();
+      };
+      return okStatus();
+    }
+  });
+}
+
+} // namespace dlc::rt::cpu

@@ -1,0 +1,123 @@
+// What the CPU device needs from each command family (matmul.cpp, conv.cpp,
+// ...): a prepare function that checks the command against its buffers and
+// returns a Step, the code run() calls. Everything a Step touches (oneDNN
+// primitives, memory objects, scratch) is made in prepare: a Step allocates
+// nothing.
+#ifndef DLC_RUNTIME_CPU_CPU_COMMANDS_H
+#define DLC_RUNTIME_CPU_CPU_COMMANDS_H
+
+#include "device.h"
+
+#include <dnnl.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace dlc::rt::cpu {
+
+/// One prepared command.
+using Step = std::function<Status(const RunInfo &)>;
+
+/// Below this many elements of work a command runs on one thread: starting
+/// the OpenMP team costs more than it saves.
+inline constexpr int64_t kParallelMinWork = int64_t(1) << 14;
+
+/// What preparing a command sees.
+struct Context {
+  const fb::Executable &executable;
+  const std::vector<Tensor> &buffers;
+  const dnnl::engine &engine;
+  const dnnl::stream &stream;
+  int threads; // the OpenMP threads a command may use
+
+  /// Buffer `index` of the executable, which must have memory; `role` names
+  /// it in messages ("input", "filter", ...).
+  Status tensor(int64_t index, const char *role, Tensor *out) const;
+};
+
+Status expectDtype(const Tensor &tensor, fb::DType dtype);
+Status expectSameDtype(const Tensor &tensor, const Tensor &like);
+Status expectShape(const Tensor &tensor, const Shape &shape);
+Status expectElements(const Tensor &tensor, int64_t elements);
+/// The dims of `tensor` before `axis` multiplied, the dim at `axis`, and
+/// the dims after: how an op along one axis sees it.
+struct AxisView {
+  int64_t outer, size, inner;
+};
+Status axisView(const Tensor &tensor, int64_t axis, AxisView *out);
+/// A Shape from a list of dims (a FlatBuffers vector or braces).
+Shape shapeOf(const std::vector<int64_t> &dims);
+/// The `count` values of an attribute vector (stride, padding, ...), all
+/// `fallback` when the file leaves it empty, each at least `minimum`; an
+/// error naming `what` otherwise.
+Status attributeList(const flatbuffers::Vector<int64_t> *list, size_t count, int64_t fallback,
+                     int64_t minimum, const char *what, std::vector<int64_t> *out);
+
+/// Calls `body(T{})` with T = float or double for an f32 or f64 tensor.
+template <typename Body> Status withFloatType(const Tensor &tensor, Body &&body) {
+  switch (tensor.dtype) {
+  case fb::DType::F32:
+    return body(float{});
+  case fb::DType::F64:
+    return body(double{});
+  default:
+    return error(DLC_UNAVAILABLE, "'{}' is {}: the CPU backend computes this op in f32 or f64",
+                 tensor.name, describe(tensor.dtype, tensor.shape));
+  }
+}
+
+/// Calls `body(T{})` with T = int32_t or int64_t for an i32 or i64 tensor.
+template <typename Body> Status withIndexType(const Tensor &tensor, Body &&body) {
+  switch (tensor.dtype) {
+  case fb::DType::I32:
+    return body(int32_t{});
+  case fb::DType::I64:
+    return body(int64_t{});
+  default:
+    return error(DLC_INVALID_FILE, "'{}' is {}: expected i32 or i64 indices", tensor.name,
+                 describe(tensor.dtype, tensor.shape));
+  }
+}
+
+/// Calls `body(T{})` for the numeric element types a reduction reads.
+template <typename Body> Status withNumericType(const Tensor &tensor, Body &&body) {
+  switch (tensor.dtype) {
+  case fb::DType::F32:
+    return body(float{});
+  case fb::DType::F64:
+    return body(double{});
+  case fb::DType::I64:
+    return body(int64_t{});
+  case fb::DType::I32:
+    return body(int32_t{});
+  case fb::DType::U8:
+    return body(uint8_t{});
+  default:
+    return error(DLC_UNAVAILABLE, "'{}' is {}: the CPU backend does not reduce this element type",
+                 tensor.name, describe(tensor.dtype, tensor.shape));
+  }
+}
+
+Status prepareMatmul(const Context &ctx, const fb::Matmul &op, Step *out);
+Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out);
+Status preparePool2D(const Context &ctx, const fb::Pool2D &op, Step *out);
+Status prepareReduce(const Context &ctx, const fb::Reduce &op, Step *out);
+Status prepareArgmax(const Context &ctx, const fb::Argmax &op, Step *out);
+Status prepareTranspose(const Context &ctx, const fb::Transpose &op, Step *out);
+Status prepareConcat(const Context &ctx, const fb::Concat &op, Step *out);
+Status prepareSlice(const Context &ctx, const fb::Slice &op, Step *out);
+Status preparePad(const Context &ctx, const fb::Pad &op, Step *out);
+Status prepareCopy(const Context &ctx, const fb::Copy &op, Step *out);
+Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out);
+Status prepareBatchNorm(const Context &ctx, const fb::BatchNorm &op, Step *out);
+Status prepareLayerNorm(const Context &ctx, const fb::LayerNorm &op, Step *out);
+Status prepareEmbedding(const Context &ctx, const fb::Embedding &op, Step *out);
+Status prepareDropout(const Context &ctx, const fb::Dropout &op, Step *out);
+Status prepareSoftmaxCrossEntropy(const Context &ctx, const fb::SoftmaxCrossEntropy &op, Step *out);
+Status prepareMseLoss(const Context &ctx, const fb::MseLoss &op, Step *out);
+Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out);
+Status prepareLaunch(const Context &ctx, const fb::Launch &op, Step *out);
+
+} // namespace dlc::rt::cpu
+
+#endif // DLC_RUNTIME_CPU_CPU_COMMANDS_H

@@ -1,0 +1,238 @@
+// The CPU device: memory from the C heap, programs whose commands run on
+// oneDNN (matmul, convolution, pooling) and on the loops of this directory,
+// spread over cores with OpenMP.
+#include "cpu_commands.h"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+
+namespace dlc::rt {
+namespace cpu {
+
+Status Context::tensor(int64_t index, const char *role, Tensor *out) const {
+  if (index < 0 || index >= static_cast<int64_t>(buffers.size()))
+    return error(DLC_INVALID_FILE, "{} is buffer {}, outside [0, {})", role, index, buffers.size());
+  *out = buffers[index];
+  if (!out->data && out->elements() > 0)
+    return error(DLC_INVALID_FILE, "{} '{}' has no memory in this entry point", role, out->name);
+  return okStatus();
+}
+
+Status expectDtype(const Tensor &tensor, fb::DType dtype) {
+  if (tensor.dtype == dtype)
+    return okStatus();
+  return error(DLC_INVALID_FILE, "'{}' is {}, expected element type {}", tensor.name,
+               describe(tensor.dtype, tensor.shape), dtypeName(dtype));
+}
+
+Status expectSameDtype(const Tensor &tensor, const Tensor &like) {
+  if (tensor.dtype == like.dtype)
+    return okStatus();
+  return error(DLC_INVALID_FILE, "'{}' is {}, expected element type {} like '{}'", tensor.name,
+               describe(tensor.dtype, tensor.shape), dtypeName(like.dtype), like.name);
+}
+
+Status expectShape(const Tensor &tensor, const Shape &shape) {
+  if (tensor.shape == shape)
+    return okStatus();
+  return error(DLC_INVALID_FILE, "'{}' is {}, expected {}", tensor.name,
+               describe(tensor.dtype, tensor.shape), describe(tensor.dtype, shape));
+}
+
+Status expectElements(const Tensor &tensor, int64_t elements) {
+  if (tensor.elements() == elements)
+    return okStatus();
+  return error(DLC_INVALID_FILE, "'{}' is {}, expected {} elements", tensor.name,
+               describe(tensor.dtype, tensor.shape), elements);
+}
+
+Status axisView(const Tensor &tensor, int64_t axis, AxisView *out) {
+  int rank = tensor.shape.rank;
+  if (axis < 0 || axis >= rank)
+    return error(DLC_INVALID_FILE, "axis {} is outside [0, {}) for '{}'", axis, rank, tensor.name);
+  *out = {1, tensor.shape[static_cast<int>(axis)], 1};
+  for (int i = 0; i < axis; ++i)
+    out->outer *= tensor.shape[i];
+  for (int i = static_cast<int>(axis) + 1; i < rank; ++i)
+    out->inner *= tensor.shape[i];
+  return okStatus();
+}
+
+Shape shapeOf(const std::vector<int64_t> &dims) {
+  Shape shape;
+  shape.rank = static_cast<int>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i)
+    shape.dims[i] = dims[i];
+  return shape;
+}
+
+Status attributeList(const flatbuffers::Vector<int64_t> *list, size_t count, int64_t fallback,
+                     int64_t minimum, const char *what, std::vector<int64_t> *out) {
+  if (!list || list->size() == 0) {
+    out->assign(count, fallback);
+    return okStatus();
+  }
+  if (list->size() != count)
+    return error(DLC_INVALID_FILE, "{} has {} values, expected {}", what, list->size(), count);
+  out->assign(list->begin(), list->end());
+  for (int64_t value : *out)
+    if (value < minimum)
+      return error(DLC_INVALID_FILE, "{} has {}, expected at least {}", what, value, minimum);
+  return okStatus();
+}
+
+namespace {
+
+Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out) {
+  switch (command.op_type()) {
+  case fb::Op::Matmul:
+    return prepareMatmul(ctx, *command.op_as_Matmul(), out);
+  case fb::Op::Conv2D:
+    return prepareConv2D(ctx, *command.op_as_Conv2D(), out);
+  case fb::Op::Pool2D:
+    return preparePool2D(ctx, *command.op_as_Pool2D(), out);
+  case fb::Op::Reduce:
+    return prepareReduce(ctx, *command.op_as_Reduce(), out);
+  case fb::Op::Argmax:
+    return prepareArgmax(ctx, *command.op_as_Argmax(), out);
+  case fb::Op::Transpose:
+    return prepareTranspose(ctx, *command.op_as_Transpose(), out);
+  case fb::Op::Concat:
+    return prepareConcat(ctx, *command.op_as_Concat(), out);
+  case fb::Op::Slice:
+    return prepareSlice(ctx, *command.op_as_Slice(), out);
+  case fb::Op::Pad:
+    return preparePad(ctx, *command.op_as_Pad(), out);
+  case fb::Op::Softmax:
+    return prepareSoftmax(ctx, *command.op_as_Softmax(), out);
+  case fb::Op::BatchNorm:
+    return prepareBatchNorm(ctx, *command.op_as_BatchNorm(), out);
+  case fb::Op::LayerNorm:
+    return prepareLayerNorm(ctx, *command.op_as_LayerNorm(), out);
+  case fb::Op::Embedding:
+    return prepareEmbedding(ctx, *command.op_as_Embedding(), out);
+  case fb::Op::Dropout:
+    return prepareDropout(ctx, *command.op_as_Dropout(), out);
+  case fb::Op::SoftmaxCrossEntropy:
+    return prepareSoftmaxCrossEntropy(ctx, *command.op_as_SoftmaxCrossEntropy(), out);
+  case fb::Op::MseLoss:
+    return prepareMseLoss(ctx, *command.op_as_MseLoss(), out);
+  case fb::Op::Accuracy:
+    return prepareAccuracy(ctx, *command.op_as_Accuracy(), out);
+  case fb::Op::Copy:
+    return prepareCopy(ctx, *command.op_as_Copy(), out);
+  case fb::Op::Launch:
+    return prepareLaunch(ctx, *command.op_as_Launch(), out);
+  case fb::Op::NONE:
+    break;
+  }
+  return error(DLC_INVALID_FILE, "unknown command kind {}", static_cast<int>(command.op_type()));
+}
+
+struct PreparedCommand {
+  Step step;
+  std::string description; // "model.mlir:12:5: matmul", put in front of its errors
+};
+
+class CpuProgram : public Program {
+public:
+  CpuProgram(int threads, dnnl::engine engine)
+      : threads_(threads), engine_(std::move(engine)), stream_(engine_) {}
+
+  Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
+                 const std::vector<Tensor> &buffers) {
+    Context ctx{executable, buffers, engine_, stream_, threads_};
+    if (!entry.commands())
+      return okStatus();
+    for (const fb::Command *command : *entry.commands()) {
+      PreparedCommand prepared;
+      prepared.description = describeCommand(executable, *command);
+      try {
+        DLC_RETURN_IF_ERROR(
+            prepareCommand(ctx, *command, &prepared.step).withContext(prepared.description));
+      } catch (const dnnl::error &e) {
+        // A shape or attribute combination oneDNN has no implementation for.
+        return error(DLC_UNAVAILABLE, "{}: oneDNN cannot run this command: {}",
+                     prepared.description, e.what());
+      } catch (const std::bad_alloc &) {
+        return error(DLC_UNAVAILABLE, "{}: out of memory preparing the command",
+                     prepared.description);
+      }
+      commands_.push_back(std::move(prepared));
+    }
+    return okStatus();
+  }
+
+  Status run(const RunInfo &info) override {
+    omp_set_num_threads(threads_);
+    size_t i = 0;
+    try {
+      for (; i < commands_.size(); ++i) {
+        Status status = commands_[i].step(info);
+        if (!status.ok())
+          return status.withContext(commands_[i].description);
+      }
+    } catch (const std::exception &e) {
+      return error(DLC_INTERNAL, "{}: {}", commands_[i].description, e.what());
+    }
+    return okStatus();
+  }
+
+private:
+  int threads_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::vector<PreparedCommand> commands_;
+};
+
+class CpuDevice : public Device {
+public:
+  explicit CpuDevice(int threads) : threads_(threads) {}
+
+  std::string name() const override { return fmt::format("cpu ({} threads)", threads_); }
+
+  Status allocate(size_t bytes, void **out) override {
+    // aligned_alloc wants a multiple of the alignment; zero bytes still gets
+    // a distinct pointer.
+    size_t rounded = (bytes + 63) / 64 * 64;
+    *out = std::aligned_alloc(64, rounded ? rounded : 64);
+    if (!*out)
+      return error(DLC_INTERNAL, "out of memory allocating {} bytes", bytes);
+    std::memset(*out, 0, rounded);
+    return okStatus();
+  }
+
+  void release(void *memory) override { std::free(memory); }
+
+  Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
+                 const std::vector<Tensor> &buffers, std::unique_ptr<Program> *out) override {
+    // oneDNN sizes its work for the thread count it sees when a primitive is
+    // created, so prepare and run see the same one.
+    omp_set_num_threads(threads_);
+    std::unique_ptr<CpuProgram> program;
+    try {
+      program = std::make_unique<CpuProgram>(threads_, dnnl::engine(dnnl::engine::kind::cpu, 0));
+    } catch (const std::exception &e) {
+      return error(DLC_UNAVAILABLE, "cannot start oneDNN on the CPU: {}", e.what());
+    }
+    DLC_RETURN_IF_ERROR(program->prepare(executable, entry, buffers));
+    *out = std::move(program);
+    return okStatus();
+  }
+
+private:
+  int threads_;
+};
+
+} // namespace
+} // namespace cpu
+
+std::unique_ptr<Device> createCpuDevice(int numThreads) {
+  return std::make_unique<cpu::CpuDevice>(numThreads > 0 ? numThreads : omp_get_max_threads());
+}
+
+} // namespace dlc::rt

@@ -1,0 +1,130 @@
+// 2-D max and average pooling over NCHW, padding [top, left, bottom, right].
+// Max ignores padded positions; Average leaves them out of the count,
+// AverageIncludePad counts them as zeros. f32 runs on oneDNN, f64 on a loop.
+#include "cpu_commands.h"
+#include "onednn.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace dlc::rt::cpu {
+namespace {
+
+struct PoolGeometry {
+  int64_t planes, height, width, outH, outW; // planes: batch * channels
+  std::vector<int64_t> kernel, stride, padding;
+};
+
+Status poolGeometry(const fb::Pool2D &op, const Tensor &input, const Tensor &output,
+                    PoolGeometry *out) {
+  if (input.shape.rank != 4)
+    return error(DLC_INVALID_FILE, "pooling wants an NCHW input, got {}",
+                 describe(input.dtype, input.shape));
+  PoolGeometry g;
+  DLC_RETURN_IF_ERROR(attributeList(op.kernel(), 2, 1, 1, "kernel", &g.kernel));
+  DLC_RETURN_IF_ERROR(attributeList(op.padding(), 4, 0, 0, "padding", &g.padding));
+  // The dialect's default stride is the kernel.
+  if (op.stride() && op.stride()->size() > 0)
+    DLC_RETURN_IF_ERROR(attributeList(op.stride(), 2, 1, 1, "stride", &g.stride));
+  else
+    g.stride = g.kernel;
+  for (int i = 0; i < 4; ++i)
+    if (g.padding[i] >= g.kernel[i % 2])
+      return error(DLC_INVALID_FILE, "pooling padding {} is not smaller than the kernel {}",
+                   g.padding[i], g.kernel[i % 2]);
+  g.planes = input.shape[0] * input.shape[1];
+  g.height = input.shape[2];
+  g.width = input.shape[3];
+  int64_t paddedH = g.height + g.padding[0] + g.padding[2];
+  int64_t paddedW = g.width + g.padding[1] + g.padding[3];
+  if (paddedH < g.kernel[0] || paddedW < g.kernel[1])
+    return error(DLC_INVALID_FILE, "pooling window {}x{} is larger than the padded input {}",
+                 g.kernel[0], g.kernel[1], describe(input.dtype, input.shape));
+  g.outH = (paddedH - g.kernel[0]) / g.stride[0] + 1;
+  g.outW = (paddedW - g.kernel[1]) / g.stride[1] + 1;
+  DLC_RETURN_IF_ERROR(
+      expectShape(output, shapeOf({input.shape[0], input.shape[1], g.outH, g.outW})));
+  *out = std::move(g);
+  return okStatus();
+}
+
+Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeometry &g,
+                         const Tensor &input, const Tensor &output, Step *out) {
+  using dnnl::memory;
+  const auto f32 = memory::data_type::f32;
+  memory::desc src(memory::dims(input.shape.dims.begin(), input.shape.dims.begin() + 4), f32,
+                   memory::format_tag::nchw);
+  memory::desc dst(memory::dims(output.shape.dims.begin(), output.shape.dims.begin() + 4), f32,
+                   memory::format_tag::nchw);
+  dnnl::algorithm algorithm = op.kind() == fb::PoolKind::Max ? dnnl::algorithm::pooling_max
+                              : op.kind() == fb::PoolKind::Average
+                                  ? dnnl::algorithm::pooling_avg_exclude_padding
+                                  : dnnl::algorithm::pooling_avg_include_padding;
+  dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, dst,
+                                   g.stride, g.kernel, {g.padding[0], g.padding[1]},
+                                   {g.padding[2], g.padding[3]});
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::pooling_forward::primitive_desc pd(desc, attr, ctx.engine);
+  BoundPrimitive pool(dnnl::pooling_forward(pd),
+                      {{DNNL_ARG_SRC, memory(src, ctx.engine, input.data)},
+                       {DNNL_ARG_DST, memory(dst, ctx.engine, output.data)},
+                       {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}});
+  dnnl::stream stream = ctx.stream;
+  *out = [pool, stream](const RunInfo &) { return pool.execute(stream); };
+  return okStatus();
+}
+
+template <typename T>
+void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output, int threads) {
+  int64_t work = g.planes * g.outH * g.outW * g.kernel[0] * g.kernel[1];
+#pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
+  for (int64_t p = 0; p < g.planes; ++p) {
+    const T *in = input + p * g.height * g.width;
+    T *plane = output + p * g.outH * g.outW;
+    for (int64_t y = 0; y < g.outH; ++y)
+      for (int64_t x = 0; x < g.outW; ++x) {
+        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
+        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
+        y0 = std::max<int64_t>(y0, 0);
+        x0 = std::max<int64_t>(x0, 0);
+        T result = kind == fb::PoolKind::Max ? -std::numeric_limits<T>::infinity() : T(0);
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix) {
+            T value = in[iy * g.width + ix];
+            result = kind == fb::PoolKind::Max ? std::max(result, value) : result + value;
+          }
+        if (kind == fb::PoolKind::Average)
+          result /= T((y1 - y0) * (x1 - x0));
+        else if (kind == fb::PoolKind::AverageIncludePad)
+          result /= T(g.kernel[0] * g.kernel[1]);
+        plane[y * g.outW + x] = result;
+      }
+  }
+}
+
+} // namespace
+
+Status preparePool2D(const Context &ctx, const fb::Pool2D &op, Step *out) {
+  Tensor input, output;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
+  DLC_RETURN_IF_ERROR(expectSameDtype(output, input));
+  PoolGeometry g;
+  DLC_RETURN_IF_ERROR(poolGeometry(op, input, output, &g));
+  return withFloatType(output, [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (std::is_same_v<T, float>) {
+      return prepareOneDnnPool(ctx, op, g, input, output, out);
+    } else {
+      fb::PoolKind kind = op.kind();
+      *out = [=, threads = ctx.threads](const RunInfo &) {
+        poolLoop(g, kind, input.as<T>(), output.as<T>(), threads);
+        return okStatus();
+      };
+      return okStatus();
+    }
+  });
+}
+
+} // namespace dlc::rt::cpu

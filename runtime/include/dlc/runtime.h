@@ -1,0 +1,154 @@
+/* The dlc runtime's C API: load a compiled model (.fb), create a session on a
+ * device, bind inputs by name, run an entry point, read outputs, and get, set,
+ * save and load parameters.
+ *
+ * Conventions:
+ * - Every fallible call returns a dlc_status*: NULL means success; otherwise
+ *   the caller owns the status and frees it with dlc_status_free. The message
+ *   names what is wrong (file, tensor, expected and actual shape or dtype, and
+ *   the model line a failing command came from).
+ * - Objects are created by *_create / *_load calls and released by the
+ *   matching *_release. A session keeps its executable alive.
+ * - Tensors cross the API as raw little-endian bytes in row-major order with
+ *   an explicit dtype and shape; the runtime copies them.
+ * - No C++ exception crosses this boundary. */
+#ifndef DLC_RUNTIME_H
+#define DLC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*===----------------------------------------------------------------------===*
+ * Status
+ *===----------------------------------------------------------------------===*/
+
+typedef enum dlc_status_code {
+  DLC_OK = 0,
+  DLC_INVALID_ARGUMENT = 1, /* a bad name, shape, dtype or size from the caller */
+  DLC_INVALID_FILE = 2,     /* a damaged, truncated or unsupported .fb or data file */
+  DLC_NOT_FOUND = 3,        /* no such entry point, input, output or parameter */
+  DLC_IO_ERROR = 4,         /* reading or writing a file failed */
+  DLC_UNAVAILABLE = 5,      /* the device cannot be used (no GPU, missing library) */
+  DLC_RUNTIME_ERROR = 6,    /* a command failed while running (e.g. label out of range) */
+  DLC_INTERNAL = 7
+} dlc_status_code;
+
+typedef struct dlc_status dlc_status;
+
+dlc_status_code dlc_status_get_code(const dlc_status *status);
+/* The message; valid until the status is freed. */
+const char *dlc_status_get_message(const dlc_status *status);
+void dlc_status_free(dlc_status *status);
+
+/*===----------------------------------------------------------------------===*
+ * Tensors
+ *===----------------------------------------------------------------------===*/
+
+typedef enum dlc_dtype {
+  DLC_F32 = 0,
+  DLC_F64 = 1,
+  DLC_F16 = 2,
+  DLC_BF16 = 3,
+  DLC_I64 = 4,
+  DLC_I32 = 5,
+  DLC_U8 = 6,
+  DLC_I1 = 7 /* one byte per element, 0 or 1 */
+} dlc_dtype;
+
+/* Bytes per element of dtype; 0 for an unknown value. */
+size_t dlc_dtype_size(dlc_dtype dtype);
+/* "f32", "ui8", ...; "?" for an unknown value. */
+const char *dlc_dtype_name(dlc_dtype dtype);
+
+#define DLC_MAX_RANK 8
+
+/* A tensor's name, dtype and shape, as the model declares it. */
+typedef struct dlc_tensor_info {
+  const char *name; /* valid while the executable lives */
+  dlc_dtype dtype;
+  int32_t rank;
+  int64_t shape[DLC_MAX_RANK];
+  size_t size_bytes;
+} dlc_tensor_info;
+
+/*===----------------------------------------------------------------------===*
+ * Executables: a loaded, verified .fb file
+ *===----------------------------------------------------------------------===*/
+
+typedef struct dlc_executable dlc_executable;
+
+/* Loads and verifies a compiled model. Nothing runs before the whole file
+ * has been checked; a damaged file yields DLC_INVALID_FILE. */
+dlc_status *dlc_executable_load_file(const char *path, dlc_executable **out);
+/* The same from memory; the bytes are copied. `name` appears in messages. */
+dlc_status *dlc_executable_load_memory(const void *data, size_t size, const char *name,
+                                       dlc_executable **out);
+void dlc_executable_release(dlc_executable *executable);
+
+const char *dlc_executable_model_name(const dlc_executable *executable);
+size_t dlc_executable_entry_point_count(const dlc_executable *executable);
+const char *dlc_executable_entry_point_name(const dlc_executable *executable, size_t index);
+/* Inputs and outputs of an entry point, in signature order. */
+dlc_status *dlc_executable_entry_point_io(const dlc_executable *executable, const char *entry,
+                                          size_t *input_count, size_t *output_count);
+dlc_status *dlc_executable_input_info(const dlc_executable *executable, const char *entry,
+                                      size_t index, dlc_tensor_info *info);
+dlc_status *dlc_executable_output_info(const dlc_executable *executable, const char *entry,
+                                       size_t index, dlc_tensor_info *info);
+/* Persistent tensors: parameters and state. */
+size_t dlc_executable_parameter_count(const dlc_executable *executable);
+dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size_t index,
+                                          dlc_tensor_info *info);
+
+/*===----------------------------------------------------------------------===*
+ * Sessions: an executable's memory on one device
+ *===----------------------------------------------------------------------===*/
+
+typedef struct dlc_session dlc_session;
+
+typedef struct dlc_session_options {
+  const char *device; /* "cpu" (NULL means "cpu") */
+  int32_t num_threads; /* 0: one per core */
+  uint64_t seed;       /* added to every initializer's seed; 0 keeps the file's */
+} dlc_session_options;
+
+/* Allocates the persistent region and the arena, and initializes every
+ * parameter from its initializer. */
+dlc_status *dlc_session_create(const dlc_executable *executable,
+                               const dlc_session_options *options, dlc_session **out);
+void dlc_session_release(dlc_session *session);
+
+/* Copies an input in. dtype and shape must match the declaration exactly. */
+dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
+                                  dlc_dtype dtype, const int64_t *shape, int32_t rank,
+                                  const void *data, size_t size_bytes);
+/* Runs an entry point; every input must have been set. */
+dlc_status *dlc_session_run(dlc_session *session, const char *entry);
+/* Copies an output of the last run out; size_bytes must be the output's size. */
+dlc_status *dlc_session_get_output(dlc_session *session, const char *entry, const char *name,
+                                   void *data, size_t size_bytes);
+
+/* Parameters and state, by name (without the '@'). */
+dlc_status *dlc_session_get_parameter(dlc_session *session, const char *name, void *data,
+                                      size_t size_bytes);
+dlc_status *dlc_session_set_parameter(dlc_session *session, const char *name, const void *data,
+                                      size_t size_bytes);
+/* All parameters and state as one safetensors file, written atomically
+ * (a temporary file renamed into place). */
+dlc_status *dlc_session_save_parameters(dlc_session *session, const char *path);
+/* Loads every tensor of a safetensors file into the parameter of the same
+ * name; names, dtypes and shapes must match, and every parameter must be
+ * present. Optimizer state (role OptimizerState) may be absent, e.g. in
+ * weights written by another framework: it then keeps its value. On error
+ * nothing is changed. */
+dlc_status *dlc_session_load_parameters(dlc_session *session, const char *path);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DLC_RUNTIME_H */

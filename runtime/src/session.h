@@ -1,0 +1,94 @@
+// A session: one executable's memory on one device, the prepared entry
+// points, and the caller's view of them (inputs, outputs, parameters).
+//
+// Memory: one persistent region (parameters, state, optimizer state), one
+// arena as large as the largest entry point's, shared by all entry points,
+// and a copy of the constants. Because entry points share the arena, using
+// one (setting an input or running it) overwrites the inputs and outputs of
+// the entry point that used it before; the session tracks this and reports
+// an input that must be set again or outputs that are gone, rather than
+// reading stale bytes. An entry point's inputs stay valid across its runs.
+#ifndef DLC_RUNTIME_SRC_SESSION_H
+#define DLC_RUNTIME_SRC_SESSION_H
+
+#include "device.h"
+#include "executable.h"
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace dlc::rt {
+
+/// The device called `name` ("cpu"); DLC_UNAVAILABLE listing the devices
+/// there are otherwise.
+Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out);
+
+/// DLC_UNAVAILABLE unless `executable` lists `device` ("cpu", "sm_90") among
+/// its targets; a file without targets runs anywhere.
+Status checkBuiltFor(const Executable &executable, std::string_view device);
+
+class Session {
+public:
+  /// Allocates the session's memory on `device` and initializes every
+  /// persistent buffer (random initializers use their seed + `seedOffset`).
+  static Status create(std::shared_ptr<const Executable> executable, std::unique_ptr<Device> device,
+                       uint64_t seedOffset, std::unique_ptr<Session> *out);
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  const Executable &executable() const { return *executable_; }
+  const std::shared_ptr<const Executable> &sharedExecutable() const { return executable_; }
+  Device &device() { return *device_; }
+
+  /// Copies an input in; dtype, shape and size must match the declaration.
+  Status setInput(std::string_view entry, std::string_view name, fb::DType dtype,
+                  const Shape &shape, const void *data, size_t bytes);
+  /// Runs an entry point (preparing it on first use); every input must be set.
+  Status run(std::string_view entry);
+  /// Copies an output of the entry point's last run out.
+  Status getOutput(std::string_view entry, std::string_view name, void *data, size_t bytes);
+
+  Status getParameter(std::string_view name, void *data, size_t bytes) const;
+  Status setParameter(std::string_view name, const void *data, size_t bytes);
+  /// Every persistent buffer as one safetensors file, written atomically.
+  Status saveParameters(const std::string &path) const;
+  /// Loads a safetensors file written by saveParameters (or by anything
+  /// else using the same names): every Parameter and State buffer must be
+  /// in it; optimizer state is loaded when present and kept otherwise.
+  /// Nothing changes unless the whole file checks out.
+  Status loadParameters(const std::string &path);
+
+  /// Where buffer `index` lives (for tools and tests).
+  const Tensor &tensor(uint32_t index) const { return tensors_[index]; }
+
+private:
+  struct EntryState {
+    std::unique_ptr<Program> program; // prepared on the first run
+    std::vector<bool> inputSet;
+    bool outputsValid = false;
+    int overwrittenBy = -1; // the entry point whose use of the arena overwrote this one's
+    uint64_t runs = 0;
+  };
+
+  Session() = default;
+  Status allocateRegions();
+  Status initializeParameters(uint64_t seedOffset);
+  /// Makes `entry` the arena's user, invalidating the previous user's data.
+  void claimArena(size_t entry);
+  Status checkParameterSize(std::string_view name, size_t bytes, uint32_t *buffer) const;
+
+  std::shared_ptr<const Executable> executable_;
+  std::unique_ptr<Device> device_;
+  void *persistent_ = nullptr;
+  void *arena_ = nullptr;
+  void *constants_ = nullptr;
+  std::vector<Tensor> tensors_;
+  std::vector<EntryState> entries_;
+  int arenaUser_ = -1;
+};
+
+} // namespace dlc::rt
+
+#endif // DLC_RUNTIME_SRC_SESSION_H

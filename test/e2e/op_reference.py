@@ -1,0 +1,348 @@
+"""Every dl op's forward result against NumPy.
+
+For each case: write a one-op model, compile it with `dlc compile`, run its
+`forward` with `dlrun` on fixed random inputs (.npy), and compare every
+output with a NumPy implementation of the op written independently here.
+Tolerances: f32 rtol 1e-5 / atol 1e-6 unless a case states more (transcendental
+functions and long reductions accumulate rounding differently); f64 1e-12.
+
+Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME]
+"""
+import argparse
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+RNG = np.random.default_rng(1234)
+
+
+def rand(*shape, dtype=np.float32, low=-2.0, high=2.0):
+    return RNG.uniform(low, high, size=shape).astype(dtype)
+
+
+def mlir_type(a):
+    names = {np.float32: "f32", np.float64: "f64", np.int32: "i32", np.int64: "i64",
+             np.uint8: "ui8", np.bool_: "i1", np.float16: "f16"}
+    element = names[a.dtype.type]
+    return "tensor<" + "".join(f"{d}x" for d in a.shape) + element + ">"
+
+
+def erf(x):
+    return np.vectorize(math.erf)(x).astype(x.dtype)
+
+
+def softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def conv2d(x, w, b, stride, pad, dilation, groups):
+    """Direct NCHW convolution; pad is (top, left, bottom, right)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[2]), (pad[1], pad[3])))
+    oh = (h + pad[0] + pad[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd + pad[1] + pad[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = np.zeros((n, o, oh, ow), dtype=np.float64)
+    og = o // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, g * cg:(g + 1) * cg,
+                           i * dilation[0]:i * dilation[0] + stride[0] * oh:stride[0],
+                           j * dilation[1]:j * dilation[1] + stride[1] * ow:stride[1]]
+                out[:, g * og:(g + 1) * og] += np.einsum(
+                    "nchw,oc->nohw", patch, w[g * og:(g + 1) * og, :, i, j])
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out.astype(x.dtype)
+
+
+def pool2d(x, kernel, stride, pad, kind):
+    n, c, h, w = x.shape
+    oh = (h + pad[0] + pad[2] - kernel[0]) // stride[0] + 1
+    ow = (w + pad[1] + pad[3] - kernel[1]) // stride[1] + 1
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad[0], pad[2]), (pad[1], pad[3])),
+                constant_values=fill)
+    ones = np.pad(np.ones((h, w)), ((pad[0], pad[2]), (pad[1], pad[3])))
+    out = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = xp[:, :, i * stride[0]:i * stride[0] + kernel[0],
+                        j * stride[1]:j * stride[1] + kernel[1]]
+            if kind == "max":
+                out[:, :, i, j] = window.max(axis=(2, 3))
+            elif kind == "avg_include_pad":
+                out[:, :, i, j] = window.mean(axis=(2, 3))
+            else:
+                count = ones[i * stride[0]:i * stride[0] + kernel[0],
+                             j * stride[1]:j * stride[1] + kernel[1]].sum()
+                out[:, :, i, j] = window.sum(axis=(2, 3)) / count
+    return out.astype(x.dtype)
+
+
+def gelu(x):
+    return (0.5 * x * (1 + erf(x / np.sqrt(2)))).astype(x.dtype)
+
+
+def gelu_tanh(x):
+    return (0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))).astype(x.dtype)
+
+
+class Case:
+    """One op: `op` is its MLIR line producing %y from the inputs' names."""
+
+    def __init__(self, name, inputs, op, result, reference, params=(), rtol=1e-5, atol=1e-6):
+        self.name, self.inputs, self.op, self.result = name, inputs, op, result
+        self.reference, self.params, self.rtol, self.atol = reference, params, rtol, atol
+
+    def dtype(self):
+        """The NumPy dtype of the declared result type."""
+        element = self.result[self.result.rfind("x") + 1 if "x" in self.result else 7:-1]
+        return np.dtype({"f32": np.float32, "f64": np.float64, "f16": np.float16,
+                         "i32": np.int32, "i64": np.int64, "ui8": np.uint8,
+                         "i1": np.bool_}[element.replace("tensor<", "")])
+
+    def model(self):
+        args = ", ".join(f"%{k}: {mlir_type(v)}" for k, v in self.inputs.items())
+        lines = [f"module @{self.name} {{"]
+        for name, value in self.params:
+            data = np.array2string(value.reshape(-1), separator=", ", floatmode="unique",
+                                   threshold=1 << 30).replace("\n", "")
+            lines.append(f"  dl.param state @{name} : {mlir_type(value)} = "
+                         f"dense<{data}> : {mlir_type(value)}")
+        lines.append(f"  func.func @forward({args}) -> {self.result} {{")
+        for name, value in self.params:
+            lines.append(f"    %{name} = dl.param.get @{name} : {mlir_type(value)}")
+        lines.append(f"    {self.op}")
+        lines.append(f"    return %y : {self.result}")
+        lines.append("  }")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def cases():
+    x = rand(3, 5)
+    b = rand(5)
+    xd = rand(3, 5, dtype=np.float64)
+    pos = rand(3, 5, low=0.1, high=3.0)
+    c = []
+    unary = {
+        "neg": (lambda a: -a, x), "abs": (np.abs, x), "exp": (np.exp, x),
+        "log": (np.log, pos), "sqrt": (np.sqrt, pos), "rsqrt": (lambda a: 1 / np.sqrt(a), pos),
+        "tanh": (np.tanh, x), "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), x),
+        "relu": (lambda a: np.maximum(a, 0), x), "gelu": (gelu, x),
+    }
+    for op, (fn, a) in unary.items():
+        c.append(Case(op, {"a": a}, f"%y = dl.{op} %a : {mlir_type(a)}", mlir_type(a),
+                      lambda i, fn=fn: fn(i["a"]), rtol=1e-5, atol=1e-6))
+    c.append(Case("gelu_tanh", {"a": x}, f"%y = dl.gelu %a approximate : {mlir_type(x)}",
+                  mlir_type(x), lambda i: gelu_tanh(i["a"])))
+    c.append(Case("exp_f64", {"a": xd}, f"%y = dl.exp %a : {mlir_type(xd)}", mlir_type(xd),
+                  lambda i: np.exp(i["a"]), rtol=1e-12, atol=1e-14))
+    c.append(Case("neg_i32", {"a": np.arange(-6, 6, dtype=np.int32).reshape(3, 4)},
+                  "%y = dl.neg %a : tensor<3x4xi32>", "tensor<3x4xi32>", lambda i: -i["a"]))
+    binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+              "maximum": np.maximum, "minimum": np.minimum}
+    for op, fn in binary.items():
+        c.append(Case(op, {"a": x, "b": b},
+                      f"%y = dl.{op} %a, %b : {mlir_type(x)}, {mlir_type(b)}", mlir_type(x),
+                      lambda i, fn=fn: fn(i["a"], i["b"])))
+    c.append(Case("pow", {"a": pos, "b": rand(5)},
+                  f"%y = dl.pow %a, %b : {mlir_type(pos)}, tensor<5xf32>", mlir_type(pos),
+                  lambda i: np.power(i["a"], i["b"]), rtol=2e-5))
+    c.append(Case("add_broadcast_both", {"a": rand(3, 1), "b": rand(1, 4)},
+                  "%y = dl.add %a, %b : tensor<3x1xf32>, tensor<1x4xf32>", "tensor<3x4xf32>",
+                  lambda i: i["a"] + i["b"]))
+    c.append(Case("add_i64", {"a": np.arange(12, dtype=np.int64).reshape(3, 4) * 1000003,
+                              "b": np.arange(4, dtype=np.int64)},
+                  "%y = dl.add %a, %b : tensor<3x4xi64>, tensor<4xi64>", "tensor<3x4xi64>",
+                  lambda i: i["a"] + i["b"]))
+    for direction, fn in {"eq": np.equal, "ne": np.not_equal, "lt": np.less,
+                          "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}.items():
+        a = np.round(rand(3, 5)).astype(np.float32)
+        bb = np.round(rand(5)).astype(np.float32)
+        c.append(Case(f"compare_{direction}", {"a": a, "b": bb},
+                      f"%y = dl.compare {direction}, %a, %b : tensor<3x5xf32>, tensor<5xf32>",
+                      "tensor<3x5xi1>", lambda i, fn=fn: fn(i["a"], i["b"])))
+    cond = RNG.integers(0, 2, size=(3, 5)).astype(np.bool_)
+    c.append(Case("select", {"m": cond, "a": x, "b": b},
+                  "%y = dl.select %m, %a, %b : tensor<3x5xi1>, tensor<3x5xf32>, tensor<5xf32>",
+                  "tensor<3x5xf32>", lambda i: np.where(i["m"], i["a"], i["b"])))
+    casts = [(np.uint8, np.float32, RNG.integers(0, 256, size=(4, 6)).astype(np.uint8)),
+             (np.float32, np.int32, rand(4, 6, low=-100, high=100)),
+             (np.float32, np.uint8, rand(4, 6, low=0, high=255)),
+             (np.int32, np.float64, RNG.integers(-1000, 1000, size=(4, 6)).astype(np.int32)),
+             (np.float32, np.bool_, np.round(rand(4, 6))),
+             (np.float64, np.float32, rand(4, 6, dtype=np.float64)),
+             (np.float32, np.float16, rand(4, 6)),
+             (np.int64, np.int32, RNG.integers(-1000, 1000, size=(4, 6)).astype(np.int64))]
+    for src, dst, a in casts:
+        out = np.zeros((4, 6), dtype=dst)
+        name = f"cast_{np.dtype(src).name}_{np.dtype(dst).name}"
+        c.append(Case(name, {"a": a},
+                      f"%y = dl.cast %a : {mlir_type(a)} -> {mlir_type(out)}", mlir_type(out),
+                      lambda i, dst=dst: (i["a"] != 0) if dst == np.bool_
+                      else np.trunc(i["a"]).astype(dst) if np.issubdtype(dst, np.integer)
+                      else i["a"].astype(dst)))
+    t = rand(2, 3, 4)
+    c.append(Case("reshape", {"a": t}, "%y = dl.reshape %a : tensor<2x3x4xf32> -> tensor<6x4xf32>",
+                  "tensor<6x4xf32>", lambda i: i["a"].reshape(6, 4)))
+    c.append(Case("transpose", {"a": t}, "%y = dl.transpose %a perm = [2, 0, 1] : tensor<2x3x4xf32>",
+                  "tensor<4x2x3xf32>", lambda i: i["a"].transpose(2, 0, 1)))
+    c.append(Case("broadcast_to", {"a": b}, "%y = dl.broadcast_to %a : tensor<5xf32> -> tensor<3x5xf32>",
+                  "tensor<3x5xf32>", lambda i: np.broadcast_to(i["a"], (3, 5))))
+    c.append(Case("concat", {"a": rand(2, 3), "b": rand(2, 4)},
+                  "%y = dl.concat %a, %b axis = 1 : tensor<2x3xf32>, tensor<2x4xf32>",
+                  "tensor<2x7xf32>", lambda i: np.concatenate([i["a"], i["b"]], axis=1)))
+    big = rand(6, 9)
+    c.append(Case("slice", {"a": big},
+                  "%y = dl.slice %a starts = [1, 2] limits = [6, 9] strides = [2, 3] : tensor<6x9xf32>",
+                  "tensor<3x3xf32>", lambda i: i["a"][1:6:2, 2:9:3]))
+    c.append(Case("pad", {"a": x},
+                  "%y = dl.pad %a low = [1, 0] high = [0, 2] value = -1.5 : tensor<3x5xf32>",
+                  "tensor<4x7xf32>",
+                  lambda i: np.pad(i["a"], ((1, 0), (0, 2)), constant_values=-1.5)))
+    r = rand(4, 6, 5)
+    for op, fn in {"reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max}.items():
+        c.append(Case(op, {"a": r}, f"%y = dl.{op} %a axes = [0, 2] : tensor<4x6x5xf32>",
+                      "tensor<6xf32>", lambda i, fn=fn: fn(i["a"], axis=(0, 2))))
+        c.append(Case(op + "_keepdims", {"a": r},
+                      f"%y = dl.{op} %a axes = [1] keepdims : tensor<4x6x5xf32>",
+                      "tensor<4x1x5xf32>", lambda i, fn=fn: fn(i["a"], axis=1, keepdims=True)))
+    ties = np.array([[1, 3, 3, 0], [2, 2, 1, 2], [0, 0, 0, 0]], dtype=np.float32)
+    c.append(Case("argmax", {"a": ties}, "%y = dl.argmax %a axis = 1 : tensor<3x4xf32> -> tensor<3xi32>",
+                  "tensor<3xi32>", lambda i: np.argmax(i["a"], axis=1).astype(np.int32)))
+    c.append(Case("matmul", {"a": rand(7, 13), "b": rand(13, 5)},
+                  "%y = dl.matmul %a, %b : tensor<7x13xf32>, tensor<13x5xf32>", "tensor<7x5xf32>",
+                  lambda i: i["a"] @ i["b"], rtol=1e-5, atol=1e-5))
+    c.append(Case("matmul_transposed", {"a": rand(13, 7), "b": rand(5, 13)},
+                  "%y = dl.matmul %a, %b transpose_a transpose_b : tensor<13x7xf32>, tensor<5x13xf32>",
+                  "tensor<7x5xf32>", lambda i: i["a"].T @ i["b"].T, atol=1e-5))
+    c.append(Case("matmul_batched", {"a": rand(2, 1, 4, 6), "b": rand(3, 6, 5)},
+                  "%y = dl.matmul %a, %b : tensor<2x1x4x6xf32>, tensor<3x6x5xf32>",
+                  "tensor<2x3x4x5xf32>", lambda i: np.matmul(i["a"], i["b"]), atol=1e-5))
+    c.append(Case("matmul_f64", {"a": rand(7, 13, dtype=np.float64), "b": rand(13, 5, dtype=np.float64)},
+                  "%y = dl.matmul %a, %b : tensor<7x13xf64>, tensor<13x5xf64>", "tensor<7x5xf64>",
+                  lambda i: i["a"] @ i["b"], rtol=1e-12, atol=1e-12))
+    img = rand(2, 4, 9, 8)
+    c.append(Case("conv2d", {"x": img, "w": rand(6, 4, 3, 3), "b": rand(6)},
+                  "%y = dl.conv2d %x, %w, %b padding = [1, 1] : tensor<2x4x9x8xf32>, "
+                  "tensor<6x4x3x3xf32>, tensor<6xf32>", "tensor<2x6x9x8xf32>",
+                  lambda i: conv2d(i["x"], i["w"], i["b"], (1, 1), (1, 1, 1, 1), (1, 1), 1),
+                  atol=1e-4))
+    c.append(Case("conv2d_strided_grouped", {"x": img, "w": rand(6, 2, 3, 2)},
+                  "%y = dl.conv2d %x, %w stride = [2, 1] padding = [0, 1, 2, 0] dilation = [2, 1] "
+                  "groups = 2 : tensor<2x4x9x8xf32>, tensor<6x2x3x2xf32>", "tensor<2x6x4x8xf32>",
+                  lambda i: conv2d(i["x"], i["w"], None, (2, 1), (0, 1, 2, 0), (2, 1), 2),
+                  atol=1e-4))
+    c.append(Case("max_pool2d", {"x": img}, "%y = dl.max_pool2d %x kernel = [3, 2] stride = [2, 2] "
+                  "padding = [1, 1] : tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
+                  lambda i: pool2d(i["x"], (3, 2), (2, 2), (1, 1, 1, 1), "max")))
+    c.append(Case("avg_pool2d", {"x": img}, "%y = dl.avg_pool2d %x kernel = [2, 2] padding = [1, 1] "
+                  ": tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
+                  lambda i: pool2d(i["x"], (2, 2), (2, 2), (1, 1, 1, 1), "avg")))
+    c.append(Case("avg_pool2d_include_pad", {"x": img}, "%y = dl.avg_pool2d %x kernel = [2, 2] "
+                  "padding = [1, 1] count_include_pad : tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
+                  lambda i: pool2d(i["x"], (2, 2), (2, 2), (1, 1, 1, 1), "avg_include_pad")))
+    mean, var = rand(4), rand(4, low=0.5, high=2.0)
+    c.append(Case("batch_norm", {"x": img, "g": rand(4), "o": rand(4)},
+                  "%y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3 "
+                  ": tensor<2x4x9x8xf32>, tensor<4xf32>", "tensor<2x4x9x8xf32>",
+                  lambda i: ((i["x"] - mean.reshape(1, 4, 1, 1)) /
+                             np.sqrt(var.reshape(1, 4, 1, 1) + 1e-3) * i["g"].reshape(1, 4, 1, 1)
+                             + i["o"].reshape(1, 4, 1, 1)),
+                  params=[("mean", mean), ("var", var)]))
+    c.append(Case("dropout_inference", {"a": x}, "%y = dl.dropout %a rate = 0.5 : tensor<3x5xf32>",
+                  "tensor<3x5xf32>", lambda i: i["a"]))
+    for op, fn in {"softmax": lambda a: softmax(a, 1),
+                   "log_softmax": lambda a: np.log(softmax(a.astype(np.float64), 1))}.items():
+        c.append(Case(op, {"a": x}, f"%y = dl.{op} %a : tensor<3x5xf32>", "tensor<3x5xf32>",
+                      lambda i, fn=fn: fn(i["a"])))
+    c.append(Case("softmax_axis0", {"a": x}, "%y = dl.softmax %a axis = 0 : tensor<3x5xf32>",
+                  "tensor<3x5xf32>", lambda i: softmax(i["a"], 0)))
+    ln = rand(2, 3, 8)
+
+    def layer_norm(i):
+        a = i["a"].astype(np.float64)
+        m = a.mean(axis=(1, 2), keepdims=True)
+        v = a.var(axis=(1, 2), keepdims=True)
+        return (a - m) / np.sqrt(v + 1e-5) * i["g"] + i["o"]
+    c.append(Case("layer_norm", {"a": ln, "g": rand(3, 8), "o": rand(3, 8)},
+                  "%y = dl.layer_norm %a, %g, %o axis = 1 : tensor<2x3x8xf32>, tensor<3x8xf32>",
+                  "tensor<2x3x8xf32>", layer_norm, atol=1e-5))
+    ids = np.array([[0, 4, 2], [4, 1, 1]], dtype=np.int32)
+    c.append(Case("embedding", {"t": rand(5, 3), "i": ids},
+                  "%y = dl.embedding %t, %i : tensor<5x3xf32>, tensor<2x3xi32>", "tensor<2x3x3xf32>",
+                  lambda i: i["t"][i["i"]]))
+    logits = rand(6, 4)
+    labels = np.array([0, 3, 1, 1, 2, 3], dtype=np.int32)
+    c.append(Case("softmax_cross_entropy", {"l": logits, "t": labels},
+                  "%y = dl.softmax_cross_entropy %l, %t : tensor<6x4xf32>, tensor<6xi32>", "tensor<f32>",
+                  lambda i: np.float32(-np.mean(np.log(softmax(i["l"].astype(np.float64), 1))
+                                                [np.arange(6), i["t"]]))))
+    c.append(Case("accuracy", {"l": logits, "t": labels},
+                  "%y = dl.accuracy %l, %t : tensor<6x4xf32>, tensor<6xi32>", "tensor<f32>",
+                  lambda i: np.float32(np.mean(np.argmax(i["l"], 1) == i["t"]))))
+    p, q = rand(6, 4), rand(6, 4)
+    for reduction, fn in {"mean": lambda d: np.mean(d * d), "sum": lambda d: np.sum(d * d),
+                          "batch_mean": lambda d: np.sum(d * d) / d.shape[0]}.items():
+        c.append(Case(f"mse_loss_{reduction}", {"p": p, "q": q},
+                      f"%y = dl.mse_loss %p, %q reduction = {reduction} : tensor<6x4xf32>",
+                      "tensor<f32>", lambda i, fn=fn: np.float32(fn(i["p"].astype(np.float64) - i["q"]))))
+    return c
+
+
+def run(cmd):
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    failures = 0
+    selected = [c for c in cases() if not args.only or c.name == args.only]
+    for case in selected:
+        d = os.path.join(args.workdir, case.name)
+        os.makedirs(d, exist_ok=True)
+        model = os.path.join(d, "model.mlir")
+        with open(model, "w") as f:
+            f.write(case.model())
+        try:
+            run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
+            inputs = []
+            for name, value in case.inputs.items():
+                path = os.path.join(d, name + ".npy")
+                np.save(path, value)
+                inputs += ["--input", f"{name}={path}"]
+            out = os.path.join(d, "y.npy")
+            run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs,
+                 "--output", out])
+            got = np.load(out)
+            want = np.asarray(case.reference(case.inputs))
+            if got.shape != want.shape:
+                raise AssertionError(f"shape {got.shape}, expected {want.shape}")
+            if got.dtype != case.dtype():
+                raise AssertionError(f"dtype {got.dtype}, expected {case.dtype()}")
+            np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
+                                       rtol=case.rtol, atol=case.atol)
+            print(f"PASS {case.name}")
+        except (AssertionError, RuntimeError) as error:
+            failures += 1
+            print(f"FAIL {case.name}: {error}")
+    print(f"{len(selected) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
