@@ -153,6 +153,11 @@ Status Session::run(std::string_view entry) {
                    "input '{}' of '{}' was overwritten by '{}', which shares its memory; set it "
                    "again",
                    input, exe.entryPointName(e), exe.entryPointName(state.overwrittenBy));
+    if (state.runs > 0)
+      return error(DLC_INVALID_ARGUMENT,
+                   "input '{}' of '{}' must be set again before each run: the run reuses its "
+                   "memory once the input is consumed",
+                   input, exe.entryPointName(e));
     return error(DLC_INVALID_ARGUMENT, "input '{}' of '{}' was never set", input,
                  exe.entryPointName(e));
   }
@@ -171,6 +176,8 @@ Status Session::run(std::string_view entry) {
     return status.withContext(
         fmt::format("{}: running '{}'", exe.fileName(), exe.entryPointName(e)));
   state.outputsValid = true;
+  // The memory plan may reuse an input's bytes after its last reader.
+  state.inputSet.assign(state.inputSet.size(), false);
   return okStatus();
 }
 

@@ -7,7 +7,8 @@
 // one (setting an input or running it) overwrites the inputs and outputs of
 // the entry point that used it before; the session tracks this and reports
 // an input that must be set again or outputs that are gone, rather than
-// reading stale bytes. An entry point's inputs stay valid across its runs.
+// reading stale bytes. A run consumes its inputs (the memory plan reuses an
+// input's bytes after its last reader), so each run needs them set again.
 #ifndef DLC_RUNTIME_SRC_SESSION_H
 #define DLC_RUNTIME_SRC_SESSION_H
 

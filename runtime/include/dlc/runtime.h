@@ -126,7 +126,8 @@ void dlc_session_release(dlc_session *session);
 dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
                                   dlc_dtype dtype, const int64_t *shape, int32_t rank,
                                   const void *data, size_t size_bytes);
-/* Runs an entry point; every input must have been set. */
+/* Runs an entry point; every input must have been set since its last run
+ * (a run consumes its inputs: their memory is reused once read). */
 dlc_status *dlc_session_run(dlc_session *session, const char *entry);
 /* Copies an output of the last run out; size_bytes must be the output's size. */
 dlc_status *dlc_session_get_output(dlc_session *session, const char *entry, const char *name,

@@ -51,9 +51,9 @@ TEST(CpuSessionOps, EveryOpRunsOnTheCpuBackend) {
   std::vector<float> img(2 * 3 * 8 * 8);
   for (size_t i = 0; i < img.size(); ++i)
     img[i] = static_cast<float>((i * 37) % 17) / 17.0f - 0.5f;
-  session.setInput("ops", "img", {2, 3, 8, 8}, img);
-  session.setInput<int32_t>("ops", "labels", {2}, {1, 3});
   for (int step = 0; step < 2; ++step) {
+    session.setInput("ops", "img", {2, 3, 8, 8}, img);
+    session.setInput<int32_t>("ops", "labels", {2}, {1, 3});
     session.run("ops");
     const float loss = session.output<float>("ops", "loss")[0];
     const float acc = session.output<float>("ops", "acc")[0];

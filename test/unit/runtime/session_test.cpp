@@ -117,7 +117,12 @@ TEST(Session, RunsAndReturnsOutputs) {
   status = session->getOutput("forward", "y", y.data(), 24);
   ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(y, x);
-  // Inputs stay set across runs of the same entry point.
+  // A run consumes its inputs (the plan may reuse their bytes): set them again.
+  status = session->run("forward");
+  EXPECT_EQ(status.code(), DLC_INVALID_ARGUMENT);
+  EXPECT_EQ(status.message(), "input 'x' of 'forward' must be set again before each run: the "
+                              "run reuses its memory once the input is consumed");
+  ASSERT_TRUE(session->setInput("forward", "x", fb::DType::F32, shape({2, 3}), x.data(), 24).ok());
   ASSERT_TRUE(session->run("forward").ok());
 }
 

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Forward-pass benchmark: dlc vs PyTorch (CPU) vs ONNX Runtime (CPU).
+
+For each model (models/fashion_mlp.mlir, models/fashion_cnn.mlir, batch 128):
+
+1. compile it with `dlc compile`;
+2. have bench/forward_bench (the C++ driver on the runtime's C API) save
+   dlc's initialized parameters as .safetensors; the zero-initialized biases
+   are replaced by small seeded random values (so the checks below cover the
+   bias layout too) and that file is what all three runtimes run with;
+3. build the same network as a torch.nn.Module (dlc's matmul weights are
+   [in, out], so a torch Linear weight is W.T; conv filters are OIHW in both),
+   check its logits against dlc's on the same input, export it to ONNX
+   (opset 17) and check ONNX Runtime's logits too -- all before any timing;
+4. time each runtime the same way with the same thread count: a warm-up,
+   then K timed batches, median (and mean) milliseconds per batch. A round
+   times dlc, torch and ORT in turn; with several rounds the best round
+   median of each counts (rounds guard against bursts of load from other
+   processes on a shared machine), and every round is kept in the JSON.
+
+dlc is timed inside the C++ driver (per batch: set the input, run, copy the
+logits out, as the C API requires), torch and ORT in this process (per batch:
+one module call / one InferenceSession.run with the uint8 batch).
+
+Run it through bench/run_forward.sh, which sets up bench/.venv first.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MODELS = {
+    "fashion_mlp": ROOT / "models" / "fashion_mlp.mlir",
+    "fashion_cnn": ROOT / "models" / "fashion_cnn.mlir",
+}
+BATCH = 128
+TOLERANCE = 1e-3
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# The PyTorch mirrors of the .mlir models
+# ---------------------------------------------------------------------------
+
+
+def torch_model(name, params):
+    """The model `name` as a torch.nn.Module holding dlc's parameters."""
+    import torch
+    from torch import nn
+
+    def linear(w, b):  # dlc: y = x @ W + b with W [in, out]
+        layer = nn.Linear(w.shape[0], w.shape[1])
+        layer.weight.data = torch.from_numpy(np.ascontiguousarray(w.T))
+        layer.bias.data = torch.from_numpy(b.copy())
+        return layer
+
+    def conv(w, b, padding):  # OIHW in both
+        layer = nn.Conv2d(w.shape[1], w.shape[0], (w.shape[2], w.shape[3]), padding=padding)
+        layer.weight.data = torch.from_numpy(w.copy())
+        layer.bias.data = torch.from_numpy(b.copy())
+        return layer
+
+    class FashionMlp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = linear(params["w1"], params["b1"])
+            self.fc2 = linear(params["w2"], params["b2"])
+
+        def forward(self, images):  # [N, 28, 28] uint8
+            x = images.to(torch.float32) * 0.003921568627
+            x = x.reshape(images.shape[0], 784)
+            x = torch.relu(self.fc1(x))
+            return self.fc2(x)
+
+    class FashionCnn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = conv(params["conv1_w"], params["conv1_b"], 2)
+            self.conv2 = conv(params["conv2_w"], params["conv2_b"], 2)
+            self.pool = nn.MaxPool2d(2)
+            self.fc1 = linear(params["fc1_w"], params["fc1_b"])
+            self.dropout = nn.Dropout(0.5)  # identity in eval mode, as in dlc's forward
+            self.fc2 = linear(params["fc2_w"], params["fc2_b"])
+
+        def forward(self, images):  # [N, 28, 28] uint8
+            x = images.to(torch.float32) * 0.003921568627
+            x = x.reshape(images.shape[0], 1, 28, 28)
+            x = self.pool(torch.relu(self.conv1(x)))
+            x = self.pool(torch.relu(self.conv2(x)))
+            x = x.reshape(images.shape[0], 3136)
+            x = self.dropout(torch.relu(self.fc1(x)))
+            return self.fc2(x)
+
+    module = {"fashion_mlp": FashionMlp, "fashion_cnn": FashionCnn}[name]()
+    return module.eval()
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def run(cmd, **kwargs):
+    log("+", " ".join(str(c) for c in cmd))
+    return subprocess.run([str(c) for c in cmd], check=True, text=True, **kwargs)
+
+
+def summarize(samples_ms):
+    s = sorted(samples_ms)
+    return {
+        "median_ms": statistics.median(s),
+        "mean_ms": statistics.fmean(s),
+        "min_ms": s[0],
+        "max_ms": s[-1],
+        "stdev_ms": statistics.stdev(s) if len(s) > 1 else 0.0,
+        "samples_per_s": BATCH * 1000.0 / statistics.median(s),
+    }
+
+
+def time_callable(fn, warmup, iters):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return summarize(samples)
+
+
+def loadavg():
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def git_revision():
+    try:
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def dlc_time(driver, fb, params, images, threads, warmup, iters, output=None):
+    cmd = [driver, fb, "--params", params, "--input", f"images={images}",
+           "--threads", threads, "--warmup", warmup, "--iters", iters]
+    if output:
+        cmd += ["--output", output]
+    result = run(cmd, capture_output=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# One model
+# ---------------------------------------------------------------------------
+
+
+def bench_model(name, args, work, images_path, images):
+    import onnxruntime as ort
+    import torch
+    from safetensors.numpy import load_file, save_file
+
+    dlc, driver = args.build / "bin" / "dlc", args.build / "bin" / "forward_bench"
+    fb = work / f"{name}.fb"
+    init_params = work / f"{name}.init.safetensors"
+    params_path = work / f"{name}.safetensors"
+    run([dlc, "compile", MODELS[name], "-o", fb])
+    run([driver, fb, "--save-params", init_params, "--threads", args.threads])
+
+    # dlc's initialized parameters; zero biases become small random ones.
+    params = load_file(str(init_params))
+    rng = np.random.default_rng(1)
+    for key in sorted(params):
+        value = params[key]
+        if value.ndim == 1 and not value.any():
+            params[key] = rng.uniform(-0.1, 0.1, value.shape).astype(value.dtype)
+    save_file(params, str(params_path), metadata={"model": name})
+
+    # --- correctness, before any timing --------------------------------------
+    dlc_logits_path = work / f"{name}.dlc_logits.npy"
+    dlc_time(driver, fb, params_path, images_path, args.threads, 0, 1, dlc_logits_path)
+    dlc_logits = np.load(dlc_logits_path)
+
+    model = torch_model(name, params)
+    x = torch.from_numpy(images)
+    with torch.inference_mode():
+        torch_logits = model(x).numpy()
+    torch_diff = float(np.max(np.abs(torch_logits - dlc_logits)))
+
+    onnx_path = work / f"{name}.onnx"
+    torch.onnx.export(model, (x,), str(onnx_path), opset_version=17,
+                      input_names=["images"], output_names=["logits"], dynamo=False)
+    import onnx
+    onnx.checker.check_model(onnx.load(str(onnx_path)))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    ort_logits = session.run(["logits"], {"images": images})[0]
+    ort_diff = float(np.max(np.abs(ort_logits - dlc_logits)))
+
+    check = {
+        "logit_range": [float(dlc_logits.min()), float(dlc_logits.max())],
+        "max_abs_diff_torch_vs_dlc": torch_diff,
+        "max_abs_diff_ort_vs_dlc": ort_diff,
+        "tolerance": TOLERANCE,
+        "argmax_agreement_torch": float(np.mean(torch_logits.argmax(1) == dlc_logits.argmax(1))),
+        "argmax_agreement_ort": float(np.mean(ort_logits.argmax(1) == dlc_logits.argmax(1))),
+    }
+    print(f"{name}: max |torch - dlc| = {torch_diff:.3e}, max |ort - dlc| = {ort_diff:.3e} "
+          f"(tolerance {TOLERANCE:g}; logits in [{check['logit_range'][0]:.3f}, "
+          f"{check['logit_range'][1]:.3f}])", flush=True)
+    if not (torch_diff < TOLERANCE and ort_diff < TOLERANCE):
+        raise SystemExit(f"{name}: outputs disagree beyond {TOLERANCE}; not timing")
+
+    # --- timing --------------------------------------------------------------
+    def torch_step():
+        with torch.inference_mode():
+            model(x)
+
+    def ort_step():
+        session.run(["logits"], {"images": images})
+
+    rounds = {"dlc": [], "torch": [], "ort": []}
+    for r in range(args.rounds):
+        log(f"{name}: round {r + 1}/{args.rounds} (load {loadavg()})")
+        d = dlc_time(driver, fb, params_path, images_path, args.threads, args.warmup, args.iters)
+        rounds["dlc"].append({k: d[k] for k in
+                              ("median_ms", "mean_ms", "min_ms", "max_ms", "stdev_ms",
+                               "samples_per_s", "first_run_ms")})
+        rounds["torch"].append(time_callable(torch_step, args.warmup, args.iters))
+        rounds["ort"].append(time_callable(ort_step, args.warmup, args.iters))
+        for runtime in rounds:
+            log(f"  {runtime:5s} median {rounds[runtime][-1]['median_ms']:9.3f} ms  "
+                f"mean {rounds[runtime][-1]['mean_ms']:9.3f} ms")
+
+    best = {k: min(v, key=lambda s: s["median_ms"]) for k, v in rounds.items()}
+    return {
+        "model": name,
+        "source": str(MODELS[name].relative_to(ROOT)),
+        "batch": BATCH,
+        "check": check,
+        "best": best,
+        "rounds": rounds,
+        "speedup_vs_torch": best["torch"]["median_ms"] / best["dlc"]["median_ms"],
+        "speedup_vs_ort": best["ort"]["median_ms"] / best["dlc"]["median_ms"],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", type=Path, default=ROOT / "build",
+                        help="dlc build directory with bin/dlc and bin/forward_bench")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for every runtime (default: os.cpu_count())")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--iters", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times each runtime this many times; the best median counts")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated subset of " + ", ".join(MODELS))
+    parser.add_argument("--results", type=Path, default=HERE / "results",
+                        help="where forward-<date>.json goes")
+    parser.add_argument("--work", type=Path, default=HERE / ".work",
+                        help="scratch folder for .fb, .safetensors, .onnx and .npy files")
+    args = parser.parse_args()
+    names = [n for n in args.models.split(",") if n]
+    for n in names:
+        if n not in MODELS:
+            parser.error(f"unknown model '{n}'; choose from {', '.join(MODELS)}")
+
+    # Threads: torch's intra-op pool, one inter-op thread; ORT gets the same
+    # per session; dlc gets --threads.
+    import onnxruntime as ort
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    images = np.random.default_rng(0).integers(0, 256, (BATCH, 28, 28), dtype=np.uint8)
+    images_path = args.work / "images.npy"
+    np.save(images_path, images)
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = loadavg()
+    results = [bench_model(n, args, args.work, images_path, images) for n in names]
+    load_after = loadavg()
+
+    import onnx
+    report = {
+        "benchmark": "forward",
+        "date": started.isoformat(timespec="seconds"),
+        "dlc_revision": git_revision(),
+        "threads": args.threads,
+        "warmup": args.warmup,
+        "iters": args.iters,
+        "rounds": args.rounds,
+        "statistic": "best-of-rounds median ms per batch of 128",
+        "machine": {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
+                    "loadavg_before": load_before, "loadavg_after": load_after},
+        "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                     "onnxruntime": ort.__version__, "onnx": onnx.__version__,
+                     "numpy": np.__version__},
+        "models": results,
+    }
+
+    header = (f"{'model':12s} {'dlc ms':>9s} {'torch ms':>9s} {'ort ms':>9s} "
+              f"{'dlc vs torch':>13s} {'dlc vs ort':>11s}")
+    print()
+    print(f"forward pass, batch {BATCH}, {args.threads} threads, median of {args.iters} "
+          f"(best of {args.rounds} rounds); speedup = peer ms / dlc ms")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        b = r["best"]
+        print(f"{r['model']:12s} {b['dlc']['median_ms']:9.3f} {b['torch']['median_ms']:9.3f} "
+              f"{b['ort']['median_ms']:9.3f} {r['speedup_vs_torch']:12.2f}x "
+              f"{r['speedup_vs_ort']:10.2f}x")
+    print(f"load average before {load_before}, after {load_after}")
+
+    args.results.mkdir(parents=True, exist_ok=True)
+    path = args.results / f"forward-{started.strftime('%Y-%m-%d')}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2) + "\n")
+    tmp.replace(path)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+if __name__ == "__main__":
+    main()
