@@ -1,5 +1,6 @@
 #include "compiler/InspectExecutable.h"
 
+#include "dtype_info.h"
 #include "executable_generated.h"
 
 #include "llvm/Support/Format.h"
@@ -10,27 +11,7 @@ namespace fb = dlc::fb;
 namespace dlc {
 namespace {
 
-const char *dtypeName(fb::DType dtype) {
-  switch (dtype) {
-  case fb::DType::F32:
-    return "f32";
-  case fb::DType::F64:
-    return "f64";
-  case fb::DType::F16:
-    return "f16";
-  case fb::DType::BF16:
-    return "bf16";
-  case fb::DType::I64:
-    return "i64";
-  case fb::DType::I32:
-    return "i32";
-  case fb::DType::U8:
-    return "ui8";
-  case fb::DType::I1:
-    return "i1";
-  }
-  return "?";
-}
+using fb::dtypeName;
 
 class Printer {
 public:

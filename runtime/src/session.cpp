@@ -169,6 +169,9 @@ Status Session::run(std::string_view entry) {
   }
   claimArena(e);
   state.outputsValid = false;
+  // The memory plan may reuse an input's bytes after its last reader, so a
+  // run consumes its inputs, whether it succeeds or not.
+  state.inputSet.assign(state.inputSet.size(), false);
   RunInfo info;
   info.step = state.runs++;
   Status status = state.program->run(info);
@@ -176,8 +179,6 @@ Status Session::run(std::string_view entry) {
     return status.withContext(
         fmt::format("{}: running '{}'", exe.fileName(), exe.entryPointName(e)));
   state.outputsValid = true;
-  // The memory plan may reuse an input's bytes after its last reader.
-  state.inputSet.assign(state.inputSet.size(), false);
   return okStatus();
 }
 

@@ -2,6 +2,7 @@
 #ifndef DLC_RUNTIME_SRC_TENSOR_H
 #define DLC_RUNTIME_SRC_TENSOR_H
 
+#include "dtype_info.h"
 #include "executable_generated.h"
 
 #include <array>
@@ -13,10 +14,8 @@ namespace dlc::rt {
 
 inline constexpr int kMaxRank = 8;
 
-/// Bytes per element of a dtype (i1 is stored as one byte, 0 or 1).
-size_t dtypeSize(fb::DType dtype);
-/// "f32", "ui8", ... as the model writes them.
-const char *dtypeName(fb::DType dtype);
+using fb::dtypeName;
+using fb::dtypeSize;
 
 struct Shape {
   int rank = 0;

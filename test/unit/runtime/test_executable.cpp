@@ -1,26 +1,12 @@
 #include "test_executable.h"
 
+#include "dtype_info.h"
+
 #include <cstring>
 
 namespace dlc::test {
 
 namespace {
-
-size_t elementSize(fb::DType dtype) {
-  switch (dtype) {
-  case fb::DType::F64:
-  case fb::DType::I64:
-    return 8;
-  case fb::DType::F32:
-  case fb::DType::I32:
-    return 4;
-  case fb::DType::F16:
-  case fb::DType::BF16:
-    return 2;
-  default:
-    return 1;
-  }
-}
 
 std::vector<uint8_t> floatBytes(const std::vector<float> &values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(float));
@@ -32,7 +18,7 @@ std::vector<uint8_t> floatBytes(const std::vector<float> &values) {
 
 BufferSpec buffer(const std::string &name, fb::DType dtype, std::vector<int64_t> shape,
                   fb::Role role, fb::Region region, int32_t entryPoint, uint64_t offset) {
-  uint64_t size = elementSize(dtype);
+  uint64_t size = fb::dtypeSize(dtype);
   for (int64_t d : shape)
     size *= static_cast<uint64_t>(d);
   return {name, dtype, std::move(shape), role, region, entryPoint, offset, size};
