@@ -19,8 +19,10 @@ For each model (models/fashion_mlp.mlir, models/fashion_cnn.mlir, batch 128):
    processes on a shared machine), and every round is kept in the JSON.
 
 dlc is timed inside the C++ driver (per batch: set the input, run, copy the
-logits out, as the C API requires), torch and ORT in this process (per batch:
-one module call / one InferenceSession.run with the uint8 batch).
+logits out, as the C API requires); torch and ORT each in a fresh Python
+process of their own (`forward.py --worker torch|ort`; per batch: one module
+call under inference_mode / one InferenceSession.run with the uint8 batch),
+so no runtime's idle thread pool sits beside another's.
 
 Run it through bench/run_forward.sh, which sets up bench/.venv first.
 """
@@ -30,6 +32,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -114,9 +117,27 @@ def torch_model(name, params):
 # ---------------------------------------------------------------------------
 
 
+# glibc's malloc hands blocks over its (adaptive) mmap threshold back to the
+# kernel on free; PyTorch's eager allocations of 6-13 MB activations then
+# fault in fresh pages every batch or not, depending on how the threshold
+# adapted -- seen here as two modes, ~28 and ~45 ms for the CNN. Timed
+# processes get fixed thresholds so that every runtime keeps its memory
+# (--default-malloc turns this off; dlc and ORT allocate nothing per batch
+# either way). The minor page faults per batch are recorded for each runtime.
+MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456"
+
+
 def run(cmd, **kwargs):
     log("+", " ".join(str(c) for c in cmd))
     return subprocess.run([str(c) for c in cmd], check=True, text=True, **kwargs)
+
+
+def timing_env(args):
+    env = dict(os.environ)
+    if not args.default_malloc:
+        env["GLIBC_TUNABLES"] = ":".join(
+            t for t in (env.get("GLIBC_TUNABLES"), MALLOC_TUNABLES) if t)
+    return env
 
 
 def summarize(samples_ms):
@@ -135,11 +156,13 @@ def time_callable(fn, warmup, iters):
     for _ in range(warmup):
         fn()
     samples = []
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(iters):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000.0)
-    return summarize(samples)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    return dict(summarize(samples), minor_faults_per_iter=faults / iters)
 
 
 def loadavg():
@@ -170,13 +193,45 @@ def git_revision():
         return None
 
 
-def dlc_time(driver, fb, params, images, threads, warmup, iters, output=None):
+def dlc_time(driver, fb, params, images, threads, warmup, iters, output=None, env=None):
     cmd = [driver, fb, "--params", params, "--input", f"images={images}",
            "--threads", threads, "--warmup", warmup, "--iters", iters]
     if output:
         cmd += ["--output", output]
-    result = run(cmd, capture_output=True)
+    result = run(cmd, capture_output=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def worker(runtime, name, args):
+    """Times one peer on one model in this (fresh) process; prints JSON."""
+    images = np.load(args.work / "images.npy")
+    if runtime == "torch":
+        import torch
+        from safetensors.numpy import load_file
+        torch.set_num_threads(args.threads)
+        torch.set_num_interop_threads(1)
+        model = torch_model(name, load_file(str(args.work / f"{name}.safetensors")))
+        x = torch.from_numpy(images)
+
+        def step():
+            with torch.inference_mode():
+                model(x)
+    else:
+        session = ort_session(args.work / f"{name}.onnx", args.threads)
+
+        def step():
+            session.run(["logits"], {"images": images})
+    print(json.dumps(time_callable(step, args.warmup, args.iters)))
+
+
+def ort_session(path, threads):
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 # ---------------------------------------------------------------------------
@@ -185,7 +240,6 @@ def dlc_time(driver, fb, params, images, threads, warmup, iters, output=None):
 
 
 def bench_model(name, args, work, images_path, images):
-    import onnxruntime as ort
     import torch
     from safetensors.numpy import load_file, save_file
 
@@ -221,12 +275,7 @@ def bench_model(name, args, work, images_path, images):
                       input_names=["images"], output_names=["logits"], dynamo=False)
     import onnx
     onnx.checker.check_model(onnx.load(str(onnx_path)))
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    session = ort_session(onnx_path, args.threads)
     ort_logits = session.run(["logits"], {"images": images})[0]
     ort_diff = float(np.max(np.abs(ort_logits - dlc_logits)))
 
@@ -244,23 +293,23 @@ def bench_model(name, args, work, images_path, images):
     if not (torch_diff < TOLERANCE and ort_diff < TOLERANCE):
         raise SystemExit(f"{name}: outputs disagree beyond {TOLERANCE}; not timing")
 
-    # --- timing --------------------------------------------------------------
-    def torch_step():
-        with torch.inference_mode():
-            model(x)
-
-    def ort_step():
-        session.run(["logits"], {"images": images})
-
+    del model, session  # the timing runs in other processes
+    # --- timing: each runtime in a fresh process of its own ------------------
+    # (PyTorch's CNN ran 25-35% slower here with an ONNX Runtime session
+    # alive in the same process)
     rounds = {"dlc": [], "torch": [], "ort": []}
     for r in range(args.rounds):
         log(f"{name}: round {r + 1}/{args.rounds} (load {loadavg()})")
-        d = dlc_time(driver, fb, params_path, images_path, args.threads, args.warmup, args.iters)
+        d = dlc_time(driver, fb, params_path, images_path, args.threads, args.warmup, args.iters,
+                     env=timing_env(args))
         rounds["dlc"].append({k: d[k] for k in
                               ("median_ms", "mean_ms", "min_ms", "max_ms", "stdev_ms",
-                               "samples_per_s", "first_run_ms")})
-        rounds["torch"].append(time_callable(torch_step, args.warmup, args.iters))
-        rounds["ort"].append(time_callable(ort_step, args.warmup, args.iters))
+                               "samples_per_s", "minor_faults_per_iter", "first_run_ms")})
+        for runtime in ("torch", "ort"):
+            result = run([sys.executable, __file__, "--worker", runtime, "--models", name,
+                          "--work", work, "--threads", args.threads, "--warmup", args.warmup,
+                          "--iters", args.iters], capture_output=True, env=timing_env(args))
+            rounds[runtime].append(json.loads(result.stdout.strip().splitlines()[-1]))
         for runtime in rounds:
             log(f"  {runtime:5s} median {rounds[runtime][-1]['median_ms']:9.3f} ms  "
                 f"mean {rounds[runtime][-1]['mean_ms']:9.3f} ms")
@@ -294,7 +343,12 @@ def main():
                         help="where forward-<date>.json goes")
     parser.add_argument("--work", type=Path, default=HERE / ".work",
                         help="scratch folder for .fb, .safetensors, .onnx and .npy files")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="time with glibc's default (adaptive) malloc thresholds")
+    parser.add_argument("--worker", choices=["torch", "ort"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.models, args)
     names = [n for n in args.models.split(",") if n]
     for n in names:
         if n not in MODELS:
@@ -327,6 +381,7 @@ def main():
         "iters": args.iters,
         "rounds": args.rounds,
         "statistic": "best-of-rounds median ms per batch of 128",
+        "glibc_tunables": None if args.default_malloc else MALLOC_TUNABLES,
         "machine": {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
                     "loadavg_before": load_before, "loadavg_after": load_after},
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
@@ -350,7 +405,12 @@ def main():
     print(f"load average before {load_before}, after {load_after}")
 
     args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"forward-{started.strftime('%Y-%m-%d')}.json"
+    # forward-<date>.json for the default run; other thread counts or model
+    # subsets get a suffix so they do not replace it.
+    suffix = "" if args.threads == os.cpu_count() else f"-t{args.threads}"
+    if names != list(MODELS):
+        suffix += "-" + "+".join(names)
+    path = args.results / f"forward-{started.strftime('%Y-%m-%d')}{suffix}.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")
     tmp.replace(path)

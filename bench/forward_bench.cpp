@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 using namespace dlc::rt;
 
 namespace {
@@ -256,14 +258,21 @@ int main(int argc, char **argv) {
   for (int i = 0; i < o.warmup; ++i)
     if (!runOnce())
       return 1;
+  auto minorFaults = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<long long>(usage.ru_minflt);
+  };
   std::vector<double> samples;
   samples.reserve(o.iters);
+  long long faultsBefore = minorFaults();
   for (int i = 0; i < o.iters; ++i) {
     auto start = Clock::now();
     if (!runOnce())
       return 1;
     samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
+  double faultsPerIter = static_cast<double>(minorFaults() - faultsBefore) / o.iters;
 
   if (!o.output.empty() && outputCount > 0) {
     HostTensor out;
@@ -296,11 +305,11 @@ int main(int argc, char **argv) {
               "\"threads\": %d, \"batch\": %lld, \"warmup\": %d, \"iters\": %d, "
               "\"first_run_ms\": %.4f, \"median_ms\": %.4f, \"mean_ms\": %.4f, "
               "\"min_ms\": %.4f, \"max_ms\": %.4f, \"stdev_ms\": %.4f, "
-              "\"samples_per_s\": %.1f}\n",
+              "\"samples_per_s\": %.1f, \"minor_faults_per_iter\": %.2f}\n",
               jsonString(o.label.empty() ? dlc_executable_model_name(executable.get()) : o.label)
                   .c_str(),
               jsonString(o.model).c_str(), jsonString(o.entry).c_str(), threads,
               static_cast<long long>(batch), o.warmup, o.iters, firstMs, median, mean, sorted[0],
-              sorted[n - 1], stdev, batch * 1000.0 / median);
+              sorted[n - 1], stdev, batch * 1000.0 / median, faultsPerIter);
   return 0;
 }

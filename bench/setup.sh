@@ -14,6 +14,10 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; t
   exit 0
 fi
 if [[ ! -x "$venv/bin/python" ]]; then
+  if ! "$python" -c 'import ensurepip' 2>/dev/null; then
+    echo "setup.sh: $python cannot make a venv; apt-get install python3-venv" >&2
+    exit 1
+  fi
   echo "setup.sh: creating $venv with $python" >&2
   "$python" -m venv --system-site-packages "$venv"
 fi
