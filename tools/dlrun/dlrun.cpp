@@ -1,12 +1,13 @@
 // dlrun: runs a compiled model. Inference: bind inputs from .npy (or IDX)
 // files, run an entry point (forward by default), write outputs as .npy.
-#include "dlc/runtime.h"
+#include "dlc/runtime.hpp"
 #include "idx.h"
 #include "npy.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -28,145 +29,94 @@ struct Options {
   int threads = 0;
 };
 
-/// Prints the status's message (if any), frees it, and says whether it was OK.
-bool check(dlc_status *status) {
-  if (!status)
-    return true;
-  fmt::print(stderr, "dlrun: {}\n", dlc_status_get_message(status));
-  dlc_status_free(status);
-  return false;
-}
-
-template <typename T, void (*Release)(T *)> struct Releaser {
-  void operator()(T *p) const { Release(p); }
-};
-using ExecutablePtr =
-    std::unique_ptr<dlc_executable, Releaser<dlc_executable, dlc_executable_release>>;
-using SessionPtr = std::unique_ptr<dlc_session, Releaser<dlc_session, dlc_session_release>>;
-
-std::string describe(const dlc_tensor_info &info) {
+std::string describe(const dlc::TensorInfo &info) {
   std::string text = "tensor<";
-  for (int i = 0; i < info.rank; ++i)
-    text += fmt::format("{}x", info.shape[i]);
+  for (int64_t d : info.shape)
+    text += fmt::format("{}x", d);
   return text + dlc_dtype_name(info.dtype) + ">";
 }
 
 /// Data files by extension: .npy, else MNIST IDX (plain or .gz).
-Status readTensor(const std::string &path, HostTensor *out) {
-  if (fs::path(path).extension() == ".npy")
-    return readNpy(path, out);
-  return readIdx(path, out);
+HostTensor readTensor(const std::string &path) {
+  HostTensor tensor;
+  Status status = fs::path(path).extension() == ".npy" ? readNpy(path, &tensor)
+                                                       : readIdx(path, &tensor);
+  if (!status.ok())
+    throw dlc::Error(status.code(), status.message());
+  return tensor;
 }
 
-int runInference(const Options &options) {
-  dlc_executable *rawExecutable = nullptr;
-  if (!check(dlc_executable_load_file(options.model.c_str(), &rawExecutable)))
-    return 1;
-  ExecutablePtr executable(rawExecutable);
+/// Binds every --input, runs the entry point, writes or lists its outputs.
+/// Errors are thrown (dlc::Error, from the C++ wrapper of the C API) and
+/// reported by main.
+void runInference(const Options &options) {
+  dlc::Executable executable = dlc::Executable::loadFile(options.model);
+  const std::vector<dlc::TensorInfo> inputs = executable.inputs(options.entry);
+  const std::vector<dlc::TensorInfo> outputs = executable.outputs(options.entry);
 
-  size_t inputCount = 0, outputCount = 0;
-  if (!check(dlc_executable_entry_point_io(executable.get(), options.entry.c_str(), &inputCount,
-                                           &outputCount)))
-    return 1;
+  dlc::Session::Options sessionOptions;
+  sessionOptions.device = options.device;
+  sessionOptions.numThreads = options.threads;
+  dlc::Session session(executable, sessionOptions);
+  if (!options.params.empty())
+    session.loadParameters(options.params);
 
-  dlc_session_options sessionOptions{options.device.c_str(), options.threads, 0};
-  dlc_session *rawSession = nullptr;
-  if (!check(dlc_session_create(executable.get(), &sessionOptions, &rawSession)))
-    return 1;
-  SessionPtr session(rawSession);
-  if (!options.params.empty() &&
-      !check(dlc_session_load_parameters(session.get(), options.params.c_str())))
-    return 1;
-
-  std::vector<bool> bound(inputCount, false);
+  std::vector<bool> bound(inputs.size(), false);
   for (const std::string &binding : options.inputs) {
     size_t equals = binding.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      fmt::print(stderr, "dlrun: --input takes NAME=FILE, got '{}'\n", binding);
-      return 1;
-    }
+    if (equals == std::string::npos || equals == 0)
+      throw dlc::Error(DLC_INVALID_ARGUMENT,
+                       fmt::format("--input takes NAME=FILE, got '{}'", binding));
     std::string name = binding.substr(0, equals), path = binding.substr(equals + 1);
-    size_t index = inputCount;
-    dlc_tensor_info info{};
-    for (size_t i = 0; i < inputCount; ++i) {
-      if (!check(dlc_executable_input_info(executable.get(), options.entry.c_str(), i, &info)))
-        return 1;
-      if (name == info.name) {
-        index = i;
-        break;
-      }
-    }
-    if (index == inputCount) {
+    auto input = std::find_if(inputs.begin(), inputs.end(),
+                              [&](const dlc::TensorInfo &info) { return info.name == name; });
+    if (input == inputs.end()) {
       std::string names;
-      for (size_t i = 0; i < inputCount; ++i) {
-        dlc_tensor_info other{};
-        if (!dlc_executable_input_info(executable.get(), options.entry.c_str(), i, &other))
-          names += (i ? ", " : "") + std::string(other.name);
-      }
-      fmt::print(stderr, "dlrun: '{}' has no input '{}'; its inputs: {}\n", options.entry, name,
-                 names);
-      return 1;
+      for (const dlc::TensorInfo &info : inputs)
+        names += (names.empty() ? "" : ", ") + info.name;
+      throw dlc::Error(DLC_NOT_FOUND, fmt::format("'{}' has no input '{}'; its inputs: {}",
+                                                  options.entry, name, names));
     }
-    HostTensor tensor;
-    Status status = readTensor(path, &tensor);
-    if (!status.ok()) {
-      fmt::print(stderr, "dlrun: {}\n", status.message());
-      return 1;
-    }
-    if (!check(dlc_session_set_input(session.get(), options.entry.c_str(), name.c_str(),
-                                     static_cast<dlc_dtype>(tensor.dtype), tensor.shape.dims.data(),
-                                     tensor.shape.rank, tensor.bytes.data(),
-                                     tensor.bytes.size())))
-      return 1;
-    bound[index] = true;
+    HostTensor tensor = readTensor(path);
+    session.setInput(options.entry, name, static_cast<dlc_dtype>(tensor.dtype),
+                     std::vector<int64_t>(tensor.shape.dims.begin(),
+                                          tensor.shape.dims.begin() + tensor.shape.rank),
+                     tensor.bytes.data(), tensor.bytes.size());
+    bound[input - inputs.begin()] = true;
   }
-  for (size_t i = 0; i < inputCount; ++i) {
-    dlc_tensor_info info{};
-    if (!bound[i] &&
-        check(dlc_executable_input_info(executable.get(), options.entry.c_str(), i, &info))) {
-      fmt::print(stderr, "dlrun: '{}' needs input '{}' ({}); pass --input {}=FILE.npy\n",
-                 options.entry, info.name, describe(info), info.name);
-      return 1;
-    }
-  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!bound[i])
+      throw dlc::Error(DLC_INVALID_ARGUMENT,
+                       fmt::format("'{}' needs input '{}' ({}); pass --input {}=FILE.npy",
+                                   options.entry, inputs[i].name, describe(inputs[i]),
+                                   inputs[i].name));
 
-  if (!check(dlc_session_run(session.get(), options.entry.c_str())))
-    return 1;
+  session.run(options.entry);
 
   bool toDirectory = !options.output.empty() &&
                      (fs::is_directory(options.output) || options.output.back() == '/');
-  if (!options.output.empty() && !toDirectory && outputCount != 1) {
-    fmt::print(stderr,
-               "dlrun: '{}' has {} outputs; give --output a directory to write one .npy each\n",
-               options.entry, outputCount);
-    return 1;
-  }
-  for (size_t i = 0; i < outputCount; ++i) {
-    dlc_tensor_info info{};
-    if (!check(dlc_executable_output_info(executable.get(), options.entry.c_str(), i, &info)))
-      return 1;
-    HostTensor tensor;
-    tensor.dtype = static_cast<dlc::fb::DType>(info.dtype);
-    tensor.shape.rank = info.rank;
-    std::copy(info.shape, info.shape + info.rank, tensor.shape.dims.begin());
-    tensor.bytes.resize(info.size_bytes);
-    if (!check(dlc_session_get_output(session.get(), options.entry.c_str(), info.name,
-                                      tensor.bytes.data(), tensor.bytes.size())))
-      return 1;
+  if (!options.output.empty() && !toDirectory && outputs.size() != 1)
+    throw dlc::Error(DLC_INVALID_ARGUMENT,
+                     fmt::format("'{}' has {} outputs; give --output a directory to write one "
+                                 ".npy each",
+                                 options.entry, outputs.size()));
+  for (const dlc::TensorInfo &info : outputs) {
     if (options.output.empty()) {
       fmt::print("{}: {}\n", info.name, describe(info));
       continue;
     }
-    std::string path = toDirectory ? (fs::path(options.output) / (std::string(info.name) + ".npy"))
-                                         .string()
-                                   : options.output;
+    HostTensor tensor;
+    tensor.dtype = static_cast<dlc::fb::DType>(info.dtype);
+    tensor.shape.rank = static_cast<int>(info.shape.size());
+    std::copy(info.shape.begin(), info.shape.end(), tensor.shape.dims.begin());
+    tensor.bytes.resize(info.sizeBytes);
+    session.getOutput(options.entry, info.name, tensor.bytes.data(), tensor.bytes.size());
+    std::string path =
+        toDirectory ? (fs::path(options.output) / (info.name + ".npy")).string() : options.output;
     Status status = writeNpy(path, tensor);
-    if (!status.ok()) {
-      fmt::print(stderr, "dlrun: {}\n", status.message());
-      return 1;
-    }
+    if (!status.ok())
+      throw dlc::Error(status.code(), status.message());
   }
-  return 0;
 }
 
 } // namespace
@@ -189,5 +139,11 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &error) {
     return app.exit(error);
   }
-  return runInference(options);
+  try {
+    runInference(options);
+  } catch (const std::exception &error) { // dlc::Error and filesystem errors alike
+    fmt::print(stderr, "dlrun: {}\n", error.what());
+    return 1;
+  }
+  return 0;
 }
