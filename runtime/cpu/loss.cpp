@@ -78,7 +78,7 @@ Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out) {
       lossOperands(ctx, op.logits(), op.labels(), op.output(), &logits, &labels, &output));
   if (logits.shape[1] == 0)
     return error(DLC_INVALID_FILE, "logits '{}' have no classes", logits.name);
-  // A label outside [0, classes) matches no row: it counts as a miss.
+  // A label outside [0, classes) is an error, as for softmax_cross_entropy.
   return withFloatType(logits, [&](auto zero) {
     using T = decltype(zero);
     return withFloatType(output, [&](auto outputZero) {
@@ -87,8 +87,12 @@ Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out) {
         using I = decltype(indexZero);
         *out = [=, batch = logits.shape[0], classes = logits.shape[1]](const RunInfo &) {
           int64_t hits = 0;
-          for (int64_t n = 0; n < batch; ++n)
-            hits += argmax(logits.as<T>() + n * classes, classes) == labels.as<I>()[n];
+          const I *label = labels.as<I>();
+          for (int64_t n = 0; n < batch; ++n) {
+            if (label[n] < 0 || label[n] >= classes)
+              return error(DLC_RUNTIME_ERROR, "label {} is outside [0, {})", label[n], classes);
+            hits += argmax(logits.as<T>() + n * classes, classes) == label[n];
+          }
           *output.as<R>() = static_cast<R>(batch ? double(hits) / double(batch) : 0);
           return okStatus();
         };

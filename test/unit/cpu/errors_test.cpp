@@ -42,6 +42,24 @@ TEST(Errors, LabelOutOfRangeNamesTheModelLine) {
   ASSERT_OK(crossEntropyRun({9, 0, 3, 0}));
 }
 
+Status accuracyRun(std::vector<int32_t> labels) {
+  TestProgram p;
+  uint32_t logits = p.addBuffer("logits", fb::DType::F32, {4, 10});
+  uint32_t label = p.addBuffer("labels", labels32(std::move(labels)));
+  uint32_t accuracy = p.addBuffer("accuracy", fb::DType::F32, {});
+  p.addCommand(fb::Op::Accuracy, fb::CreateAccuracy(p.builder(), logits, label, accuracy).Union(),
+               14);
+  DLC_RETURN_IF_ERROR(p.prepare());
+  return p.run();
+}
+
+TEST(Errors, AccuracyLabelOutOfRangeNamesTheModelLine) {
+  Status status = accuracyRun({1, 10, 3, 0});
+  EXPECT_EQ(status.code(), DLC_RUNTIME_ERROR);
+  EXPECT_EQ(status.message(), "model.mlir:14:5: accuracy: label 10 is outside [0, 10)");
+  ASSERT_OK(accuracyRun({9, 0, 3, 0}));
+}
+
 Status embeddingRun(std::vector<int64_t> indices) {
   TestProgram p;
   uint32_t table = p.addBuffer("table", fb::DType::F32, {5, 3});
