@@ -520,6 +520,10 @@ private:
     auto f64 = [](Attribute attr) { return cast<FloatAttr>(attr).getValueAsDouble(); };
     auto i64 = [](Attribute attr) { return cast<IntegerAttr>(attr).getInt(); };
     auto flag = [](Attribute attr) { return attr && cast<BoolAttr>(attr).getValue(); };
+    auto activation = [](Attribute attr) {
+      return attr && cast<StringAttr>(attr).getValue() == "relu" ? fb::Activation::Relu
+                                                                 : fb::Activation::None;
+    };
 
     fb::OpUnion payload;
     if (auto launch = dyn_cast<exec::LaunchOp>(op)) {
@@ -543,6 +547,7 @@ private:
         t.bias = ins.size() > 2 ? static_cast<int32_t>(idx(ins[2])) : -1;
         t.transpose_a = flag(attr("transpose_a"));
         t.transpose_b = flag(attr("transpose_b"));
+        t.activation = activation(attr("activation"));
         payload.Set(std::move(t));
       } else if (routine == "conv2d") {
         fb::Conv2DT t;
@@ -554,6 +559,8 @@ private:
         t.padding = ints(attr("padding"));
         t.dilation = ints(attr("dilation"));
         t.groups = i64(attr("groups"));
+        t.channels_last = flag(attr("channels_last"));
+        t.activation = activation(attr("activation"));
         payload.Set(std::move(t));
       } else if (routine == "pool2d") {
         fb::Pool2DT t;
@@ -566,6 +573,7 @@ private:
         t.kernel = ints(attr("kernel"));
         t.stride = ints(attr("stride"));
         t.padding = ints(attr("padding"));
+        t.channels_last = flag(attr("channels_last"));
         payload.Set(std::move(t));
       } else if (routine == "reduce") {
         fb::ReduceT t;

@@ -197,6 +197,19 @@ private:
     printList(operands.ins);
     os << " -> ";
     printList(operands.outs);
+    std::vector<const char *> flags;
+    if (auto t = command.op_as_Matmul(); t && t->activation() == fb::Activation::Relu)
+      flags.push_back("relu");
+    if (auto t = command.op_as_Conv2D()) {
+      if (t->channels_last())
+        flags.push_back("nhwc");
+      if (t->activation() == fb::Activation::Relu)
+        flags.push_back("relu");
+    }
+    if (auto t = command.op_as_Pool2D(); t && t->channels_last())
+      flags.push_back("nhwc");
+    for (auto [i, flag] : llvm::enumerate(flags))
+      os << (i ? ", " : " [") << flag << (i + 1 == flags.size() ? "]" : "");
   }
 
   /// Each constant buffer and its first bytes, as stored (little-endian).

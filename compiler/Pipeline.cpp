@@ -17,6 +17,9 @@ LogicalResult lowerModel(ModuleOp module) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createDLChannelsLast());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   pm.addPass(createDLLowerToExec());
   pm.addPass(createExecPlanMemory());
   return pm.run(module);

@@ -42,6 +42,14 @@ bool isScalarSplat(Value value) {
 struct CallSpec {
   StringRef routine;
   SmallVector<NamedAttribute> attributes;
+
+  /// Marks an NHWC conv or pool `channels_last` (NCHW, the default, is left
+  /// unsaid).
+  CallSpec withLayout(dl::Layout layout, Builder &b) && {
+    if (layout == dl::Layout::nhwc)
+      attributes.push_back(b.getNamedAttr("channels_last", b.getBoolAttr(true)));
+    return std::move(*this);
+  }
 };
 
 std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
@@ -58,14 +66,16 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
                         {named("stride", ints(c.getStrideOrDefault())),
                          named("padding", ints(c.getPaddingOrDefault())),
                          named("dilation", ints(c.getDilationOrDefault())),
-                         named("groups", b.getI64IntegerAttr(c.getGroupsOrDefault()))}};
+                         named("groups", b.getI64IntegerAttr(c.getGroupsOrDefault()))}}
+            .withLayout(c.getLayout(), b);
       })
       .Case([&](dl::MaxPool2DOp p) {
         return CallSpec{"pool2d",
                         {named("kind", b.getStringAttr("max")),
                          named("kernel", ints(p.getKernel())),
                          named("stride", ints(p.getStrideOrDefault())),
-                         named("padding", ints(p.getPaddingOrDefault()))}};
+                         named("padding", ints(p.getPaddingOrDefault()))}}
+            .withLayout(p.getLayout(), b);
       })
       .Case([&](dl::AvgPool2DOp p) {
         return CallSpec{
@@ -73,7 +83,8 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
             {named("kind", b.getStringAttr(p.getCountIncludePad() ? "average_include_pad"
                                                                   : "average")),
              named("kernel", ints(p.getKernel())), named("stride", ints(p.getStrideOrDefault())),
-             named("padding", ints(p.getPaddingOrDefault()))}};
+             named("padding", ints(p.getPaddingOrDefault()))}}
+            .withLayout(p.getLayout(), b);
       })
       .Case([&](dl::ReduceSumOp r) {
         return CallSpec{"reduce", {named("kind", b.getStringAttr("sum")),
@@ -141,6 +152,52 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+/// What a matmul or conv2d library call applies to its result as it writes
+/// it: a bias add (for a matmul without one: a vector along the last dim)
+/// and then a ReLU. Each absorbed op is the only user of the value before it,
+/// so no one else sees the intermediate results.
+struct Epilogue {
+  Value bias;
+  bool relu = false;
+  Value result;                       // what the call's output buffer holds
+  SmallVector<Operation *, 2> absorbed; // the ops the call performs too
+};
+
+/// The only user of `value`, if it has exactly one.
+Operation *soleUser(Value value) {
+  return value.hasOneUse() ? *value.getUsers().begin() : nullptr;
+}
+
+Epilogue matchEpilogue(Operation *op) {
+  Epilogue epilogue;
+  epilogue.result = op->getResult(0);
+  auto type = cast<RankedTensorType>(epilogue.result.getType());
+  if (auto matmul = dyn_cast<dl::MatmulOp>(op)) {
+    if (auto add = dyn_cast_or_null<dl::AddOp>(soleUser(epilogue.result));
+        add && add.getType() == type) {
+      Value other = add.getLhs() == epilogue.result ? add.getRhs() : add.getLhs();
+      auto otherType = cast<RankedTensorType>(other.getType());
+      Operation *definer = other.getDefiningOp();
+      // The bias must exist when the call runs: an input, a constant, or
+      // computed before the matmul.
+      bool available = !definer || isa<dl::ConstantOp>(definer) ||
+                       (definer->getBlock() == op->getBlock() && definer->isBeforeInBlock(op));
+      if (other != epilogue.result && available && otherType.getRank() == 1 &&
+          otherType.getDimSize(0) == type.getShape().back()) {
+        epilogue.bias = other;
+        epilogue.result = add.getResult();
+        epilogue.absorbed.push_back(add);
+      }
+    }
+  }
+  if (auto relu = dyn_cast_or_null<dl::ReluOp>(soleUser(epilogue.result))) {
+    epilogue.relu = true;
+    epilogue.result = relu.getResult();
+    epilogue.absorbed.push_back(relu);
+  }
+  return epilogue;
+}
+
 /// Lowers one function into an exec.entry.
 class EntryLowering {
 public:
@@ -164,7 +221,7 @@ public:
                                                 IntegerAttr());
     }
     for (Operation &op : function.getBody().front())
-      if (failed(lower(&op)))
+      if (!absorbed.contains(&op) && failed(lower(&op)))
         return failure();
     return success();
   }
@@ -220,18 +277,32 @@ private:
     SmallVector<Value> ins;
     for (Value operand : op->getOperands())
       ins.push_back(bufferOf(operand));
-    emitCall(op, spec->routine, ins, spec->attributes);
+    Value result = op->getResult(0);
+    if (isa<dl::MatmulOp, dl::Conv2DOp>(op)) {
+      Epilogue epilogue = matchEpilogue(op);
+      if (epilogue.bias)
+        ins.push_back(bufferOf(epilogue.bias));
+      if (epilogue.relu)
+        spec->attributes.push_back(
+            builder.getNamedAttr("activation", builder.getStringAttr("relu")));
+      absorbed.insert(epilogue.absorbed.begin(), epilogue.absorbed.end());
+      result = epilogue.result;
+    }
+    emitCall(op, spec->routine, ins, spec->attributes, result);
     return success();
   }
 
+  /// A library call writing `result` (by default the op's only result).
   void emitCall(Operation *op, StringRef routine, ValueRange ins,
-                ArrayRef<NamedAttribute> attributes) {
-    Value out = alloc(op->getLoc(), op->getResult(0).getType());
+                ArrayRef<NamedAttribute> attributes, Value result = {}) {
+    if (!result)
+      result = op->getResult(0);
+    Value out = alloc(op->getLoc(), result.getType());
     auto call = exec::CallOp::create(builder, op->getLoc(), builder.getStringAttr(routine), ins,
                                      ValueRange{out});
     for (const NamedAttribute &attribute : attributes)
       call->setAttr(attribute.getName(), attribute.getValue());
-    buffers[op->getResult(0)] = out;
+    buffers[result] = out;
   }
 
   /// A reshape of an arena buffer is a view of its bytes. A constant is
@@ -334,6 +405,7 @@ private:
   unsigned &kernelCount;
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
+  DenseSet<Operation *> absorbed; // epilogue ops a library call performs
 };
 
 struct DLLowerToExecPass : dlc::impl::DLLowerToExecBase<DLLowerToExecPass> {

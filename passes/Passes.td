@@ -18,6 +18,20 @@ def DLLowerToExec : Pass<"dl-lower-to-exec", "mlir::ModuleOp"> {
   let dependentDialects = ["::dlc::exec::ExecDialect"];
 }
 
+def DLChannelsLast : Pass<"dl-channels-last", "mlir::ModuleOp"> {
+  let summary = "Run convolutions, and the pools and elementwise ops between them, in NHWC";
+  let description = [{
+    Rewrites every NCHW `dl.conv2d` as one with `layout = nhwc` between two
+    transposes, then moves the transposes past the ops that can run in either
+    layout (max/avg pooling, and elementwise ops whose other operands are
+    scalars or come from NHWC values too), so that transposes cancel between
+    consecutive convolutions and remain only where an NCHW value is used
+    (a flatten, a batch norm, a function result). A transpose that only moves
+    a unit dim becomes a reshape. Runs the transpose and reshape
+    canonicalizations itself.
+  }];
+}
+
 def ExecPlanMemory : Pass<"exec-plan-memory", "mlir::ModuleOp"> {
   let summary = "Assign arena offsets to inputs and temporaries by liveness";
   let description = [{

@@ -291,4 +291,9 @@ def DL_LossReduction : I32EnumAttr<"LossReduction", "how a loss reduces", [
   let cppNamespace = "::dlc::dl";
 }
 
+def DL_Layout : I32EnumAttr<"Layout", "layout of an image tensor", [
+    I32EnumAttrCase<"nchw", 0>, I32EnumAttrCase<"nhwc", 1>]> {
+  let cppNamespace = "::dlc::dl";
+}
+
 #endif // DL_ATTRS_TD

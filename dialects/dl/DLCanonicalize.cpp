@@ -146,6 +146,13 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+/// Dropout outside training, or at rate 0, is the identity.
+OpFoldResult DropoutOp::fold(FoldAdaptor) {
+  if (!getTraining() || getRate().isZero())
+    return getInput();
+  return {};
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput()))
     return splat.resizeSplat(cast<ShapedType>(getType()));
@@ -171,8 +178,29 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
     return success();
   }
 };
+
+/// A transpose that keeps the dims of size > 1 in their order only moves
+/// unit dims, which changes no element's position: a reshape.
+struct TransposeOfUnitDimsToReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!type || !type.hasStaticShape())
+      return failure();
+    int64_t previous = -1;
+    for (int64_t axis : op.getPerm()) {
+      if (type.getDimSize(axis) == 1)
+        continue;
+      if (axis < previous)
+        return failure();
+      previous = axis;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput());
+    return success();
+  }
+};
 } // namespace
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
-  patterns.add<ComposeTransposes>(context);
+  patterns.add<ComposeTransposes, TransposeOfUnitDimsToReshape>(context);
 }

@@ -57,6 +57,10 @@ expandPadding(std::optional<ArrayRef<int64_t>> padding) {
   return std::nullopt;
 }
 
+/// Whether a conv or pool's `layout` is NHWC. Type inference during parsing
+/// sees the attribute absent (null) when the default applies.
+static bool isChannelsLast(LayoutAttr layout) { return layout && layout.getValue() == Layout::nhwc; }
+
 namespace {
 /// Window geometry of a 2-D conv or pool, checked and defaulted.
 struct Window {
@@ -132,14 +136,18 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     return success();
   }
   auto fail = [&](const Twine &message) { return inferError(loc, getOperationName(), message); };
+  const bool channelsLast = isChannelsLast(adaptor.getLayoutAttr());
   if (x.getRank() != 4)
-    return fail("input must be N x C x H x W, got " + str(x));
+    return fail("input must be " + Twine(channelsLast ? "N x H x W x C" : "N x C x H x W") +
+                ", got " + str(x));
+  const int64_t c = channelsLast ? 3 : 1; // channel dim; spatial dims follow or precede it
+  ArrayRef<int64_t> spatial = x.getShape().slice(channelsLast ? 1 : 2, 2);
   if (w.getRank() != 4)
     return fail("filter must be O x C/groups x KH x KW, got " + str(w));
   if (x.getElementType() != w.getElementType())
     return fail("input " + str(x) + " and filter " + str(w) + " have different element types");
   int64_t groups = static_cast<int64_t>(adaptor.getGroups().value_or(1));
-  int64_t channels = x.getDimSize(1), outChannels = w.getDimSize(0);
+  int64_t channels = x.getDimSize(c), outChannels = w.getDimSize(0);
   if (groups <= 0 || channels % groups != 0 || outChannels % groups != 0)
     return fail("groups = " + Twine(groups) + " must divide the input channels (" +
                 Twine(channels) + ") and the output channels (" + Twine(outChannels) + ")");
@@ -159,12 +167,14 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   }
   FailureOr<Window> window =
       makeWindow(w.getShape().take_back(2), adaptor.getStride(), {1, 1}, adaptor.getPadding(),
-                 adaptor.getDilation(), x.getShape().take_back(2), fail);
+                 adaptor.getDilation(), spatial, fail);
   if (failed(window))
     return failure();
-  results.push_back(RankedTensorType::get(
-      {x.getDimSize(0), outChannels, window->outputSize(0), window->outputSize(1)},
-      x.getElementType()));
+  SmallVector<int64_t, 4> shape{x.getDimSize(0), outChannels, window->outputSize(0),
+                                window->outputSize(1)};
+  if (channelsLast)
+    shape = {shape[0], shape[2], shape[3], shape[1]};
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
   return success();
 }
 
@@ -179,11 +189,14 @@ static LogicalResult inferPool(std::optional<Location> loc, typename PoolOp::Ada
   auto fail = [&](const Twine &message) {
     return inferError(loc, PoolOp::getOperationName(), message);
   };
+  const bool channelsLast = isChannelsLast(adaptor.getLayoutAttr());
   if (x.getRank() != 4)
-    return fail("input must be N x C x H x W, got " + str(x));
+    return fail("input must be " + Twine(channelsLast ? "N x H x W x C" : "N x C x H x W") +
+                ", got " + str(x));
+  const int64_t h = channelsLast ? 1 : 2; // the first spatial dim
   FailureOr<Window> window =
       makeWindow(adaptor.getKernel(), adaptor.getStride(), adaptor.getKernel(),
-                 adaptor.getPadding(), std::nullopt, x.getShape().take_back(2), fail);
+                 adaptor.getPadding(), std::nullopt, x.getShape().slice(h, 2), fail);
   if (failed(window))
     return failure();
   for (int64_t dim = 0; dim < 2; ++dim)
@@ -191,9 +204,10 @@ static LogicalResult inferPool(std::optional<Location> loc, typename PoolOp::Ada
         window->padding[dim + 2] > window->kernel[dim] / 2)
       return fail("padding " + str(window->padding) + " must be at most half the kernel " +
                   str(window->kernel));
-  results.push_back(RankedTensorType::get(
-      {x.getDimSize(0), x.getDimSize(1), window->outputSize(0), window->outputSize(1)},
-      x.getElementType()));
+  SmallVector<int64_t, 4> shape(x.getShape());
+  shape[h] = window->outputSize(0);
+  shape[h + 1] = window->outputSize(1);
+  results.push_back(RankedTensorType::get(shape, x.getElementType()));
   return success();
 }
 

@@ -45,9 +45,13 @@ def DL_MatmulOp : DL_Op<"matmul", [
 
 def DL_Conv2DOp : DL_Op<"conv2d", [
     Pure, InferTypeOpAdaptor]> {
-  let summary = "2-D convolution, NCHW input, OIHW filter";
+  let summary = "2-D convolution, NCHW or NHWC input, OIHW filter";
   let description = [{
     Input `N x C x H x W`, filter `O x C/groups x KH x KW`, optional bias `O`.
+    With `layout = nhwc` the input and result are channels-last,
+    `N x H x W x C` (the formula below with their indices permuted); the
+    filter stays OIHW. The compiler picks the layout it runs fastest in, so
+    models need not write it.
     `stride` and `dilation` are `[h, w]` (default 1); `padding` is `[h, w]`
     (both sides) or `[top, left, bottom, right]` (default 0); `groups`
     defaults to 1.
@@ -75,12 +79,13 @@ def DL_Conv2DOp : DL_Op<"conv2d", [
                        OptionalAttr<DenseI64ArrayAttr>:$stride,
                        OptionalAttr<DenseI64ArrayAttr>:$padding,
                        OptionalAttr<DenseI64ArrayAttr>:$dilation,
-                       OptionalAttr<I64Attr>:$groups);
+                       OptionalAttr<I64Attr>:$groups,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
   let results = (outs DL_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $filter (`,` $bias^)? (`stride` `=` $stride^)?
     (`padding` `=` $padding^)? (`dilation` `=` $dilation^)?
-    (`groups` `=` $groups^)? attr-dict `:` type($input) `,` type($filter)
+    (`groups` `=` $groups^)? (`layout` `=` $layout^)? attr-dict `:` type($input) `,` type($filter)
     (`,` type($bias)^)?
   }];
   let extraClassDeclaration = [{
@@ -98,7 +103,8 @@ class DL_Pool2DOp<string mnemonic, string summaryText, string rule>
     : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
   let summary = summaryText;
   let description = [{
-    NCHW. Window `(i, j)` of channel `(n, c)` covers input rows
+    NCHW, or channels-last NHWC with `layout = nhwc`.
+    Window `(i, j)` of channel `(n, c)` covers input rows
     `i * stride_h - top ..< i * stride_h - top + KH` and the like columns.
     `stride` defaults to the kernel; `padding` is `[h, w]` or
     `[top, left, bottom, right]` (default 0), each side at most half the
@@ -124,10 +130,11 @@ def DL_MaxPool2DOp : DL_Pool2DOp<"max_pool2d", "2-D max pooling",
     "part."> {
   let arguments = (ins DL_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                        OptionalAttr<DenseI64ArrayAttr>:$stride,
-                       OptionalAttr<DenseI64ArrayAttr>:$padding);
+                       OptionalAttr<DenseI64ArrayAttr>:$padding,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
   let assemblyFormat = [{
     $input `kernel` `=` $kernel (`stride` `=` $stride^)?
-    (`padding` `=` $padding^)? attr-dict `:` type($input)
+    (`padding` `=` $padding^)? (`layout` `=` $layout^)? attr-dict `:` type($input)
   }];
   let extraClassDeclaration = poolClassDecl;
 }
@@ -139,11 +146,12 @@ def DL_AvgPool2DOp : DL_Pool2DOp<"avg_pool2d", "2-D average pooling",
   let arguments = (ins DL_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                        OptionalAttr<DenseI64ArrayAttr>:$stride,
                        OptionalAttr<DenseI64ArrayAttr>:$padding,
-                       UnitAttr:$count_include_pad);
+                       UnitAttr:$count_include_pad,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
   let assemblyFormat = [{
     $input `kernel` `=` $kernel (`stride` `=` $stride^)?
     (`padding` `=` $padding^)? (`count_include_pad` $count_include_pad^)?
-    attr-dict `:` type($input)
+    (`layout` `=` $layout^)? attr-dict `:` type($input)
   }];
   let extraClassDeclaration = poolClassDecl;
 }
@@ -235,6 +243,7 @@ def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
     attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 // `rule` is the op's formula, in Markdown.

@@ -28,16 +28,21 @@ ArrayRef<Routine> routines() {
   static constexpr StringLiteral poolKinds[] = {"max", "average", "average_include_pad"};
   static constexpr StringLiteral reduceKinds[] = {"sum", "mean", "max"};
   static constexpr StringLiteral reductions[] = {"mean", "sum", "batch_mean"};
+  static constexpr StringLiteral activations[] = {"none", "relu"};
   static const RoutineAttr matmul[] = {{"transpose_a", Kind::Bool, true},
-                                       {"transpose_b", Kind::Bool, true}};
+                                       {"transpose_b", Kind::Bool, true},
+                                       {"activation", Kind::String, true, activations}};
   static const RoutineAttr conv2d[] = {{"stride", Kind::I64Array},
                                        {"padding", Kind::I64Array},
                                        {"dilation", Kind::I64Array},
-                                       {"groups", Kind::I64}};
+                                       {"groups", Kind::I64},
+                                       {"channels_last", Kind::Bool, true},
+                                       {"activation", Kind::String, true, activations}};
   static const RoutineAttr pool2d[] = {{"kind", Kind::String, false, poolKinds},
                                        {"kernel", Kind::I64Array},
                                        {"stride", Kind::I64Array},
-                                       {"padding", Kind::I64Array}};
+                                       {"padding", Kind::I64Array},
+                                       {"channels_last", Kind::Bool, true}};
   static const RoutineAttr reduce[] = {{"kind", Kind::String, false, reduceKinds},
                                        {"axes", Kind::I64Array}};
   static const RoutineAttr axis[] = {{"axis", Kind::I64}};

@@ -1,5 +1,6 @@
-// 2-D convolution, NCHW input, OIHW filter, with groups, stride, dilation,
-// padding [top, left, bottom, right], an optional bias [O] and ReLU. f32 runs
+// 2-D convolution, NCHW (or channels-last NHWC) input and output, OIHW
+// filter, with groups, stride, dilation, padding [top, left, bottom, right],
+// an optional bias [O] and ReLU. f32 runs
 // on oneDNN in the layouts it prefers (reordered in and out); f64, which
 // oneDNN lacks, on a direct loop.
 #include "cpu_commands.h"
@@ -11,22 +12,25 @@ namespace {
 struct ConvGeometry {
   int64_t batch, inChannels, height, width;
   int64_t outChannels, kernelH, kernelW, outH, outW, groups;
+  bool channelsLast;
   std::vector<int64_t> stride, padding, dilation; // padding: top, left, bottom, right
 };
 
 Status convGeometry(const fb::Conv2D &op, const Tensor &input, const Tensor &filter,
                     const Tensor &output, const Tensor *bias, ConvGeometry *out) {
   if (input.shape.rank != 4 || filter.shape.rank != 4)
-    return error(DLC_INVALID_FILE, "conv2d wants NCHW input and OIHW filter, got {} and {}",
+    return error(DLC_INVALID_FILE, "conv2d wants 4-D input and OIHW filter, got {} and {}",
                  describe(input.dtype, input.shape), describe(filter.dtype, filter.shape));
   ConvGeometry g;
   DLC_RETURN_IF_ERROR(attributeList(op.stride(), 2, 1, 1, "stride", &g.stride));
   DLC_RETURN_IF_ERROR(attributeList(op.padding(), 4, 0, 0, "padding", &g.padding));
   DLC_RETURN_IF_ERROR(attributeList(op.dilation(), 2, 1, 1, "dilation", &g.dilation));
+  g.channelsLast = op.channels_last();
+  const int c = g.channelsLast ? 3 : 1, h = g.channelsLast ? 1 : 2; // dim indices
   g.batch = input.shape[0];
-  g.inChannels = input.shape[1];
-  g.height = input.shape[2];
-  g.width = input.shape[3];
+  g.inChannels = input.shape[c];
+  g.height = input.shape[h];
+  g.width = input.shape[h + 1];
   g.outChannels = filter.shape[0];
   g.kernelH = filter.shape[2];
   g.kernelW = filter.shape[3];
@@ -44,7 +48,9 @@ Status convGeometry(const fb::Conv2D &op, const Tensor &input, const Tensor &fil
                  describe(filter.dtype, filter.shape), describe(input.dtype, input.shape));
   g.outH = (paddedH - spanH) / g.stride[0] + 1;
   g.outW = (paddedW - spanW) / g.stride[1] + 1;
-  DLC_RETURN_IF_ERROR(expectShape(output, shapeOf({g.batch, g.outChannels, g.outH, g.outW})));
+  DLC_RETURN_IF_ERROR(expectShape(output, g.channelsLast
+                                              ? shapeOf({g.batch, g.outH, g.outW, g.outChannels})
+                                              : shapeOf({g.batch, g.outChannels, g.outH, g.outW})));
   if (bias)
     DLC_RETURN_IF_ERROR(expectShape(*bias, shapeOf({g.outChannels})));
   *out = std::move(g);
@@ -83,10 +89,11 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
                                 ? memory::dims{g.outChannels, g.inChannels, g.kernelH, g.kernelW}
                                 : memory::dims{g.groups, g.outChannels / g.groups,
                                                g.inChannels / g.groups, g.kernelH, g.kernelW};
-  memory userSrc({srcDims, f32, tag::nchw}, ctx.engine, input.data);
+  const tag dataTag = g.channelsLast ? tag::nhwc : tag::nchw;
+  memory userSrc({srcDims, f32, dataTag}, ctx.engine, input.data);
   memory userWeights({weightDims, f32, g.groups == 1 ? tag::oihw : tag::goihw}, ctx.engine,
                      filter.data);
-  memory userDst({dstDims, f32, tag::nchw}, ctx.engine, output.data);
+  memory userDst({dstDims, f32, dataTag}, ctx.engine, output.data);
   memory::desc biasDesc({g.outChannels}, f32, tag::x);
 
   dnnl::primitive_attr attr;
@@ -132,21 +139,33 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
   return okStatus();
 }
 
+/// Element strides of a 4-D image tensor by role: batch, channel, row, column.
+struct ImageStrides {
+  int64_t n, c, y, x;
+};
+
+ImageStrides imageStrides(bool channelsLast, int64_t channels, int64_t height, int64_t width) {
+  if (channelsLast)
+    return {height * width * channels, 1, width * channels, channels};
+  return {channels * height * width, height * width, width, 1};
+}
+
 template <typename T>
 void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *bias, T *output,
               bool relu, int threads) {
   int64_t groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups;
   int64_t work = g.batch * g.outChannels * g.outH * g.outW * groupIn * g.kernelH * g.kernelW;
+  ImageStrides in = imageStrides(g.channelsLast, g.inChannels, g.height, g.width);
+  ImageStrides out = imageStrides(g.channelsLast, g.outChannels, g.outH, g.outW);
 #pragma omp parallel for collapse(2) num_threads(threads) if (work >= kParallelMinWork)
   for (int64_t n = 0; n < g.batch; ++n)
     for (int64_t o = 0; o < g.outChannels; ++o) {
       int64_t firstChannel = o / groupOut * groupIn;
-      T *plane = output + (n * g.outChannels + o) * g.outH * g.outW;
       for (int64_t y = 0; y < g.outH; ++y)
         for (int64_t x = 0; x < g.outW; ++x) {
           T sum = bias ? bias[o] : T(0);
           for (int64_t c = 0; c < groupIn; ++c) {
-            const T *in = input + (n * g.inChannels + firstChannel + c) * g.height * g.width;
+            const T *image = input + n * in.n + (firstChannel + c) * in.c;
             const T *w = filter + (o * groupIn + c) * g.kernelH * g.kernelW;
             for (int64_t ky = 0; ky < g.kernelH; ++ky) {
               int64_t iy = y * g.stride[0] - g.padding[0] + ky * g.dilation[0];
@@ -155,11 +174,11 @@ void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *b
               for (int64_t kx = 0; kx < g.kernelW; ++kx) {
                 int64_t ix = x * g.stride[1] - g.padding[1] + kx * g.dilation[1];
                 if (ix >= 0 && ix < g.width)
-                  sum += in[iy * g.width + ix] * w[ky * g.kernelW + kx];
+                  sum += image[iy * in.y + ix * in.x] * w[ky * g.kernelW + kx];
               }
             }
           }
-          plane[y * g.outW + x] = relu && sum < 0 ? T(0) : sum;
+          output[n * out.n + o * out.c + y * out.y + x * out.x] = relu && sum < 0 ? T(0) : sum;
         }
     }
 }

@@ -5,6 +5,8 @@
 
 #include <omp.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -136,12 +138,29 @@ Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out)
 struct PreparedCommand {
   Step step;
   std::string description; // "model.mlir:12:5: matmul", put in front of its errors
+  double seconds = 0;      // total time in this command, with DLC_PROFILE set
 };
 
 class CpuProgram : public Program {
 public:
   CpuProgram(int threads, dnnl::engine engine)
-      : threads_(threads), engine_(std::move(engine)), stream_(engine_) {}
+      : threads_(threads), engine_(std::move(engine)), stream_(engine_),
+        profile_(std::getenv("DLC_PROFILE") != nullptr) {}
+
+  /// With DLC_PROFILE set in the environment, each program reports the mean
+  /// time of each of its commands on stderr when it is destroyed.
+  ~CpuProgram() override {
+    if (!profile_ || runs_ == 0)
+      return;
+    double total = 0;
+    for (const PreparedCommand &command : commands_)
+      total += command.seconds;
+    std::fprintf(stderr, "dlc profile: %zu commands, %llu runs, %.3f ms per run\n",
+                 commands_.size(), static_cast<unsigned long long>(runs_), total * 1e3 / runs_);
+    for (const PreparedCommand &command : commands_)
+      std::fprintf(stderr, "  %9.3f ms %5.1f%%  %s\n", command.seconds * 1e3 / runs_,
+                   total > 0 ? 100 * command.seconds / total : 0.0, command.description.c_str());
+  }
 
   Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
                  const std::vector<Tensor> &buffers) {
@@ -172,10 +191,15 @@ public:
     size_t i = 0;
     try {
       for (; i < commands_.size(); ++i) {
+        auto start = profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         Status status = commands_[i].step(info);
         if (!status.ok())
           return status.withContext(commands_[i].description);
+        if (profile_)
+          commands_[i].seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
+      ++runs_;
     } catch (const std::exception &e) {
       return error(DLC_INTERNAL, "{}: {}", commands_[i].description, e.what());
     }
@@ -187,6 +211,8 @@ private:
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::vector<PreparedCommand> commands_;
+  bool profile_;
+  uint64_t runs_ = 0;
 };
 
 class CpuDevice : public Device {

@@ -1,4 +1,5 @@
-// 2-D max and average pooling over NCHW, padding [top, left, bottom, right].
+// 2-D max and average pooling over NCHW or channels-last NHWC, padding
+// [top, left, bottom, right].
 // Max ignores padded positions; Average leaves them out of the count,
 // AverageIncludePad counts them as zeros. f32 runs on oneDNN, f64 on a loop.
 #include "cpu_commands.h"
@@ -11,14 +12,15 @@ namespace dlc::rt::cpu {
 namespace {
 
 struct PoolGeometry {
-  int64_t planes, height, width, outH, outW; // planes: batch * channels
+  int64_t batch, channels, height, width, outH, outW;
+  bool channelsLast;
   std::vector<int64_t> kernel, stride, padding;
 };
 
 Status poolGeometry(const fb::Pool2D &op, const Tensor &input, const Tensor &output,
                     PoolGeometry *out) {
   if (input.shape.rank != 4)
-    return error(DLC_INVALID_FILE, "pooling wants an NCHW input, got {}",
+    return error(DLC_INVALID_FILE, "pooling wants a 4-D input, got {}",
                  describe(input.dtype, input.shape));
   PoolGeometry g;
   DLC_RETURN_IF_ERROR(attributeList(op.kernel(), 2, 1, 1, "kernel", &g.kernel));
@@ -32,9 +34,12 @@ Status poolGeometry(const fb::Pool2D &op, const Tensor &input, const Tensor &out
     if (g.padding[i] >= g.kernel[i % 2])
       return error(DLC_INVALID_FILE, "pooling padding {} is not smaller than the kernel {}",
                    g.padding[i], g.kernel[i % 2]);
-  g.planes = input.shape[0] * input.shape[1];
-  g.height = input.shape[2];
-  g.width = input.shape[3];
+  g.channelsLast = op.channels_last();
+  const int c = g.channelsLast ? 3 : 1, h = g.channelsLast ? 1 : 2; // dim indices
+  g.batch = input.shape[0];
+  g.channels = input.shape[c];
+  g.height = input.shape[h];
+  g.width = input.shape[h + 1];
   int64_t paddedH = g.height + g.padding[0] + g.padding[2];
   int64_t paddedW = g.width + g.padding[1] + g.padding[3];
   if (paddedH < g.kernel[0] || paddedW < g.kernel[1])
@@ -42,8 +47,9 @@ Status poolGeometry(const fb::Pool2D &op, const Tensor &input, const Tensor &out
                  g.kernel[0], g.kernel[1], describe(input.dtype, input.shape));
   g.outH = (paddedH - g.kernel[0]) / g.stride[0] + 1;
   g.outW = (paddedW - g.kernel[1]) / g.stride[1] + 1;
-  DLC_RETURN_IF_ERROR(
-      expectShape(output, shapeOf({input.shape[0], input.shape[1], g.outH, g.outW})));
+  DLC_RETURN_IF_ERROR(expectShape(output, g.channelsLast
+                                              ? shapeOf({g.batch, g.outH, g.outW, g.channels})
+                                              : shapeOf({g.batch, g.channels, g.outH, g.outW})));
   *out = std::move(g);
   return okStatus();
 }
@@ -52,10 +58,10 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
                          const Tensor &input, const Tensor &output, Step *out) {
   using dnnl::memory;
   const auto f32 = memory::data_type::f32;
-  memory::desc src(memory::dims(input.shape.dims.begin(), input.shape.dims.begin() + 4), f32,
-                   memory::format_tag::nchw);
-  memory::desc dst(memory::dims(output.shape.dims.begin(), output.shape.dims.begin() + 4), f32,
-                   memory::format_tag::nchw);
+  // oneDNN's dims are always N, C, H, W; the tag says how they are laid out.
+  const auto layout = g.channelsLast ? memory::format_tag::nhwc : memory::format_tag::nchw;
+  memory::desc src({g.batch, g.channels, g.height, g.width}, f32, layout);
+  memory::desc dst({g.batch, g.channels, g.outH, g.outW}, f32, layout);
   dnnl::algorithm algorithm = op.kind() == fb::PoolKind::Max ? dnnl::algorithm::pooling_max
                               : op.kind() == fb::PoolKind::Average
                                   ? dnnl::algorithm::pooling_avg_exclude_padding
@@ -77,11 +83,18 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
 
 template <typename T>
 void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output, int threads) {
-  int64_t work = g.planes * g.outH * g.outW * g.kernel[0] * g.kernel[1];
+  // Element strides of channel, row and column; a plane is one (n, c).
+  const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
+  const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
+  const int64_t outC = g.channelsLast ? 1 : g.outH * g.outW;
+  const int64_t outX = g.channelsLast ? g.channels : 1, outY = g.outW * outX;
+  const int64_t planes = g.batch * g.channels;
+  int64_t work = planes * g.outH * g.outW * g.kernel[0] * g.kernel[1];
 #pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
-  for (int64_t p = 0; p < g.planes; ++p) {
-    const T *in = input + p * g.height * g.width;
-    T *plane = output + p * g.outH * g.outW;
+  for (int64_t p = 0; p < planes; ++p) {
+    const int64_t n = p / g.channels, c = p % g.channels;
+    const T *in = input + n * g.channels * g.height * g.width + c * inC;
+    T *plane = output + n * g.channels * g.outH * g.outW + c * outC;
     for (int64_t y = 0; y < g.outH; ++y)
       for (int64_t x = 0; x < g.outW; ++x) {
         int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
@@ -91,14 +104,14 @@ void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *outpu
         T result = kind == fb::PoolKind::Max ? -std::numeric_limits<T>::infinity() : T(0);
         for (int64_t iy = y0; iy < y1; ++iy)
           for (int64_t ix = x0; ix < x1; ++ix) {
-            T value = in[iy * g.width + ix];
+            T value = in[iy * inY + ix * inX];
             result = kind == fb::PoolKind::Max ? std::max(result, value) : result + value;
           }
         if (kind == fb::PoolKind::Average)
           result /= T((y1 - y0) * (x1 - x0));
         else if (kind == fb::PoolKind::AverageIncludePad)
           result /= T(g.kernel[0] * g.kernel[1]);
-        plane[y * g.outW + x] = result;
+        plane[y * outY + x * outX] = result;
       }
   }
 }

@@ -217,8 +217,10 @@ Status checkConv2D(const CommandCheck &k, const fb::Conv2D &op) {
   DLC_RETURN_IF_ERROR(k.attribute(op.stride(), 2, 1, "stride", &stride));
   DLC_RETURN_IF_ERROR(k.attribute(op.padding(), 4, 0, "padding", &padding));
   DLC_RETURN_IF_ERROR(k.attribute(op.dilation(), 2, 1, "dilation", &dilation));
+  // Dimension indices of channels and of the first spatial dim.
+  const int c = op.channels_last() ? 3 : 1, h = op.channels_last() ? 1 : 2;
   const int64_t groups = op.groups();
-  const int64_t channels = in.dim(1), outChannels = filter.dim(0);
+  const int64_t channels = in.dim(c), outChannels = filter.dim(0);
   if (groups < 1 || groups > kMaxAttribute || channels % groups != 0 || outChannels % groups != 0)
     return k.fail("groups {} must be positive and divide the {} input and {} output channels",
                   groups, channels, outChannels);
@@ -229,9 +231,9 @@ Status checkConv2D(const CommandCheck &k, const fb::Conv2D &op) {
     return k.fail("{}; the window must not be empty", k.text(filter));
   Shape expected = out.shape;
   expected.dims[0] = in.dim(0);
-  expected.dims[1] = outChannels;
+  expected.dims[c] = outChannels;
   for (int i = 0; i < 2; ++i) {
-    expected.dims[2 + i] = windowOutput(in.dim(2 + i), padding[i], padding[2 + i],
+    expected.dims[h + i] = windowOutput(in.dim(h + i), padding[i], padding[2 + i],
                                         filter.dim(2 + i), dilation[i], stride[i]);
   }
   if (out.shape != expected)
@@ -258,10 +260,11 @@ Status checkPool2D(const CommandCheck &k, const fb::Pool2D &op) {
   DLC_RETURN_IF_ERROR(k.attribute(op.kernel(), 2, 1, "kernel", &window));
   DLC_RETURN_IF_ERROR(k.attribute(op.stride(), 2, 1, "stride", &stride));
   DLC_RETURN_IF_ERROR(k.attribute(op.padding(), 4, 0, "padding", &padding));
+  const int h = op.channels_last() ? 1 : 2; // the first spatial dim
   Shape expected = in.shape;
   for (int i = 0; i < 2; ++i)
-    expected.dims[2 + i] =
-        windowOutput(in.dim(2 + i), padding[i], padding[2 + i], window[i], 1, stride[i]);
+    expected.dims[h + i] =
+        windowOutput(in.dim(h + i), padding[i], padding[2 + i], window[i], 1, stride[i]);
   if (out.shape != expected)
     return k.fail("{}; expected {}", k.text(out), describe(out.dtype, expected));
   return okStatus();

@@ -249,6 +249,49 @@ def cases():
     c.append(Case("avg_pool2d_include_pad", {"x": img}, "%y = dl.avg_pool2d %x kernel = [2, 2] "
                   "padding = [1, 1] count_include_pad : tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
                   lambda i: pool2d(i["x"], (2, 2), (2, 2), (1, 1, 1, 1), "avg_include_pad")))
+    # Channels-last (NHWC) convolution and pooling, f32 (oneDNN) and f64.
+    nchw, nhwc = (0, 3, 1, 2), (0, 2, 3, 1)
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        xl, wl = img.transpose(nhwc).astype(dtype), rand(6, 2, 3, 2, dtype=dtype)
+        bl = rand(6, dtype=dtype)
+        tol = dict(atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+        c.append(Case(f"conv2d_nhwc_{tag}", {"x": xl, "w": wl, "b": bl},
+                      "%y = dl.conv2d %x, %w, %b stride = [2, 1] padding = [0, 1, 2, 0] "
+                      f"dilation = [2, 1] groups = 2 layout = nhwc : {mlir_type(xl)}, "
+                      f"{mlir_type(wl)}, {mlir_type(bl)}", f"tensor<2x4x8x6x{tag}>",
+                      lambda i: conv2d(i["x"].transpose(nchw), i["w"], i["b"], (2, 1),
+                                       (0, 1, 2, 0), (2, 1), 2).transpose(nhwc), **tol))
+        c.append(Case(f"max_pool2d_nhwc_{tag}", {"x": xl},
+                      "%y = dl.max_pool2d %x kernel = [3, 2] stride = [2, 2] padding = [1, 1] "
+                      f"layout = nhwc : {mlir_type(xl)}", f"tensor<2x5x5x4x{tag}>",
+                      lambda i: pool2d(i["x"].transpose(nchw), (3, 2), (2, 2), (1, 1, 1, 1),
+                                       "max").transpose(nhwc), **tol))
+        c.append(Case(f"avg_pool2d_nhwc_{tag}", {"x": xl},
+                      "%y = dl.avg_pool2d %x kernel = [2, 2] padding = [1, 1] layout = nhwc "
+                      f": {mlir_type(xl)}", f"tensor<2x5x5x4x{tag}>",
+                      lambda i: pool2d(i["x"].transpose(nchw), (2, 2), (2, 2), (1, 1, 1, 1),
+                                       "avg").transpose(nhwc), **tol))
+    # Epilogues the compiler folds into library calls, and the NHWC chain it
+    # builds around NCHW convolutions (dl-channels-last).
+    mx, mw, mb = rand(6, 9), rand(9, 5), rand(5)
+    c.append(Case("matmul_bias_relu", {"a": mx, "w": mw, "b": mb},
+                  "%m = dl.matmul %a, %w : tensor<6x9xf32>, tensor<9x5xf32>\n"
+                  "    %s = dl.add %m, %b : tensor<6x5xf32>, tensor<5xf32>\n"
+                  "    %y = dl.relu %s : tensor<6x5xf32>", "tensor<6x5xf32>",
+                  lambda i: np.maximum(i["a"] @ i["w"] + i["b"], 0), atol=1e-5))
+    cw1, cb1, cw2 = rand(5, 4, 3, 3), rand(5), rand(3, 5, 2, 2)
+    c.append(Case("conv_relu_pool_conv", {"x": img, "w1": cw1, "b1": cb1, "w2": cw2},
+                  "%c = dl.conv2d %x, %w1, %b1 padding = [1, 1] : tensor<2x4x9x8xf32>, "
+                  "tensor<5x4x3x3xf32>, tensor<5xf32>\n"
+                  "    %r = dl.relu %c : tensor<2x5x9x8xf32>\n"
+                  "    %p = dl.max_pool2d %r kernel = [2, 2] : tensor<2x5x9x8xf32>\n"
+                  "    %y = dl.conv2d %p, %w2 : tensor<2x5x4x4xf32>, tensor<3x5x2x2xf32>",
+                  "tensor<2x3x3x3xf32>",
+                  lambda i: conv2d(pool2d(np.maximum(conv2d(i["x"], i["w1"], i["b1"], (1, 1),
+                                                            (1, 1, 1, 1), (1, 1), 1), 0),
+                                          (2, 2), (2, 2), (0, 0, 0, 0), "max"),
+                                   i["w2"], None, (1, 1), (0, 0, 0, 0), (1, 1), 1),
+                  atol=1e-4))
     mean, var = rand(4), rand(4, low=0.5, high=2.0)
     c.append(Case("batch_norm", {"x": img, "g": rand(4), "o": rand(4)},
                   "%y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3 "

@@ -379,3 +379,60 @@ func.func @not_inlined(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = func.call @helper(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Epilogues: a bias add along the last dim and a ReLU after a matmul, or a
+// ReLU after a conv2d, run inside the library call when each is the only
+// user of the value before it. NHWC convs and pools are marked
+// channels_last.
+// CHECK-LABEL: exec.entry @epilogues
+// CHECK: %[[X:.*]] = exec.input "input0" : memref<4x8xf32>
+// CHECK: %[[W:.*]] = exec.input "input1" : memref<8x5xf32>
+// CHECK: %[[B:.*]] = exec.input "input2" : memref<5xf32>
+// CHECK: %[[IMG:.*]] = exec.input "input3" : memref<2x6x6x3xf32>
+// CHECK: %[[F:.*]] = exec.input "input4" : memref<4x3x3x3xf32>
+// CHECK: exec.call "matmul" ins(%[[X]], %[[W]], %[[B]] : memref<4x8xf32>, memref<8x5xf32>, memref<5xf32>) outs(%{{.*}} : memref<4x5xf32>) {activation = "relu", transpose_a = false, transpose_b = false}
+// CHECK-NOT: exec.launch
+// CHECK: exec.call "conv2d" ins(%[[IMG]], %[[F]] : memref<2x6x6x3xf32>, memref<4x3x3x3xf32>) outs(%[[C:.*]] : memref<2x4x4x4xf32>) {activation = "relu", channels_last = true, dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}
+// CHECK: exec.call "pool2d" ins(%[[C]] : memref<2x4x4x4xf32>) outs(%{{.*}} : memref<2x2x2x4xf32>) {channels_last = true, kernel = array<i64: 2, 2>, kind = "max", padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>}
+func.func @epilogues(%x: tensor<4x8xf32>, %w: tensor<8x5xf32>, %b: tensor<5xf32>,
+                     %img: tensor<2x6x6x3xf32>, %f: tensor<4x3x3x3xf32>)
+    -> (tensor<4x5xf32>, tensor<2x2x2x4xf32>) {
+  %0 = dl.matmul %x, %w : tensor<4x8xf32>, tensor<8x5xf32>
+  %1 = dl.add %b, %0 : tensor<5xf32>, tensor<4x5xf32>
+  %2 = dl.relu %1 : tensor<4x5xf32>
+  %3 = dl.conv2d %img, %f layout = nhwc : tensor<2x6x6x3xf32>, tensor<4x3x3x3xf32>
+  %4 = dl.relu %3 : tensor<2x4x4x4xf32>
+  %5 = dl.max_pool2d %4 kernel = [2, 2] layout = nhwc : tensor<2x4x4x4xf32>
+  return %2, %5 : tensor<4x5xf32>, tensor<2x2x2x4xf32>
+}
+
+// -----
+
+// The epilogue stops at a value with another user (the biased result is
+// also returned, so the ReLU is a kernel of its own); no bias where the add
+// is not a vector along the last dim, or where the bias is computed after
+// the matmul.
+// CHECK-LABEL: exec.entry @no_epilogues
+// CHECK: exec.call "matmul" ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<4x8xf32>, memref<8x5xf32>, memref<5xf32>) outs(%[[BIASED:.*]] : memref<4x5xf32>) {transpose_a = false, transpose_b = false}
+// CHECK-NEXT: exec.alloc
+// CHECK-NEXT: exec.launch @{{.*}}_relu ins(%[[BIASED]]
+// CHECK: exec.call "matmul" ins(%{{.*}}, %{{.*}} : memref<4x8xf32>, memref<8x5xf32>) outs(%{{.*}} : memref<4x5xf32>) {transpose_a = false, transpose_b = false}
+// CHECK: exec.launch @{{.*}}_add
+// CHECK: exec.call "matmul" ins(%{{.*}}, %{{.*}} : memref<4x8xf32>, memref<8x5xf32>) outs(%{{.*}} : memref<4x5xf32>) {transpose_a = false, transpose_b = false}
+// CHECK: exec.launch @{{.*}}_exp
+// CHECK: exec.launch @{{.*}}_add
+func.func @no_epilogues(%x: tensor<4x8xf32>, %w: tensor<8x5xf32>, %b: tensor<5xf32>,
+                        %m: tensor<4x5xf32>)
+    -> (tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  %0 = dl.matmul %x, %w : tensor<4x8xf32>, tensor<8x5xf32>
+  %1 = dl.add %0, %b : tensor<4x5xf32>, tensor<5xf32>
+  %2 = dl.relu %1 : tensor<4x5xf32>
+  %3 = dl.matmul %x, %w : tensor<4x8xf32>, tensor<8x5xf32>
+  %4 = dl.add %3, %m : tensor<4x5xf32>, tensor<4x5xf32>
+  %5 = dl.matmul %x, %w : tensor<4x8xf32>, tensor<8x5xf32>
+  %6 = dl.exp %b : tensor<5xf32>
+  %7 = dl.add %5, %6 : tensor<4x5xf32>, tensor<5xf32>
+  return %1, %2, %4, %7 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}

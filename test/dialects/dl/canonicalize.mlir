@@ -560,3 +560,32 @@ module @unused_batch_norm {
     return %x : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// A transpose that moves only unit dims is a reshape; one that reorders two
+// dims of size > 1 is not.
+// CHECK-LABEL: func.func @transpose_unit_dims
+// CHECK-NEXT: %[[R:.*]] = dl.reshape %{{.*}} : tensor<8x1x5x6xf32> -> tensor<8x5x6x1xf32>
+// CHECK-NEXT: %[[T:.*]] = dl.transpose %{{.*}} perm = [0, 1, 3, 2] : tensor<8x1x5x6xf32>
+// CHECK-NEXT: return %[[R]], %[[T]]
+func.func @transpose_unit_dims(%x: tensor<8x1x5x6xf32>) -> (tensor<8x5x6x1xf32>, tensor<8x1x6x5xf32>) {
+  %a = dl.transpose %x perm = [0, 2, 3, 1] : tensor<8x1x5x6xf32>
+  %b = dl.transpose %x perm = [0, 1, 3, 2] : tensor<8x1x5x6xf32>
+  return %a, %b : tensor<8x5x6x1xf32>, tensor<8x1x6x5xf32>
+}
+
+// -----
+
+// Dropout outside training, or at rate 0, is the identity; in training it
+// stays.
+// CHECK-LABEL: func.func @dropout_identity
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK-NEXT: %[[D:.*]] = dl.dropout %[[X]] rate = 5.000000e-01 training : tensor<4x8xf32>
+// CHECK-NEXT: return %[[X]], %[[X]], %[[D]]
+func.func @dropout_identity(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %a = dl.dropout %x rate = 0.5 : tensor<4x8xf32>
+  %b = dl.dropout %x rate = 0.0 training : tensor<4x8xf32>
+  %c = dl.dropout %x rate = 0.5 training : tensor<4x8xf32>
+  return %a, %b, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

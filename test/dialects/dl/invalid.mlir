@@ -865,6 +865,39 @@ func.func @matmul_batch(%a: tensor<3x2x8xf32>, %b: tensor<4x8x4xf32>) {
 
 // -----
 
+func.func @conv_nhwc_channels(%x: tensor<2x9x9x4xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op filter 'tensor<8x3x3x3xf32>' expects 3 input channels, the input 'tensor<2x9x9x4xf32>' has 4}}
+  %y = dl.conv2d %x, %w layout = nhwc : tensor<2x9x9x4xf32>, tensor<8x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_nhwc_rank(%x: tensor<2x9x9xf32>, %w: tensor<8x3x3x3xf32>) {
+  // expected-error @+1 {{'dl.conv2d' op input must be N x H x W x C, got 'tensor<2x9x9xf32>'}}
+  %y = dl.conv2d %x, %w layout = nhwc : tensor<2x9x9xf32>, tensor<8x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_nhwc_result(%x: tensor<2x8x8x3xf32>) {
+  // expected-error @+2 {{'dl.max_pool2d' op inferred type(s) 'tensor<2x4x4x3xf32>' are incompatible with return type(s) of operation 'tensor<2x3x4x4xf32>'}}
+  // expected-error @+1 {{'dl.max_pool2d' op failed to infer returned types}}
+  %y = "dl.max_pool2d"(%x) <{kernel = array<i64: 2, 2>, layout = 1 : i32}> : (tensor<2x8x8x3xf32>) -> tensor<2x3x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @unknown_layout(%x: tensor<2x8x8x3xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'layout' [nchw, nhwc]}}
+  %y = dl.max_pool2d %x kernel = [2, 2] layout = chwn : tensor<2x8x8x3xf32>
+  return
+}
+
+// -----
+
 func.func @conv_input_rank(%x: tensor<2x4x9xf32>, %w: tensor<8x4x3x3xf32>) {
   // expected-error @+1 {{'dl.conv2d' op input must be N x C x H x W, got 'tensor<2x4x9xf32>'}}
   %y = dl.conv2d %x, %w : tensor<2x4x9xf32>, tensor<8x4x3x3xf32>

@@ -489,6 +489,25 @@ func.func @pooling(%x: tensor<2x3x8x8xf32>)
 
 // -----
 
+// layout = nhwc: input and result are N x H x W x C, the filter stays OIHW;
+// the default layout (nchw) is not printed.
+// CHECK-LABEL: func.func @channels_last(
+// CHECK-SAME: -> (tensor<2x7x4x8xf32>, tensor<2x3x2x8xf32>, tensor<2x4x5x8xf32>, tensor<2x3x4x4xf32>)
+// CHECK: dl.conv2d %{{.*}}, %{{.*}}, %{{.*}} stride = [1, 2] padding = [0, 1] layout = nhwc : tensor<2x9x7x4xf32>, tensor<8x4x3x3xf32>, tensor<8xf32>
+// CHECK: dl.max_pool2d %{{.*}} kernel = [2, 2] layout = nhwc : tensor<2x7x4x8xf32>
+// CHECK: dl.avg_pool2d %{{.*}} kernel = [2, 2] stride = [2, 1] padding = [1, 1] count_include_pad layout = nhwc : tensor<2x7x4x8xf32>
+// CHECK: dl.max_pool2d %{{.*}} kernel = [2, 2] : tensor<2x3x9x9xf32>{{$}}
+func.func @channels_last(%x: tensor<2x9x7x4xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>, %n: tensor<2x3x9x9xf32>)
+    -> (tensor<2x7x4x8xf32>, tensor<2x3x2x8xf32>, tensor<2x4x5x8xf32>, tensor<2x3x4x4xf32>) {
+  %0 = dl.conv2d %x, %w, %b stride = [1, 2] padding = [0, 1] layout = nhwc : tensor<2x9x7x4xf32>, tensor<8x4x3x3xf32>, tensor<8xf32>
+  %1 = dl.max_pool2d %0 kernel = [2, 2] layout = nhwc : tensor<2x7x4x8xf32>
+  %2 = dl.avg_pool2d %0 kernel = [2, 2] stride = [2, 1] padding = [1, 1] count_include_pad layout = nhwc : tensor<2x7x4x8xf32>
+  %3 = dl.max_pool2d %n kernel = [2, 2] layout = nchw : tensor<2x3x9x9xf32>
+  return %0, %1, %2, %3 : tensor<2x7x4x8xf32>, tensor<2x3x2x8xf32>, tensor<2x4x5x8xf32>, tensor<2x3x4x4xf32>
+}
+
+// -----
+
 // Default epsilon (1e-5) and momentum (0.1) are not printed.
 // CHECK-LABEL: module @batch_norm
 // CHECK-LABEL: func.func @batch_norm(

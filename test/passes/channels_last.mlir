@@ -1,0 +1,59 @@
+// RUN: dlc-opt %s --dl-channels-last --split-input-file | FileCheck %s
+
+// Two convolutions with ReLU and pooling between them run NHWC end to end:
+// the input's unit channel dim moves by a reshape, the transposes between
+// the convolutions cancel, one transpose returns the result to NCHW.
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME: (%[[X:.*]]: tensor<8x1x28x28xf32>
+// CHECK-NEXT: %[[R:.*]] = dl.reshape %[[X]] : tensor<8x1x28x28xf32> -> tensor<8x28x28x1xf32>
+// CHECK-NEXT: %[[C1:.*]] = dl.conv2d %[[R]], %{{.*}}, %{{.*}} padding = [2, 2] layout = nhwc : tensor<8x28x28x1xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>
+// CHECK-NEXT: %[[A1:.*]] = dl.relu %[[C1]] : tensor<8x28x28x4xf32>
+// CHECK-NEXT: %[[P1:.*]] = dl.max_pool2d %[[A1]] kernel = [2, 2] layout = nhwc : tensor<8x28x28x4xf32>
+// CHECK-NEXT: %[[C2:.*]] = dl.conv2d %[[P1]], %{{.*}} layout = nhwc : tensor<8x14x14x4xf32>, tensor<6x4x3x3xf32>
+// CHECK-NEXT: %[[S:.*]] = dl.mul %[[C2]], %{{.*}} : tensor<8x12x12x6xf32>, tensor<f32>
+// CHECK-NEXT: %[[P2:.*]] = dl.avg_pool2d %[[S]] kernel = [2, 2] layout = nhwc : tensor<8x12x12x6xf32>
+// CHECK-NEXT: %[[T:.*]] = dl.transpose %[[P2]] perm = [0, 3, 1, 2] : tensor<8x6x6x6xf32>
+// CHECK-NEXT: return %[[T]] : tensor<8x6x6x6xf32>
+func.func @chain(%x: tensor<8x1x28x28xf32>, %w1: tensor<4x1x5x5xf32>, %b1: tensor<4xf32>,
+                 %w2: tensor<6x4x3x3xf32>, %s: tensor<f32>) -> tensor<8x6x6x6xf32> {
+  %c1 = dl.conv2d %x, %w1, %b1 padding = [2, 2] : tensor<8x1x28x28xf32>, tensor<4x1x5x5xf32>, tensor<4xf32>
+  %a1 = dl.relu %c1 : tensor<8x4x28x28xf32>
+  %p1 = dl.max_pool2d %a1 kernel = [2, 2] : tensor<8x4x28x28xf32>
+  %c2 = dl.conv2d %p1, %w2 : tensor<8x4x14x14xf32>, tensor<6x4x3x3xf32>
+  %sc = dl.mul %c2, %s : tensor<8x6x12x12xf32>, tensor<f32>
+  %p2 = dl.avg_pool2d %sc kernel = [2, 2] : tensor<8x6x12x12xf32>
+  return %p2 : tensor<8x6x6x6xf32>
+}
+
+// -----
+
+// A value observed in NCHW keeps a transpose: the ReLU's input is also
+// returned, so the ReLU stays NCHW; a broadcast operand that is not a scalar
+// stops the elementwise op from moving; a pool of a plain NCHW input stays
+// NCHW.
+// CHECK-LABEL: func.func @observed
+// CHECK: %[[C:.*]] = dl.conv2d %{{.*}}, %{{.*}} layout = nhwc : tensor<2x5x5x3xf32>, tensor<4x3x1x1xf32>
+// CHECK-NEXT: %[[T:.*]] = dl.transpose %[[C]] perm = [0, 3, 1, 2] : tensor<2x5x5x4xf32>
+// CHECK-NEXT: %[[R:.*]] = dl.relu %[[T]] : tensor<2x4x5x5xf32>
+// CHECK-NEXT: %[[A:.*]] = dl.add %[[R]], %{{.*}} : tensor<2x4x5x5xf32>, tensor<4x1x1xf32>
+// CHECK-NEXT: %[[P:.*]] = dl.max_pool2d %{{.*}} kernel = [2, 2] : tensor<2x3x5x5xf32>
+// CHECK-NEXT: return %[[T]], %[[A]], %[[P]]
+func.func @observed(%x: tensor<2x3x5x5xf32>, %w: tensor<4x3x1x1xf32>, %b: tensor<4x1x1xf32>)
+    -> (tensor<2x4x5x5xf32>, tensor<2x4x5x5xf32>, tensor<2x3x2x2xf32>) {
+  %c = dl.conv2d %x, %w : tensor<2x3x5x5xf32>, tensor<4x3x1x1xf32>
+  %r = dl.relu %c : tensor<2x4x5x5xf32>
+  %a = dl.add %r, %b : tensor<2x4x5x5xf32>, tensor<4x1x1xf32>
+  %p = dl.max_pool2d %x kernel = [2, 2] : tensor<2x3x5x5xf32>
+  return %c, %a, %p : tensor<2x4x5x5xf32>, tensor<2x4x5x5xf32>, tensor<2x3x2x2xf32>
+}
+
+// -----
+
+// An NHWC convolution is left as it is.
+// CHECK-LABEL: func.func @already_nhwc
+// CHECK-NEXT: dl.conv2d %{{.*}}, %{{.*}} layout = nhwc
+// CHECK-NEXT: return
+func.func @already_nhwc(%x: tensor<2x5x5x3xf32>, %w: tensor<4x3x1x1xf32>) -> tensor<2x5x5x4xf32> {
+  %c = dl.conv2d %x, %w layout = nhwc : tensor<2x5x5x3xf32>, tensor<4x3x1x1xf32>
+  return %c : tensor<2x5x5x4xf32>
+}
