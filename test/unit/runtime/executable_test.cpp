@@ -470,6 +470,9 @@ TEST(Executable, OpShapesAreChecked) {
   const uint32_t sliced = add("sliced", DType::F32, {2, 4}, 16640);
   const uint32_t reduced = add("reduced", DType::F32, {8}, 16768);
   const uint32_t pooled = add("pooled", DType::F32, {2, 4, 3, 3}, 16896);
+  const uint32_t imgNhwc = add("img_nhwc", DType::F32, {2, 8, 8, 3}, 20480);
+  const uint32_t convNhwc = add("conv_nhwc", DType::F32, {2, 6, 6, 4}, 24576);
+  const uint32_t pooledNhwc = add("pooled_nhwc", DType::F32, {2, 3, 3, 4}, 28672);
 
   std::vector<int64_t> s11 = {1, 1}, p0 = {0, 0, 0, 0}, k2 = {2, 2}, p1 = {1, 1, 1, 1};
   std::vector<int64_t> perm10 = {1, 0}, perm00 = {0, 0}, axes1 = {1}, axes11 = {1, 1};
@@ -504,6 +507,36 @@ TEST(Executable, OpShapesAreChecked) {
              return fb::CreatePool2DDirect(b, fb::PoolKind::Max, img, conv, &k2, &k2, &p0).Union();
            }),
        "output (buffer 17 'conv') is tensor<2x4x6x6xf32>; expected tensor<2x3x4x4xf32>"},
+      {"conv2d", // channels-last
+       command(fb::Op::Conv2D,
+               [=](auto &b) {
+                 return fb::CreateConv2DDirect(b, imgNhwc, filt, convNhwc, -1, &s11, &p0, &s11, 1,
+                                               fb::Activation::Relu, true)
+                     .Union();
+               }),
+       command(fb::Op::Conv2D,
+               [=](auto &b) {
+                 return fb::CreateConv2DDirect(b, imgNhwc, filt, conv, -1, &s11, &p0, &s11, 1,
+                                               fb::Activation::None, true)
+                     .Union();
+               }),
+       "input (buffer 24 'img_nhwc') is tensor<2x8x8x3xf32> and filter (buffer 16 'filt') is "
+       "tensor<4x3x3x3xf32>: output (buffer 17 'conv') is tensor<2x4x6x6xf32>; expected "
+       "tensor<2x6x6x4xf32>"},
+      {"pool2d", // channels-last
+       command(fb::Op::Pool2D,
+               [=](auto &b) {
+                 return fb::CreatePool2DDirect(b, fb::PoolKind::Max, convNhwc, pooledNhwc, &k2,
+                                               &k2, &p0, true)
+                     .Union();
+               }),
+       command(fb::Op::Pool2D,
+               [=](auto &b) {
+                 return fb::CreatePool2DDirect(b, fb::PoolKind::Max, convNhwc, pooled, &k2, &k2,
+                                               &p0, true)
+                     .Union();
+               }),
+       "output (buffer 23 'pooled') is tensor<2x4x3x3xf32>; expected tensor<2x3x3x4xf32>"},
       {"transpose",
        command(fb::Op::Transpose,
                [=](auto &b) { return fb::CreateTransposeDirect(b, a, tr, &perm10).Union(); }),
