@@ -11,12 +11,17 @@ using namespace mlir;
 
 namespace dlc {
 
-LogicalResult lowerModel(ModuleOp module) {
+LogicalResult lowerModel(ModuleOp module, const PipelineOptions &options) {
   PassManager pm(module.getContext());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.gradients) {
+    pm.addPass(createDLAutodiff());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   pm.addPass(createDLChannelsLast());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

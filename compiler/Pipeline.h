@@ -8,8 +8,15 @@
 
 namespace dlc {
 
-/// inline, symbol-dce, canonicalize, cse, dl-lower-to-exec, exec-plan-memory.
-mlir::LogicalResult lowerModel(mlir::ModuleOp module);
+struct PipelineOptions {
+  /// Differentiate the `loss` function (dl-autodiff): adds the `loss_grad`
+  /// entry point, which also returns each trainable parameter's gradient.
+  bool gradients = false;
+};
+
+/// inline, symbol-dce, canonicalize, cse, [dl-autodiff], dl-channels-last,
+/// dl-lower-to-exec, exec-plan-memory.
+mlir::LogicalResult lowerModel(mlir::ModuleOp module, const PipelineOptions &options = {});
 
 /// Per entry point: the planned arena against the sum of the sizes of its
 /// inputs and temporaries (what one slot per tensor would need).

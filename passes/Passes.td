@@ -18,6 +18,28 @@ def DLLowerToExec : Pass<"dl-lower-to-exec", "mlir::ModuleOp"> {
   let dependentDialects = ["::dlc::exec::ExecDialect"];
 }
 
+def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
+  let summary = "Reverse-mode autodiff of a loss function with respect to the trainable parameters";
+  let description = [{
+    Adds `@<function>_grad`, a public copy of the function (`loss` by
+    default) that also returns the gradient of its first result (a float
+    scalar) with respect to every trainable parameter (`dl.param` without
+    `state`) the result depends on, in declaration order. Each gradient result
+    is named `<param>.grad` and carries `dl.gradient_of = @<param>`. The
+    gradient of a parameter read several times is the sum over its reads.
+
+    The backward pass applies each op's DifferentiableOpInterface rule in
+    reverse order, to the values that both depend on a trainable parameter
+    and affect the loss; integer and boolean values never need one. A
+    gradient that would have to flow through an op without a rule is an error
+    at that op. Calls must have been inlined first.
+  }];
+  let options = [
+    Option<"functionName", "function", "std::string", "\"loss\"",
+           "the function to differentiate">,
+  ];
+}
+
 def DLChannelsLast : Pass<"dl-channels-last", "mlir::ModuleOp"> {
   let summary = "Run convolutions, and the pools and elementwise ops between them, in NHWC";
   let description = [{

@@ -24,6 +24,7 @@ mlir::FailureOr<bool> parseBoolParam(mlir::AsmParser &parser);
 } // namespace dlc::dl
 
 #include "dialects/dl/DLAttrInterfaces.h.inc"
+#include "dialects/dl/DLInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/dl/DLAttrs.h.inc"

@@ -28,6 +28,9 @@ def DL_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
     /// Argument/result attribute naming an entry point's input or output.
     static constexpr ::llvm::StringLiteral kNameAttrName = "dl.name";
+    /// Result attribute of a gradient function (dl-autodiff): the parameter
+    /// whose gradient the result is.
+    static constexpr ::llvm::StringLiteral kGradientOfAttrName = "dl.gradient_of";
     ::mlir::Attribute parseAttribute(::mlir::DialectAsmParser &parser,
                                      ::mlir::Type type) const override;
     void printAttribute(::mlir::Attribute attribute,

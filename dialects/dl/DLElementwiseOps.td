@@ -16,7 +16,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // `rule` is the op's formula and edge cases, in Markdown.
 class DL_UnaryOp<string mnemonic, Type tensorType, string summaryText, string rule,
                  list<Trait> traits = []>
-    : DL_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+    : DL_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
+                                   DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>], traits)> {
   let summary = summaryText;
   let description = [{
     Elementwise }] # rule # [{
@@ -76,7 +77,7 @@ def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
 
 // `rule` is the op's formula and edge cases, in Markdown.
 class DL_BinaryOp<string mnemonic, Type tensorType, string summaryText, string rule>
-    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     }] # rule # [{
@@ -152,7 +153,7 @@ def DL_CompareOp : DL_Op<"compare", [
 }
 
 def DL_SelectOp : DL_Op<"select", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Elementwise choice between two values";
   let description = [{
     `y = condition ? on_true : on_false`, with the three operands broadcast
@@ -172,7 +173,7 @@ def DL_SelectOp : DL_Op<"select", [
   }];
 }
 
-def DL_CastOp : DL_Op<"cast", [Pure]> {
+def DL_CastOp : DL_Op<"cast", [Pure, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Element type conversion";
   let description = [{
     Converts between f64, f32, f16, bf16, i64, i32, ui8 and i1; the shape

@@ -17,7 +17,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def DL_MatmulOp : DL_Op<"matmul", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Matrix product, 2-D or batched";
   let description = [{
     Multiplies the last two dimensions, `y[..., i, j] = sum_k a[..., i, k] *
@@ -207,7 +207,8 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [
   let hasVerifier = 1;
 }
 
-def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Randomly zeroes elements while training";
   let description = [{
     Without `training` it is the identity.
@@ -248,7 +249,7 @@ def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
 
 // `rule` is the op's formula, in Markdown.
 class DL_SoftmaxLikeOp<string mnemonic, string summaryText, string rule>
-    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     }] # rule # [{
@@ -332,7 +333,7 @@ def DL_EmbeddingOp : DL_Op<"embedding", [
 //===----------------------------------------------------------------------===//
 
 def DL_SoftmaxCrossEntropyOp : DL_Op<"softmax_cross_entropy", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Mean cross-entropy of softmax(logits) against integer labels";
   let description = [{
     Logits `N x K`, labels `N` (i32 or i64):
@@ -353,7 +354,7 @@ def DL_SoftmaxCrossEntropyOp : DL_Op<"softmax_cross_entropy", [
 
 def DL_MseLossOp : DL_Op<"mse_loss", [
     Pure, AllTypesMatch<["prediction", "target"]>,
-    InferTypeOpAdaptor]> {
+    InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Squared-error loss";
   let description = [{
     With `S = sum((prediction - target)^2)` over all elements, `reduction`

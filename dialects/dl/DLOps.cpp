@@ -103,5 +103,11 @@ LogicalResult DLDialect::verifyRegionArgAttribute(Operation *op, unsigned, unsig
 
 LogicalResult DLDialect::verifyRegionResultAttribute(Operation *op, unsigned, unsigned resultIndex,
                                                      NamedAttribute attribute) {
+  if (attribute.getName() == kGradientOfAttrName) {
+    if (!isa<FlatSymbolRefAttr>(attribute.getValue()))
+      return op->emitError() << "'dl.gradient_of' of result #" << resultIndex
+                             << " must name a parameter (@name), got " << attribute.getValue();
+    return success();
+  }
   return verifyNameAttribute(op, attribute, "result", resultIndex);
 }

@@ -6,6 +6,7 @@
 
 include "dialects/dl/DLTypes.td"
 include "dialects/dl/DLAttrs.td"
+include "dialects/dl/DLInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"

@@ -11,7 +11,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Shape
 //===----------------------------------------------------------------------===//
 
-def DL_ReshapeOp : DL_Op<"reshape", [Pure]> {
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Same elements, new shape";
   let description = [{
     The elements in row-major (C) order are the same before and after:
@@ -30,7 +30,7 @@ def DL_ReshapeOp : DL_Op<"reshape", [Pure]> {
 }
 
 def DL_TransposeOp : DL_Op<"transpose", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Permutes dimensions";
   let description = [{
     Result dimension `i` is input dimension `perm[i]`:
@@ -47,7 +47,7 @@ def DL_TransposeOp : DL_Op<"transpose", [
   let hasCanonicalizer = 1;
 }
 
-def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure]> {
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "NumPy broadcast to a larger shape";
   let description = [{
     Shapes align on the right; a dimension of 1, or a missing leading one,
@@ -66,7 +66,7 @@ def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure]> {
 }
 
 def DL_ConcatOp : DL_Op<"concat", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Joins tensors along an axis";
   let description = [{
     The inputs, in operand order, one after another along `axis`; all other
@@ -82,7 +82,7 @@ def DL_ConcatOp : DL_Op<"concat", [
 }
 
 def DL_SliceOp : DL_Op<"slice", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Strided window of a tensor";
   let description = [{
     Along dimension `d`, result element `j` is input element
@@ -105,7 +105,7 @@ def DL_SliceOp : DL_Op<"slice", [
 }
 
 def DL_PadOp : DL_Op<"pad", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Pads each dimension with a constant";
   let description = [{
     `low[i]` and `high[i]` elements are added before and after dimension `i`,
@@ -133,7 +133,7 @@ def DL_PadOp : DL_Op<"pad", [
 
 // `rule` says what the reduction computes, in Markdown.
 class DL_ReduceOp<string mnemonic, Type tensorType, string summaryText, string rule>
-    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     }] # rule # [{

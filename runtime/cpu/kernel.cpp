@@ -381,9 +381,12 @@ Status prepareProgram(const Context &ctx, const fb::Kernel &kernel, const fb::La
   auto program = std::make_shared<KernelProgram<C>>();
   program->elements = shape.elements();
   program->threads = ctx.threads;
-  for (uint32_t index : *op.inputs()) {
+  // A kernel of immediates only has no inputs (FlatBuffers may then omit
+  // the vector).
+  const size_t numInputs = op.inputs() ? op.inputs()->size() : 0;
+  for (size_t i = 0; i < numInputs; ++i) {
     Tensor tensor;
-    DLC_RETURN_IF_ERROR(ctx.tensor(index, "kernel input", &tensor));
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.inputs()->Get(i), "kernel input", &tensor));
     InputPlan plan;
     DLC_RETURN_IF_ERROR(planInput(tensor, shape, &plan));
     program->inputs.push_back(plan);

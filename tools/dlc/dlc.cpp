@@ -42,6 +42,11 @@ cl::opt<EmitKind> compileEmit(
     cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileStats("stats", cl::desc("Print the memory plan's arena sizes to stderr"),
                            cl::sub(compileCommand), cl::cat(dlcCategory));
+cl::opt<bool> compileGradients(
+    "gradients",
+    cl::desc("Add the loss_grad entry point: loss's results and every trainable parameter's "
+             "gradient"),
+    cl::sub(compileCommand), cl::cat(dlcCategory));
 
 cl::SubCommand inspectCommand("inspect", "Summarize a compiled executable (.fb)");
 cl::opt<std::string> inspectInput(cl::Positional, cl::Required, cl::desc("<model.fb>"),
@@ -69,7 +74,9 @@ int runCompile() {
   if (!module)
     return 1;
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, context.get());
-  if (failed(dlc::lowerModel(*module)))
+  dlc::PipelineOptions options;
+  options.gradients = compileGradients;
+  if (failed(dlc::lowerModel(*module, options)))
     return 1;
   if (compileStats)
     dlc::printMemoryStats(*module, errs());

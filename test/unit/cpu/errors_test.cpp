@@ -163,5 +163,27 @@ TEST(Errors, KernelInputThatDoesNotBroadcast) {
                                    "broadcast to tensor<3x4xf32>");
 }
 
+// A kernel of constants only (no inputs; the launch may omit the vector)
+// runs: the compiler emits one when both operands of an op are immediates.
+TEST(Launch, KernelWithoutInputs) {
+  TestProgram p;
+  uint32_t y = p.addBuffer("y", fb::DType::F64, {});
+  auto &b = p.builder();
+  std::vector<uint16_t> none, both = {0, 0}, results = {1};
+  std::vector<flatbuffers::Offset<fb::Instruction>> instructions = {
+      fb::CreateInstructionDirect(b, fb::Opcode::Constant, &none, 0, 1.25),
+      fb::CreateInstructionDirect(b, fb::Opcode::Add, &both)};
+  std::vector<int64_t> shape;
+  uint32_t kernel = p.addKernel(
+      fb::CreateKernelDirect(b, "k", &shape, fb::DType::F64, 0, &instructions, &results));
+  std::vector<uint32_t> outputs = {y};
+  p.addCommand(fb::Op::Launch, fb::CreateLaunchDirect(b, kernel, nullptr, &outputs).Union());
+  ASSERT_TRUE(p.prepare().ok());
+  ASSERT_TRUE(p.run().ok());
+  Array result = p.read(y);
+  ASSERT_EQ(result.elements(), 1);
+  EXPECT_EQ(result.at(0), 2.5);
+}
+
 } // namespace
 } // namespace dlc::rt::test

@@ -1,0 +1,266 @@
+"""Every gradient rule against finite differences, in f64.
+
+For each case: a model whose trainable parameters (f64, fixed random values)
+feed one op (or a short chain), with `loss = sum(y * R)` for a fixed random
+R (so each element's gradient differs). `dlc compile --gradients` builds the
+`loss_grad` entry point; `dlrun` runs it for the gradients. The reference
+is the central difference of the loss itself, computed by running `loss`
+with perturbed parameters (loaded from safetensors files):
+
+    (L(p + eps v) - L(p - eps v)) / (2 eps)  ~  <grad L(p), v>
+
+for several random directions v per case (each v spans every parameter at
+once, so a wrong element anywhere shows), eps = 1e-6. The check passes when
+the two agree within 1e-7 relative (plus 1e-9 absolute).
+
+Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME]
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from op_reference import mlir_type  # noqa: E402
+
+RNG = np.random.default_rng(4321)
+EPS = 1e-6
+DIRECTIONS = 3
+RTOL, ATOL = 1e-7, 1e-9
+
+
+def rand(*shape, low=-2.0, high=2.0):
+    return RNG.uniform(low, high, size=shape).astype(np.float64)
+
+
+def literal(a):
+    """Nested brackets, each float written so it reads back exactly."""
+    if a.ndim == 0:
+        item = a.item()
+        return ("true" if item else "false") if a.dtype == np.bool_ else repr(item)
+    return "[" + ", ".join(literal(row) for row in a) + "]"
+
+
+def dense(a):
+    return f"dense<{literal(a)}> : {mlir_type(a)}"
+
+
+class Case:
+    """`body` computes %y (of type `result`) from the parameters' names."""
+
+    def __init__(self, name, params, body, result, eps=EPS, rtol=RTOL):
+        self.name, self.params, self.body, self.result = name, params, body, result
+        self.eps, self.rtol = eps, rtol
+
+    def model(self):
+        lines = [f"module @{self.name} {{"]
+        for name, value in self.params.items():
+            lines.append(f"  dl.param @{name} : {mlir_type(value)} = {dense(value)}")
+        lines.append("  func.func @loss() -> tensor<f64> {")
+        for name, value in self.params.items():
+            lines.append(f"    %{name} = dl.param.get @{name} : {mlir_type(value)}")
+        lines += ["    " + line for line in self.body]
+        shape = [int(d) for d in self.result[len("tensor<"):-1].split("x")[:-1]]
+        weights = rand(*shape)
+        lines.append(f"    %r = dl.constant {dense(weights)}")
+        lines.append(f"    %m = dl.mul %y, %r : {self.result}")
+        if shape:
+            axes = ", ".join(str(i) for i in range(len(shape)))
+            lines.append(f"    %l = dl.reduce_sum %m axes = [{axes}] : {self.result}")
+        else:
+            lines.append("    %l = dl.add %m, %m : tensor<f64>")
+        lines.append("    return %l : tensor<f64>")
+        lines.append("  }")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def unary(op, low=-2.0, high=2.0):
+    return Case(op, {"p": rand(3, 4, low=low, high=high)},
+                [f"%y = dl.{op} %p : tensor<3x4xf64>"], "tensor<3x4xf64>")
+
+
+def cases():
+    c = [unary(op) for op in ("neg", "exp", "tanh", "sigmoid")]
+    # Away from the kinks at 0.
+    c.append(Case("abs", {"p": np.sign(rand(3, 4)) * rand(3, 4, low=0.1, high=2.0)},
+                  ["%y = dl.abs %p : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+    c.append(Case("relu", {"p": np.sign(rand(3, 4)) * rand(3, 4, low=0.1, high=2.0)},
+                  ["%y = dl.relu %p : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+    c += [unary(op, 0.2, 3.0) for op in ("log", "sqrt", "rsqrt")]
+    for op in ("add", "sub", "mul", "div", "maximum", "minimum"):
+        low = 0.5 if op == "div" else -2.0
+        c.append(Case(op, {"a": rand(3, 4), "b": rand(3, 4, low=low)},
+                      [f"%y = dl.{op} %a, %b : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+        # Broadcasting both ways: [3, 1] against [2, 1, 4].
+        c.append(Case(op + "_broadcast", {"a": rand(3, 1), "b": rand(2, 1, 4, low=low)},
+                      [f"%y = dl.{op} %a, %b : tensor<3x1xf64>, tensor<2x1x4xf64>"],
+                      "tensor<2x3x4xf64>"))
+    c.append(Case("pow", {"a": rand(3, 4, low=0.2, high=2.0), "b": rand(4)},
+                  ["%y = dl.pow %a, %b : tensor<3x4xf64>, tensor<4xf64>"], "tensor<3x4xf64>"))
+    c.append(Case("mul_scalar", {"a": rand(3, 4), "s": rand()},
+                  ["%y = dl.mul %a, %s : tensor<3x4xf64>, tensor<f64>"], "tensor<3x4xf64>"))
+    c.append(Case("same_operand_twice", {"a": rand(3, 4)},
+                  ["%y = dl.mul %a, %a : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+    mask = dense(RNG.integers(0, 2, size=(3, 4)).astype(np.bool_))
+    c.append(Case("select", {"a": rand(3, 4), "b": rand(4)},
+                  [f"%c = dl.constant {mask}",
+                   "%y = dl.select %c, %a, %b : tensor<3x4xi1>, tensor<3x4xf64>, tensor<4xf64>"],
+                  "tensor<3x4xf64>"))
+    c.append(Case("reshape", {"p": rand(3, 4)},
+                  ["%y = dl.reshape %p : tensor<3x4xf64> -> tensor<2x6xf64>"], "tensor<2x6xf64>"))
+    c.append(Case("transpose", {"p": rand(2, 3, 4)},
+                  ["%y = dl.transpose %p perm = [2, 0, 1] : tensor<2x3x4xf64>"],
+                  "tensor<4x2x3xf64>"))
+    c.append(Case("broadcast_to", {"p": rand(3, 1)},
+                  ["%y = dl.broadcast_to %p : tensor<3x1xf64> -> tensor<2x3x4xf64>"],
+                  "tensor<2x3x4xf64>"))
+    c.append(Case("concat", {"a": rand(2, 3), "b": rand(2, 2)},
+                  ["%y = dl.concat %a, %b axis = 1 : tensor<2x3xf64>, tensor<2x2xf64>"],
+                  "tensor<2x5xf64>"))
+    c.append(Case("slice", {"p": rand(4, 5)},
+                  ["%y = dl.slice %p starts = [1, 0] limits = [3, 4] : tensor<4x5xf64>"],
+                  "tensor<2x4xf64>"))
+    c.append(Case("pad", {"p": rand(2, 3)},
+                  ["%y = dl.pad %p low = [1, 0] high = [0, 2] value = 0.5 : tensor<2x3xf64>"],
+                  "tensor<3x5xf64>"))
+    for op in ("reduce_sum", "reduce_mean", "reduce_max"):
+        c.append(Case(op, {"p": rand(3, 4, 5)},
+                      [f"%y = dl.{op} %p axes = [0, 2] : tensor<3x4x5xf64>"], "tensor<4xf64>"))
+        c.append(Case(op + "_keepdims", {"p": rand(3, 4)},
+                      [f"%y = dl.{op} %p axes = [1] keepdims : tensor<3x4xf64>"],
+                      "tensor<3x1xf64>"))
+    c.append(Case("matmul", {"a": rand(3, 5), "b": rand(5, 4)},
+                  ["%y = dl.matmul %a, %b : tensor<3x5xf64>, tensor<5x4xf64>"], "tensor<3x4xf64>"))
+    c.append(Case("matmul_transposed", {"a": rand(5, 3), "b": rand(4, 5)},
+                  ["%y = dl.matmul %a, %b transpose_a transpose_b : tensor<5x3xf64>, tensor<4x5xf64>"],
+                  "tensor<3x4xf64>"))
+    c.append(Case("matmul_transpose_a", {"a": rand(5, 3), "b": rand(5, 4)},
+                  ["%y = dl.matmul %a, %b transpose_a : tensor<5x3xf64>, tensor<5x4xf64>"],
+                  "tensor<3x4xf64>"))
+    c.append(Case("matmul_transpose_b", {"a": rand(3, 5), "b": rand(4, 5)},
+                  ["%y = dl.matmul %a, %b transpose_b : tensor<3x5xf64>, tensor<4x5xf64>"],
+                  "tensor<3x4xf64>"))
+    c.append(Case("matmul_batched_broadcast", {"a": rand(2, 3, 5), "b": rand(5, 4)},
+                  ["%y = dl.matmul %a, %b : tensor<2x3x5xf64>, tensor<5x4xf64>"],
+                  "tensor<2x3x4xf64>"))
+    c.append(Case("softmax", {"p": rand(3, 4)},
+                  ["%y = dl.softmax %p axis = 0 : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+    c.append(Case("log_softmax", {"p": rand(3, 4)},
+                  ["%y = dl.log_softmax %p : tensor<3x4xf64>"], "tensor<3x4xf64>"))
+    labels = dense(np.array([2, 0, 3, 3, 1], dtype=np.int32))
+    c.append(Case("softmax_cross_entropy", {"p": rand(5, 4)},
+                  [f"%labels = dl.constant {labels}",
+                   "%y = dl.softmax_cross_entropy %p, %labels : tensor<5x4xf64>, tensor<5xi32>"],
+                  "tensor<f64>"))
+    for reduction in ("mean", "sum", "batch_mean"):
+        c.append(Case("mse_loss_" + reduction, {"p": rand(3, 4), "t": rand(3, 4)},
+                      [f"%y = dl.mse_loss %p, %t reduction = {reduction} : tensor<3x4xf64>"],
+                      "tensor<f64>"))
+    # Through f32 the loss is only f32-accurate: a larger step and tolerance.
+    c.append(Case("cast_f32_round_trip", {"p": rand(3, 4)},
+                  ["%h = dl.cast %p : tensor<3x4xf64> -> tensor<3x4xf32>",
+                   "%e = dl.exp %h : tensor<3x4xf32>",
+                   "%y = dl.cast %e : tensor<3x4xf32> -> tensor<3x4xf64>"], "tensor<3x4xf64>",
+                  eps=1e-2, rtol=1e-3))
+    # A small network: dense, ReLU, dense, softmax cross-entropy, with one
+    # parameter read twice.
+    c.append(Case("mlp", {"w1": rand(6, 5), "b1": rand(5), "w2": rand(5, 3), "x": rand(4, 6)},
+                  ["%h = dl.matmul %x, %w1 : tensor<4x6xf64>, tensor<6x5xf64>",
+                   "%hb = dl.add %h, %b1 : tensor<4x5xf64>, tensor<5xf64>",
+                   "%a = dl.relu %hb : tensor<4x5xf64>",
+                   "%o = dl.matmul %a, %w2 : tensor<4x5xf64>, tensor<5x3xf64>",
+                   "%w1again = dl.param.get @w1 : tensor<6x5xf64>",
+                   "%sq = dl.mul %w1again, %w1again : tensor<6x5xf64>",
+                   "%reg = dl.reduce_sum %sq axes = [0, 1] : tensor<6x5xf64>",
+                   f"%labels = dl.constant {dense(np.array([0, 2, 1, 2], dtype=np.int32))}",
+                   "%ce = dl.softmax_cross_entropy %o, %labels : tensor<4x3xf64>, tensor<4xi32>",
+                   "%y = dl.add %ce, %reg : tensor<f64>"], "tensor<f64>"))
+    return c
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, value in tensors.items():
+        data = np.ascontiguousarray(value, dtype="<f8").tobytes()
+        header[name] = {"dtype": "F64", "shape": list(value.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def loss_at(args, d, fb, params, tag):
+    path = os.path.join(d, f"params_{tag}.safetensors")
+    write_safetensors(path, params)
+    out = os.path.join(d, f"loss_{tag}.npy")
+    run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss", "--params", path,
+         "--output", out])
+    return float(np.load(out))
+
+
+def check(args, case):
+    d = os.path.join(args.workdir, case.name)
+    os.makedirs(d, exist_ok=True)
+    model, fb = os.path.join(d, "model.mlir"), os.path.join(d, "model.fb")
+    with open(model, "w") as f:
+        f.write(case.model())
+    run([os.path.join(args.bin, "dlc"), "compile", "--gradients", model, "-o", fb])
+    out = os.path.join(d, "grads") + "/"
+    os.makedirs(out, exist_ok=True)
+    run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--output", out])
+    grads = {name: np.load(os.path.join(out, name + ".grad.npy")) for name in case.params}
+    for name, g in grads.items():
+        if g.shape != case.params[name].shape or g.dtype != np.float64:
+            raise AssertionError(f"gradient of {name} is {g.dtype}{g.shape}")
+    worst = 0.0
+    for k in range(DIRECTIONS):
+        v = {name: RNG.standard_normal(p.shape) for name, p in case.params.items()}
+        plus = {n: case.params[n] + case.eps * v[n] for n in case.params}
+        minus = {n: case.params[n] - case.eps * v[n] for n in case.params}
+        fd = (loss_at(args, d, fb, plus, f"{k}p") - loss_at(args, d, fb, minus, f"{k}m")) / (
+            2 * case.eps)
+        analytic = sum(float(np.sum(grads[n] * v[n])) for n in case.params)
+        error = abs(fd - analytic)
+        worst = max(worst, error / max(abs(fd), 1.0))
+        if error > case.rtol * abs(fd) + ATOL:
+            raise AssertionError(f"direction {k}: finite difference {fd!r}, gradient {analytic!r}")
+    return worst
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    failures = 0
+    selected = [c for c in cases() if not args.only or c.name == args.only]
+    for case in selected:
+        try:
+            worst = check(args, case)
+            print(f"PASS {case.name} (worst relative error {worst:.1e})")
+        except (AssertionError, RuntimeError) as error:
+            failures += 1
+            print(f"FAIL {case.name}: {error}")
+    print(f"{len(selected) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
