@@ -659,6 +659,7 @@ private:
         t.rate = f64(attr("rate"));
         t.seed = static_cast<uint64_t>(i64(attr("seed")));
         t.training = flag(attr("training"));
+        t.step = ins.size() > 1 ? static_cast<int32_t>(idx(ins[1])) : -1;
         payload.Set(std::move(t));
       } else if (routine == "softmax_cross_entropy") {
         fb::SoftmaxCrossEntropyT t;

@@ -161,8 +161,13 @@ private:
       auto t = c.op_as_Embedding();
       return {{t->table(), t->indices()}, {t->output()}};
     }
-    case fb::Op::Dropout:
-      return inputToOutput(c.op_as_Dropout());
+    case fb::Op::Dropout: {
+      auto t = c.op_as_Dropout();
+      Operands o{{t->input()}, {t->output()}};
+      if (t->step() >= 0)
+        o.ins.push_back(t->step());
+      return o;
+    }
     case fb::Op::SoftmaxCrossEntropy: {
       auto t = c.op_as_SoftmaxCrossEntropy();
       return {{t->logits(), t->labels()}, {t->output()}};

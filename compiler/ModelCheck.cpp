@@ -52,6 +52,11 @@ static LogicalResult checkNoTrainingFlags(ModuleOp module) {
       training = dropout.getTraining();
     else if (auto batchNorm = dyn_cast<BatchNormOp>(op))
       training = batchNorm.getTraining();
+    if (isa<ParamSetOp>(op)) {
+      op->emitOpError() << "writes a parameter: only the compiler's training step does "
+                           "(the optimizer updates parameters)";
+      return WalkResult::interrupt();
+    }
     if (!training)
       return WalkResult::advance();
     op->emitOpError() << "has `training` set: the compiler sets `training` on its "

@@ -448,12 +448,11 @@ LogicalResult MatmulOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
 /// to g; without `training` the op is the identity.
 LogicalResult DropoutOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                         SmallVectorImpl<Value> &grads) {
-  if (!getTraining()) {
-    grads.assign({resultGrads[0]});
-    return success();
-  }
-  grads.assign({DropoutOp::create(b, getLoc(), resultGrads[0].getType(), resultGrads[0], getRateAttr(),
-                             getSeedAttr(), getTrainingAttr())});
+  clearGrads(*this, grads);
+  grads[0] = resultGrads[0];
+  if (getTraining())
+    grads[0] = DropoutOp::create(b, getLoc(), resultGrads[0].getType(), resultGrads[0], getStep(),
+                                 getRateAttr(), getSeedAttr(), getTrainingAttr());
   return success();
 }
 

@@ -94,6 +94,16 @@ LogicalResult ParamGetOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return success();
 }
 
+LogicalResult ParamSetOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  FailureOr<ParamOp> param = lookupParam(*this, symbols, getNameAttr());
+  if (failed(param))
+    return failure();
+  if (param->getTensorType() != getValue().getType())
+    return emitOpError() << "writes " << getValue().getType() << " to " << getNameAttr()
+                         << " : " << param->getTensorType();
+  return success();
+}
+
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 LogicalResult BatchNormOp::verifySymbolUses(SymbolTableCollection &symbols) {

@@ -207,7 +207,7 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [
   let hasVerifier = 1;
 }
 
-def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType,
+def DL_DropoutOp : DL_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>,
     DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Randomly zeroes elements while training";
   let description = [{
@@ -228,20 +228,24 @@ def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType,
     a run is reproducible, and dropout ops with the same seed and shape drop
     the same elements: give each op its own seed.
 
+    `t` is the value of the `step` operand (the training step counter) when
+    given, else 0.
+
     Write the op without `training` in a model: the compiler marks its own
-    copy in the training step, and rejects a model that sets it.
+    copy in the training step (and gives it the step counter), and rejects a
+    model that sets it.
 
     ```mlir
     %d = dl.dropout %h rate = 0.5 seed = 7 : tensor<128x1024xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$input, F64Attr:$rate,
-                       DefaultValuedAttr<I64Attr, "0">:$seed,
+  let arguments = (ins DL_FloatTensor:$input, Optional<DL_StepCounter>:$step,
+                       F64Attr:$rate, DefaultValuedAttr<I64Attr, "0">:$seed,
                        UnitAttr:$training);
   let results = (outs DL_FloatTensor:$result);
   let assemblyFormat = [{
     $input `rate` `=` $rate (`seed` `=` $seed^)? (`training` $training^)?
-    attr-dict `:` type($input)
+    (`step` `=` $step^)? attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
   let hasFolder = 1;

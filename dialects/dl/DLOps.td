@@ -70,6 +70,24 @@ def DL_ParamGetOp : DL_Op<"param.get", [
   let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
+def DL_ParamSetOp : DL_Op<"param.set", [
+    MemoryEffects<[MemWrite]>,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Writes a parameter's new value";
+  let description = [{
+    The training step the compiler builds ends by writing the updated
+    parameters, optimizer state and step counter with it; reads before the
+    write see the old value. Models do not write it: `dlc check` rejects a
+    model that does.
+
+    ```mlir
+    dl.param.set @w1, %w1_new : tensor<784x256xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name, DL_Tensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
+}
+
 def DL_ConstantOp : DL_Op<"constant", [
     ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
   let summary = "A constant tensor";

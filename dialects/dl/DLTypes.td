@@ -28,5 +28,10 @@ def DL_SignedTensor : DL_TensorOf<[DL_Float, I32, I64]>;
 def DL_BoolTensor : DL_TensorOf<[I1]>;
 def DL_IndexTensor : DL_TensorOf<[I32, I64]>;
 def DL_ScalarFloat : 0DTensorOf<[DL_Float]>;
+// The training step counter, tensor<i64>.
+def DL_StepCounter : Type<And<[RankedTensorOf<[I64]>.predicate,
+                               CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getRank() == 0">]>,
+                          "tensor<i64>", "::mlir::RankedTensorType">,
+                     BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getI64Type())">;
 
 #endif // DL_TYPES_TD

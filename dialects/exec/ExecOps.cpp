@@ -70,7 +70,7 @@ ArrayRef<Routine> routines() {
       {"batch_norm", 5, 5, 1, batchNorm},
       {"layer_norm", 3, 3, 1, layerNorm},
       {"embedding", 2, 2, 1},
-      {"dropout", 1, 1, 1, dropout},
+      {"dropout", 1, 2, 1, dropout},
       {"softmax_cross_entropy", 2, 2, 1},
       {"mse_loss", 2, 2, 1, mseLoss},
       {"accuracy", 2, 2, 1},

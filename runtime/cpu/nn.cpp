@@ -230,20 +230,29 @@ Status prepareEmbedding(const Context &ctx, const fb::Embedding &op, Step *out) 
 }
 
 Status prepareDropout(const Context &ctx, const fb::Dropout &op, Step *out) {
-  Tensor input, output;
+  Tensor input, output, step;
   DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
   DLC_RETURN_IF_ERROR(expectSameDtype(output, input));
   DLC_RETURN_IF_ERROR(expectShape(output, input.shape));
+  const int64_t *stepCounter = nullptr;
+  if (op.step() >= 0) {
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.step(), "step", &step));
+    if (step.dtype != fb::DType::I64 || step.shape.rank != 0)
+      return error(DLC_INVALID_FILE, "dropout step '{}' is {}, expected tensor<i64>", step.name,
+                   describe(step.dtype, step.shape));
+    stepCounter = step.as<int64_t>();
+  }
   double rate = op.rate();
   if (!(rate >= 0 && rate <= 1))
     return error(DLC_INVALID_FILE, "dropout rate {} is outside [0, 1]", rate);
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
     *out = [=, seed = op.seed(), training = op.training(),
-            threads = ctx.threads](const RunInfo &info) {
+            threads = ctx.threads](const RunInfo &) {
+      uint64_t t = stepCounter ? static_cast<uint64_t>(*stepCounter) : 0;
       if (training)
-        dropout(input.as<T>(), output.as<T>(), input.elements(), rate, seed, info.step, threads);
+        dropout(input.as<T>(), output.as<T>(), input.elements(), rate, seed, t, threads);
       else if (input.data != output.data)
         std::memcpy(output.data, input.data, input.bytes());
       return okStatus();

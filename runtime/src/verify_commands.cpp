@@ -454,11 +454,17 @@ Status checkEmbedding(const CommandCheck &k, const fb::Embedding &op) {
 }
 
 Status checkDropout(const CommandCheck &k, const fb::Dropout &op) {
-  Operand in, out;
+  Operand in, out, step;
   DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
   DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  DLC_RETURN_IF_ERROR(k.optionalOperand(op.step(), "step", &step));
   DLC_RETURN_IF_ERROR(k.floating(in));
   DLC_RETURN_IF_ERROR(k.sameType(in, out));
+  if (step.present()) {
+    DLC_RETURN_IF_ERROR(k.rank(step, 0));
+    if (step.dtype != fb::DType::I64)
+      return k.fail("{} must be tensor<i64>", k.text(step));
+  }
   if (!(op.rate() >= 0 && op.rate() < 1))
     return k.fail("rate {} is not in [0, 1)", op.rate());
   return okStatus();
