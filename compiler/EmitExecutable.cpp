@@ -124,11 +124,14 @@ public:
     std::string optimizer;
     if (Attribute attr = module->getAttr(dl::DLDialect::kOptimizerAttrName))
       llvm::raw_string_ostream(optimizer) << attr;
+    std::string dataset;
+    if (auto attr = module->getAttrOfType<StringAttr>(dl::DLDialect::kDatasetAttrName))
+      dataset = attr.getValue().str();
     auto executable = fb::CreateExecutableDirect(
         builder, static_cast<uint32_t>(fb::SchemaVersion::Current),
         module.getSymName().value_or("model").str().c_str(), sourcePath.str().c_str(), &targets,
         &buffers, &initializers, persistentSize, &constants, &kernels, &locations, &entries,
-        optimizer.c_str());
+        optimizer.c_str(), dataset.empty() ? nullptr : dataset.c_str());
     builder.Finish(executable, fb::ExecutableIdentifier());
     return std::vector<uint8_t>(builder.GetBufferPointer(),
                                 builder.GetBufferPointer() + builder.GetSize());
@@ -157,7 +160,9 @@ private:
       RankedTensorType type = param.getTensorType();
       FailureOr<uint32_t> index =
           addBuffer(param, param.getSymName(), type,
-                    param.getState() ? fb::Role::State : fb::Role::Parameter,
+                    param->hasAttr(dl::DLDialect::kOptimizerStateAttrName) ? fb::Role::OptimizerState
+                    : param.getState()                                      ? fb::Role::State
+                                                                            : fb::Role::Parameter,
                     fb::Region::Persistent, -1, persistentSize);
       if (failed(index))
         return failure();
@@ -569,6 +574,42 @@ private:
                  : kind == "average" ? fb::PoolKind::Average
                                      : fb::PoolKind::AverageIncludePad;
         t.input = idx(ins[0]);
+        t.output = out;
+        t.kernel = ints(attr("kernel"));
+        t.stride = ints(attr("stride"));
+        t.padding = ints(attr("padding"));
+        t.channels_last = flag(attr("channels_last"));
+        payload.Set(std::move(t));
+      } else if (routine == "conv2d_backward_data") {
+        fb::Conv2DBackwardDataT t;
+        t.grad = idx(ins[0]);
+        t.filter = idx(ins[1]);
+        t.output = out;
+        t.stride = ints(attr("stride"));
+        t.padding = ints(attr("padding"));
+        t.dilation = ints(attr("dilation"));
+        t.groups = i64(attr("groups"));
+        t.channels_last = flag(attr("channels_last"));
+        payload.Set(std::move(t));
+      } else if (routine == "conv2d_backward_filter") {
+        fb::Conv2DBackwardFilterT t;
+        t.input = idx(ins[0]);
+        t.grad = idx(ins[1]);
+        t.output = out;
+        t.stride = ints(attr("stride"));
+        t.padding = ints(attr("padding"));
+        t.dilation = ints(attr("dilation"));
+        t.groups = i64(attr("groups"));
+        t.channels_last = flag(attr("channels_last"));
+        payload.Set(std::move(t));
+      } else if (routine == "pool2d_backward") {
+        fb::Pool2DBackwardT t;
+        StringRef kind = cast<StringAttr>(attr("kind")).getValue();
+        t.kind = kind == "max"       ? fb::PoolKind::Max
+                 : kind == "average" ? fb::PoolKind::Average
+                                     : fb::PoolKind::AverageIncludePad;
+        t.input = idx(ins[0]);
+        t.grad = idx(ins[1]);
         t.output = out;
         t.kernel = ints(attr("kernel"));
         t.stride = ints(attr("stride"));

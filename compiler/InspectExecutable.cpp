@@ -67,7 +67,7 @@ private:
   }
 
   void printParameters() {
-    uint64_t trainable = 0, state = 0;
+    uint64_t trainable = 0, state = 0, optimizerState = 0;
     os << "parameters (persistent region: " << exe.persistent_size() << " bytes):\n";
     auto initializers = list(exe.initializers());
     for (auto [index, b] : llvm::enumerate(list(exe.buffers()))) {
@@ -77,12 +77,18 @@ private:
       for (const fb::Initializer *i : initializers)
         if (i->buffer() == index)
           init = str(i->source());
+      bool isOptimizerState = b->role() == fb::Role::OptimizerState;
       bool isState = b->role() == fb::Role::State;
-      (isState ? state : trainable) += b->size();
+      (isOptimizerState ? optimizerState : isState ? state : trainable) += b->size();
       os << llvm::formatv("  {0,-40} offset {1,10}  {2}{3}\n", describe(index), b->offset(), init,
-                          isState ? "  (state)" : "");
+                          isOptimizerState ? "  (optimizer state)"
+                          : isState        ? "  (state)"
+                                           : "");
     }
-    os << "  trainable " << trainable << " bytes, state " << state << " bytes\n";
+    os << "  trainable " << trainable << " bytes, state " << state << " bytes";
+    if (optimizerState)
+      os << ", optimizer state " << optimizerState << " bytes";
+    os << "\n";
   }
 
   void printEntry(const fb::EntryPoint &entry) {
@@ -184,6 +190,18 @@ private:
       return {{c.op_as_Copy()->source()}, {c.op_as_Copy()->dest()}};
     case fb::Op::Launch:
       return {indices(c.op_as_Launch()->inputs()), indices(c.op_as_Launch()->outputs())};
+    case fb::Op::Conv2DBackwardData: {
+      auto t = c.op_as_Conv2DBackwardData();
+      return {{t->grad(), t->filter()}, {t->output()}};
+    }
+    case fb::Op::Conv2DBackwardFilter: {
+      auto t = c.op_as_Conv2DBackwardFilter();
+      return {{t->input(), t->grad()}, {t->output()}};
+    }
+    case fb::Op::Pool2DBackward: {
+      auto t = c.op_as_Pool2DBackward();
+      return {{t->input(), t->grad()}, {t->output()}};
+    }
     case fb::Op::NONE:
       break;
     }
@@ -212,6 +230,12 @@ private:
         flags.push_back("relu");
     }
     if (auto t = command.op_as_Pool2D(); t && t->channels_last())
+      flags.push_back("nhwc");
+    if (auto t = command.op_as_Conv2DBackwardData(); t && t->channels_last())
+      flags.push_back("nhwc");
+    if (auto t = command.op_as_Conv2DBackwardFilter(); t && t->channels_last())
+      flags.push_back("nhwc");
+    if (auto t = command.op_as_Pool2DBackward(); t && t->channels_last())
       flags.push_back("nhwc");
     for (auto [i, flag] : llvm::enumerate(flags))
       os << (i ? ", " : " [") << flag << (i + 1 == flags.size() ? "]" : "");

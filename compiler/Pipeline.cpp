@@ -17,8 +17,13 @@ LogicalResult lowerModel(ModuleOp module, const PipelineOptions &options) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (options.gradients) {
+  if (options.training || options.gradients) {
     pm.addPass(createDLAutodiff());
+    if (options.training) {
+      DLBuildTrainStepOptions trainStep;
+      trainStep.keepGradientFunction = options.gradients;
+      pm.addPass(createDLBuildTrainStep(trainStep));
+    }
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

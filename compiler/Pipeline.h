@@ -9,8 +9,11 @@
 namespace dlc {
 
 struct PipelineOptions {
-  /// Differentiate the `loss` function (dl-autodiff): adds the `loss_grad`
-  /// entry point, which also returns each trainable parameter's gradient.
+  /// Build the training entry points `train_step` and `eval`
+  /// (dl-autodiff, dl-build-train-step) from the `loss` function.
+  bool training = false;
+  /// Keep `loss_grad` (loss's results and each trainable parameter's
+  /// gradient) as an entry point; implies differentiating `loss`.
   bool gradients = false;
 };
 

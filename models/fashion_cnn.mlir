@@ -1,7 +1,7 @@
 // Fashion-MNIST "2 Conv+pooling" network: conv 5x5x32 (same padding), ReLU,
 // 2x2 max pool, conv 5x5x64, ReLU, 2x2 max pool, dense 1024 with ReLU,
 // dropout 0.5, dense 10. Batch 128, softmax cross-entropy, Adam at lr 1e-3.
-module @fashion_cnn attributes {dl.optimizer = #dl.adam<lr = 1.0e-3>} {
+module @fashion_cnn attributes {dl.dataset = "fashion_mnist", dl.optimizer = #dl.adam<lr = 1.0e-3>} {
   dl.param @conv1_w : tensor<32x1x5x5xf32> = #dl.he_normal
   dl.param @conv1_b : tensor<32xf32> = #dl.zeros
   dl.param @conv2_w : tensor<64x32x5x5xf32> = #dl.he_normal

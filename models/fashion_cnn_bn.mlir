@@ -2,7 +2,7 @@
 // (no bias: batch norm's offset replaces it), batch norm, ReLU, 2x2 max pool,
 // conv 5x5x64, batch norm, ReLU, 2x2 max pool, dense 1024 with ReLU,
 // dropout 0.5, dense 10. The running statistics are `state` parameters.
-module @fashion_cnn_bn attributes {dl.optimizer = #dl.adam<lr = 1.0e-3>} {
+module @fashion_cnn_bn attributes {dl.dataset = "fashion_mnist", dl.optimizer = #dl.adam<lr = 1.0e-3>} {
   dl.param @conv1_w : tensor<32x1x5x5xf32> = #dl.he_normal
   dl.param @bn1_scale : tensor<32xf32> = #dl.ones
   dl.param @bn1_offset : tensor<32xf32> = #dl.zeros

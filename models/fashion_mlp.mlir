@@ -1,7 +1,7 @@
 // Fashion-MNIST classifier: 28x28 u8 images -> 784 -> 256 (ReLU) -> 10.
 // Pixels are scaled to [0, 1] inside the model, so the data stays raw bytes.
 // Batch 128, softmax cross-entropy, Adam at lr 1e-3; reports accuracy.
-module @fashion_mlp attributes {dl.optimizer = #dl.adam<lr = 1.0e-3>} {
+module @fashion_mlp attributes {dl.dataset = "fashion_mnist", dl.optimizer = #dl.adam<lr = 1.0e-3>} {
   dl.param @w1 : tensor<784x256xf32> = #dl.he_normal
   dl.param @b1 : tensor<256xf32> = #dl.zeros
   dl.param @w2 : tensor<256x10xf32> = #dl.glorot_uniform

@@ -1,7 +1,7 @@
 // The lecture's two-layer network: 1000 inputs, 100 hidden units with ReLU,
 // 10 outputs, batch 64. The loss is the squared error summed over the outputs
 // and averaged over the batch; Adam at lr 1e-4. It trains on random data.
-module @mlp attributes {dl.optimizer = #dl.adam<lr = 1.0e-4>} {
+module @mlp attributes {dl.dataset = "random", dl.optimizer = #dl.adam<lr = 1.0e-4>} {
   dl.param @w1 : tensor<1000x100xf32> = #dl.he_uniform
   dl.param @b1 : tensor<100xf32> = #dl.zeros
   dl.param @w2 : tensor<100x10xf32> = #dl.glorot_uniform

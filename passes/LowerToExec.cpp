@@ -37,6 +37,23 @@ bool isScalarSplat(Value value) {
   return constant && isa<SplatElementsAttr>(constant.getValue());
 }
 
+/// stride, padding [top, left, bottom, right], dilation and groups of a
+/// convolution gradient op, defaults filled in.
+template <typename ConvGradOp>
+SmallVector<NamedAttribute> convAttrs(ConvGradOp op, Builder &b) {
+  auto list = [](std::optional<ArrayRef<int64_t>> given, SmallVector<int64_t> fallback) {
+    return given ? SmallVector<int64_t>(*given) : fallback;
+  };
+  SmallVector<int64_t> padding = list(op.getPadding(), {0, 0});
+  if (padding.size() == 2)
+    padding = {padding[0], padding[1], padding[0], padding[1]};
+  return {b.getNamedAttr("stride", b.getDenseI64ArrayAttr(list(op.getStride(), {1, 1}))),
+          b.getNamedAttr("padding", b.getDenseI64ArrayAttr(padding)),
+          b.getNamedAttr("dilation", b.getDenseI64ArrayAttr(list(op.getDilation(), {1, 1}))),
+          b.getNamedAttr("groups", b.getI64IntegerAttr(static_cast<int64_t>(
+                                        op.getGroups().value_or(1))))};
+}
+
 /// The routine and its attributes (named as the executable schema's fields)
 /// for a dl op that becomes a library call; nullopt for other ops.
 struct CallSpec {
@@ -84,6 +101,24 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
                                                                   : "average")),
              named("kernel", ints(p.getKernel())), named("stride", ints(p.getStrideOrDefault())),
              named("padding", ints(p.getPaddingOrDefault()))}}
+            .withLayout(p.getLayout(), b);
+      })
+      .Case([&](dl::Conv2DBackwardDataOp c) {
+        return CallSpec{"conv2d_backward_data", convAttrs(c, b)}.withLayout(c.getLayout(), b);
+      })
+      .Case([&](dl::Conv2DBackwardFilterOp c) {
+        return CallSpec{"conv2d_backward_filter", convAttrs(c, b)}.withLayout(c.getLayout(), b);
+      })
+      .Case([&](dl::Pool2DBackwardOp p) {
+        SmallVector<int64_t, 2> stride(p.getStride() ? *p.getStride() : p.getKernel());
+        auto padding = p.getPadding() ? SmallVector<int64_t, 4>(*p.getPadding())
+                                      : SmallVector<int64_t, 4>{0, 0};
+        if (padding.size() == 2)
+          padding = {padding[0], padding[1], padding[0], padding[1]};
+        return CallSpec{"pool2d_backward",
+                        {named("kind", b.getStringAttr(stringifyPoolKind(p.getKind()))),
+                         named("kernel", ints(p.getKernel())), named("stride", ints(stride)),
+                         named("padding", ints(padding))}}
             .withLayout(p.getLayout(), b);
       })
       .Case([&](dl::ReduceSumOp r) {
@@ -263,6 +298,14 @@ private:
     }
     if (auto reshape = dyn_cast<dl::ReshapeOp>(op))
       return lowerReshape(reshape);
+    if (auto set = dyn_cast<dl::ParamSetOp>(op)) {
+      // The new value is copied into the parameter's persistent buffer.
+      Value target = exec::ParamOp::create(builder, loc, bufferType(set.getValue().getType()),
+                                           set.getNameAttr());
+      exec::CallOp::create(builder, loc, builder.getStringAttr("copy"),
+                           ValueRange{bufferOf(set.getValue())}, ValueRange{target});
+      return success();
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op))
       return lowerReturn(ret);
     if (isa<func::CallOp>(op))

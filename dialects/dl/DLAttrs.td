@@ -291,6 +291,12 @@ def DL_LossReduction : I32EnumAttr<"LossReduction", "how a loss reduces", [
   let cppNamespace = "::dlc::dl";
 }
 
+def DL_PoolKind : I32EnumAttr<"PoolKind", "kind of pooling", [
+    I32EnumAttrCase<"max", 0>, I32EnumAttrCase<"average", 1>,
+    I32EnumAttrCase<"average_include_pad", 2>]> {
+  let cppNamespace = "::dlc::dl";
+}
+
 def DL_Layout : I32EnumAttr<"Layout", "layout of an image tensor", [
     I32EnumAttrCase<"nchw", 0>, I32EnumAttrCase<"nhwc", 1>]> {
   let cppNamespace = "::dlc::dl";

@@ -26,6 +26,12 @@ def DL_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kOptimizerAttrName = "dl.optimizer";
     /// Module attribute naming the learning-rate schedule.
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
+    /// Module attribute naming the model's default training data:
+    /// "fashion_mnist" or "random".
+    static constexpr ::llvm::StringLiteral kDatasetAttrName = "dl.dataset";
+    /// Unit attribute the training step puts on the dl.param ops it adds
+    /// for optimizer state (moments, velocities, the step counter).
+    static constexpr ::llvm::StringLiteral kOptimizerStateAttrName = "dl.optimizer_state";
     /// Argument/result attribute naming an entry point's input or output.
     static constexpr ::llvm::StringLiteral kNameAttrName = "dl.name";
     /// Result attribute of a gradient function (dl-autodiff): the parameter

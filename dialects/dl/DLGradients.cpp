@@ -518,3 +518,108 @@ LogicalResult MseLossOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
     grads[1] = d.neg(dp);
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// dx by the transposed convolution, dw by correlating x with g, the bias's
+/// gradient by summing g over all but the channel dim.
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
+                                       ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  Value g = resultGrads[0];
+  clearGrads(*this, grads);
+  if (wanted[0])
+    grads[0] = Conv2DBackwardDataOp::create(b, getLoc(), getInput().getType(), g, getFilter(),
+                                            getStrideAttr(), getPaddingAttr(), getDilationAttr(),
+                                            getGroupsAttr(), getLayoutAttr());
+  if (wanted[1])
+    grads[1] = Conv2DBackwardFilterOp::create(b, getLoc(), getFilter().getType(), getInput(), g,
+                                              getStrideAttr(), getPaddingAttr(),
+                                              getDilationAttr(), getGroupsAttr(), getLayoutAttr());
+  if (getBias() && wanted[2]) {
+    SmallVector<int64_t> axes = getLayout() == Layout::nhwc ? SmallVector<int64_t>{0, 1, 2}
+                                                            : SmallVector<int64_t>{0, 2, 3};
+    grads[2] = d.sum(g, axes, /*keepdims=*/false);
+  }
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                          SmallVectorImpl<Value> &grads) {
+  grads.assign({Pool2DBackwardOp::create(b, getLoc(), getInput().getType(),
+                                         PoolKindAttr::get(b.getContext(), PoolKind::max),
+                                         getInput(), resultGrads[0], getKernelAttr(),
+                                         getStrideAttr(), getPaddingAttr(), getLayoutAttr())
+                    .getResult()});
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                          SmallVectorImpl<Value> &grads) {
+  PoolKind kind = getCountIncludePad() ? PoolKind::average_include_pad : PoolKind::average;
+  grads.assign({Pool2DBackwardOp::create(b, getLoc(), getInput().getType(),
+                                         PoolKindAttr::get(b.getContext(), kind), getInput(),
+                                         resultGrads[0], getKernelAttr(), getStrideAttr(),
+                                         getPaddingAttr(), getLayoutAttr())
+                    .getResult()});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+/// With x_hat = (x - mean) * rstd over the M = N*H*W values of a channel:
+/// d offset = sum(g), d scale = sum(g * x_hat), and
+/// dx = scale * rstd * (g - d offset / M - x_hat * d scale / M) in the
+/// training form (batch statistics, recomputed here), or
+/// dx = scale * rstd * g in the inference form (running statistics, read).
+LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
+                                          ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  Value g = resultGrads[0], x = getInput();
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> axes{0}, channelShape(type.getRank(), 1);
+  for (int64_t i = 2; i < type.getRank(); ++i)
+    axes.push_back(i);
+  channelShape[1] = type.getDimSize(1);
+  int64_t count = type.getNumElements() / type.getDimSize(1);
+  auto perChannel = [&](Value v) { return d.reshape(v, type.clone(channelShape)); };
+  auto meanOver = [&](Value v) {
+    return d.mul(d.sum(v, axes, /*keepdims=*/true), d.scalar(v, 1.0 / double(count)));
+  };
+
+  Value mean, variance;
+  if (getTraining()) {
+    mean = meanOver(x);
+    Value centered = d.sub(x, mean);
+    variance = meanOver(d.mul(centered, centered));
+  } else {
+    RankedTensorType stat = tensorType(getScale());
+    mean = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningMeanAttr()));
+    variance = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningVarAttr()));
+  }
+  Value rstd = RsqrtOp::create(b, getLoc(), variance.getType(),
+                               d.add(variance, d.scalar(variance, getEpsilon().convertToDouble())));
+  Value normalized = d.mul(d.sub(x, mean), rstd);
+  Value gradOffset = d.sum(g, axes, /*keepdims=*/true);
+  Value gradScale = d.sum(d.mul(g, normalized), axes, /*keepdims=*/true);
+  clearGrads(*this, grads);
+  if (wanted[0]) {
+    Value slope = d.mul(perChannel(getScale()), rstd);
+    Value direction = g;
+    if (getTraining()) {
+      Value inverse = d.scalar(g, 1.0 / double(count));
+      direction = d.sub(d.sub(g, d.mul(gradOffset, inverse)),
+                        d.mul(normalized, d.mul(gradScale, inverse)));
+    }
+    grads[0] = d.mul(slope, direction);
+  }
+  if (wanted[1])
+    grads[1] = d.reshape(gradScale, getScale().getType());
+  if (wanted[2])
+    grads[2] = d.reshape(gradOffset, getOffset().getType());
+  return success();
+}

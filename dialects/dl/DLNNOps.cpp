@@ -380,3 +380,76 @@ LogicalResult MseLossOp::inferReturnTypes(MLIRContext *, std::optional<Location>
   results.push_back(RankedTensorType::get({}, prediction.getElementType()));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Gradients of convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// The forward conv2d's result type for input `x` and filter `w`, or a
+/// diagnostic on `op`.
+static FailureOr<RankedTensorType>
+convForwardType(Operation *op, RankedTensorType x, RankedTensorType w,
+                std::optional<ArrayRef<int64_t>> stride, std::optional<ArrayRef<int64_t>> padding,
+                std::optional<ArrayRef<int64_t>> dilation, int64_t groups, bool channelsLast) {
+  auto fail = [&](const Twine &message) { return op->emitOpError() << message; };
+  if (x.getRank() != 4 || w.getRank() != 4)
+    return fail("wants a 4-D input and a 4-D filter, got " + str(x) + " and " + str(w));
+  const int64_t c = channelsLast ? 3 : 1;
+  int64_t channels = x.getDimSize(c), outChannels = w.getDimSize(0);
+  if (groups <= 0 || channels % groups != 0 || outChannels % groups != 0 ||
+      w.getDimSize(1) * groups != channels)
+    return fail("filter " + str(w) + " with groups = " + Twine(groups) +
+                " does not fit the input " + str(x));
+  FailureOr<Window> window =
+      makeWindow(w.getShape().take_back(2), stride, {1, 1}, padding, dilation,
+                 x.getShape().slice(channelsLast ? 1 : 2, 2), fail);
+  if (failed(window))
+    return failure();
+  SmallVector<int64_t, 4> shape{x.getDimSize(0), outChannels, window->outputSize(0),
+                                window->outputSize(1)};
+  if (channelsLast)
+    shape = {shape[0], shape[2], shape[3], shape[1]};
+  return RankedTensorType::get(shape, x.getElementType());
+}
+
+static LogicalResult checkGradType(Operation *op, RankedTensorType grad,
+                                   RankedTensorType expected) {
+  if (grad != expected)
+    return op->emitOpError() << "gradient " << grad << " does not match the forward result "
+                             << expected;
+  return success();
+}
+
+LogicalResult Conv2DBackwardDataOp::verify() {
+  auto dx = cast<RankedTensorType>(getType()), w = cast<RankedTensorType>(getFilter().getType());
+  FailureOr<RankedTensorType> y =
+      convForwardType(*this, dx, w, getStride(), getPadding(), getDilation(),
+                      static_cast<int64_t>(getGroups().value_or(1)), getLayout() == Layout::nhwc);
+  return failed(y) ? failure() : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
+}
+
+LogicalResult Conv2DBackwardFilterOp::verify() {
+  auto x = cast<RankedTensorType>(getInput().getType()), dw = cast<RankedTensorType>(getType());
+  FailureOr<RankedTensorType> y =
+      convForwardType(*this, x, dw, getStride(), getPadding(), getDilation(),
+                      static_cast<int64_t>(getGroups().value_or(1)), getLayout() == Layout::nhwc);
+  return failed(y) ? failure() : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
+}
+
+LogicalResult Pool2DBackwardOp::verify() {
+  auto x = cast<RankedTensorType>(getInput().getType());
+  auto fail = [&](const Twine &message) { return emitOpError() << message; };
+  const bool channelsLast = getLayout() == Layout::nhwc;
+  if (x.getRank() != 4)
+    return fail("wants a 4-D input, got " + str(x));
+  const int64_t h = channelsLast ? 1 : 2;
+  FailureOr<Window> window = makeWindow(getKernel(), getStride(), getKernel(), getPadding(),
+                                        std::nullopt, x.getShape().slice(h, 2), fail);
+  if (failed(window))
+    return failure();
+  SmallVector<int64_t, 4> shape(x.getShape());
+  shape[h] = window->outputSize(0);
+  shape[h + 1] = window->outputSize(1);
+  return checkGradType(*this, cast<RankedTensorType>(getGrad().getType()),
+                       RankedTensorType::get(shape, x.getElementType()));
+}

@@ -44,7 +44,7 @@ def DL_MatmulOp : DL_Op<"matmul", [
 //===----------------------------------------------------------------------===//
 
 def DL_Conv2DOp : DL_Op<"conv2d", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "2-D convolution, NCHW or NHWC input, OIHW filter";
   let description = [{
     Input `N x C x H x W`, filter `O x C/groups x KH x KW`, optional bias `O`.
@@ -100,7 +100,8 @@ def DL_Conv2DOp : DL_Op<"conv2d", [
 
 // `rule` says what the pool computes over a window, in Markdown.
 class DL_Pool2DOp<string mnemonic, string summaryText, string rule>
-    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor,
+                       DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = summaryText;
   let description = [{
     NCHW, or channels-last NHWC with `layout = nhwc`.
@@ -157,11 +158,104 @@ def DL_AvgPool2DOp : DL_Pool2DOp<"avg_pool2d", "2-D average pooling",
 }
 
 //===----------------------------------------------------------------------===//
+// Gradients of convolution and pooling (built by dl-autodiff)
+//===----------------------------------------------------------------------===//
+
+def DL_Conv2DBackwardDataOp : DL_Op<"conv2d_backward_data", [Pure]> {
+  let summary = "Gradient of a 2-D convolution with respect to its input";
+  let description = [{
+    For `y = dl.conv2d x, w` with the same attributes, `grad` is the gradient
+    of the loss with respect to `y` and the result the gradient with respect
+    to `x` (whose type it has): the transposed convolution of `grad` with
+    `w`. dl-autodiff builds it; models need not write it.
+
+    ```mlir
+    %dx = dl.conv2d_backward_data %dy, %w padding = [2, 2]
+        : tensor<128x32x28x28xf32>, tensor<32x1x5x5xf32> -> tensor<128x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$filter,
+                       OptionalAttr<DenseI64ArrayAttr>:$stride,
+                       OptionalAttr<DenseI64ArrayAttr>:$padding,
+                       OptionalAttr<DenseI64ArrayAttr>:$dilation,
+                       OptionalAttr<I64Attr>:$groups,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter (`stride` `=` $stride^)? (`padding` `=` $padding^)?
+    (`dilation` `=` $dilation^)? (`groups` `=` $groups^)? (`layout` `=` $layout^)?
+    attr-dict `:` type($grad) `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_Conv2DBackwardFilterOp : DL_Op<"conv2d_backward_filter", [Pure]> {
+  let summary = "Gradient of a 2-D convolution with respect to its filter";
+  let description = [{
+    For `y = dl.conv2d x, w` with the same attributes, `grad` is the gradient
+    of the loss with respect to `y` and the result the gradient with respect
+    to `w` (whose type it has). dl-autodiff builds it; models need not write
+    it.
+
+    ```mlir
+    %dw = dl.conv2d_backward_filter %x, %dy padding = [2, 2]
+        : tensor<128x1x28x28xf32>, tensor<128x32x28x28xf32> -> tensor<32x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad,
+                       OptionalAttr<DenseI64ArrayAttr>:$stride,
+                       OptionalAttr<DenseI64ArrayAttr>:$padding,
+                       OptionalAttr<DenseI64ArrayAttr>:$dilation,
+                       OptionalAttr<I64Attr>:$groups,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad (`stride` `=` $stride^)? (`padding` `=` $padding^)?
+    (`dilation` `=` $dilation^)? (`groups` `=` $groups^)? (`layout` `=` $layout^)?
+    attr-dict `:` type($input) `,` type($grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_Pool2DBackwardOp : DL_Op<"pool2d_backward", [
+    Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Gradient of 2-D max or average pooling with respect to its input";
+  let description = [{
+    For `y = dl.max_pool2d x` (`kind = max`) or `dl.avg_pool2d x` (`kind =
+    average`, or `average_include_pad` for `count_include_pad`) with the same
+    attributes, `grad` is the gradient of the loss with respect to `y` and
+    the result the gradient with respect to `x`. Max pooling sends each
+    window's gradient to the first of its largest elements (row-major order
+    within the window), average pooling spreads it evenly over the window's
+    counted elements. `input` is the forward input (average pooling reads
+    only its shape). dl-autodiff builds it; models need not write it.
+
+    ```mlir
+    %dx = dl.pool2d_backward max %x, %dy kernel = [2, 2]
+        : tensor<128x32x28x28xf32>, tensor<128x32x14x14xf32>
+    ```
+  }];
+  let arguments = (ins DL_PoolKind:$kind, DL_FloatTensor:$input, DL_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel,
+                       OptionalAttr<DenseI64ArrayAttr>:$stride,
+                       OptionalAttr<DenseI64ArrayAttr>:$padding,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `,` $grad `kernel` `=` $kernel (`stride` `=` $stride^)?
+    (`padding` `=` $padding^)? (`layout` `=` $layout^)? attr-dict `:` type($input) `,`
+    type($grad)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Normalization, dropout, softmax, embedding
 //===----------------------------------------------------------------------===//
 
 def DL_BatchNormOp : DL_Op<"batch_norm", [
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>,
     AllTypesMatch<["input", "result"]>, AllTypesMatch<["scale", "offset"]>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Batch normalization over the channel axis (axis 1)";

@@ -61,14 +61,30 @@ Operation *DLDialect::materializeConstant(OpBuilder &builder, Attribute value, T
   return ConstantOp::create(builder, loc, elements);
 }
 
-/// Module attributes: `dl.optimizer` and `dl.lr_schedule`.
+/// Module attributes `dl.optimizer`, `dl.lr_schedule` and `dl.dataset`;
+/// `dl.optimizer_state` on a state parameter.
 LogicalResult DLDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
   StringRef name = attribute.getName().getValue();
+  if (name == kOptimizerStateAttrName) {
+    auto param = dyn_cast<ParamOp>(op);
+    if (!param || !param.getState() || !isa<UnitAttr>(attribute.getValue()))
+      return op->emitError() << "'dl.optimizer_state' marks a `dl.param state` (a unit attribute)";
+    return success();
+  }
+  if (name == kDatasetAttrName) {
+    auto dataset = dyn_cast<StringAttr>(attribute.getValue());
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'dl.dataset' belongs on the model's module";
+    if (!dataset || (dataset.getValue() != "fashion_mnist" && dataset.getValue() != "random"))
+      return op->emitError() << "'dl.dataset' must be \"fashion_mnist\" or \"random\", got "
+                             << attribute.getValue();
+    return success();
+  }
   bool isOptimizer = name == kOptimizerAttrName;
   bool isSchedule = name == kScheduleAttrName;
   if (!isOptimizer && !isSchedule)
     return op->emitError() << "unknown dl attribute '" << name
-                           << "'; expected 'dl.optimizer' or 'dl.lr_schedule'";
+                           << "'; expected 'dl.optimizer', 'dl.lr_schedule' or 'dl.dataset'";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'" << name << "' belongs on the model's module";
   if (isOptimizer && !isa<OptimizerAttrInterface>(attribute.getValue()))

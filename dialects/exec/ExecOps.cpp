@@ -43,6 +43,11 @@ ArrayRef<Routine> routines() {
                                        {"stride", Kind::I64Array},
                                        {"padding", Kind::I64Array},
                                        {"channels_last", Kind::Bool, true}};
+  static const RoutineAttr convBackward[] = {{"stride", Kind::I64Array},
+                                             {"padding", Kind::I64Array},
+                                             {"dilation", Kind::I64Array},
+                                             {"groups", Kind::I64},
+                                             {"channels_last", Kind::Bool, true}};
   static const RoutineAttr reduce[] = {{"kind", Kind::String, false, reduceKinds},
                                        {"axes", Kind::I64Array}};
   static const RoutineAttr axis[] = {{"axis", Kind::I64}};
@@ -60,6 +65,9 @@ ArrayRef<Routine> routines() {
       {"matmul", 2, 3, 1, matmul},
       {"conv2d", 2, 3, 1, conv2d},
       {"pool2d", 1, 1, 1, pool2d},
+      {"conv2d_backward_data", 2, 2, 1, convBackward},
+      {"conv2d_backward_filter", 2, 2, 1, convBackward},
+      {"pool2d_backward", 2, 2, 1, pool2d},
       {"reduce", 1, 1, 1, reduce},
       {"argmax", 1, 1, 1, axis},
       {"transpose", 1, 1, 1, transpose},

@@ -101,6 +101,10 @@ template <typename Body> Status withNumericType(const Tensor &tensor, Body &&bod
 Status prepareMatmul(const Context &ctx, const fb::Matmul &op, Step *out);
 Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out);
 Status preparePool2D(const Context &ctx, const fb::Pool2D &op, Step *out);
+Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardData &op, Step *out);
+Status prepareConv2DBackwardFilter(const Context &ctx, const fb::Conv2DBackwardFilter &op,
+                                   Step *out);
+Status preparePool2DBackward(const Context &ctx, const fb::Pool2DBackward &op, Step *out);
 Status prepareReduce(const Context &ctx, const fb::Reduce &op, Step *out);
 Status prepareArgmax(const Context &ctx, const fb::Argmax &op, Step *out);
 Status prepareTranspose(const Context &ctx, const fb::Transpose &op, Step *out);

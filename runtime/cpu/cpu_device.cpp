@@ -129,6 +129,12 @@ Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out)
     return prepareCopy(ctx, *command.op_as_Copy(), out);
   case fb::Op::Launch:
     return prepareLaunch(ctx, *command.op_as_Launch(), out);
+  case fb::Op::Conv2DBackwardData:
+    return prepareConv2DBackwardData(ctx, *command.op_as_Conv2DBackwardData(), out);
+  case fb::Op::Conv2DBackwardFilter:
+    return prepareConv2DBackwardFilter(ctx, *command.op_as_Conv2DBackwardFilter(), out);
+  case fb::Op::Pool2DBackward:
+    return preparePool2DBackward(ctx, *command.op_as_Pool2DBackward(), out);
   case fb::Op::NONE:
     break;
   }

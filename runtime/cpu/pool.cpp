@@ -6,6 +6,7 @@
 #include "onednn.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace dlc::rt::cpu {
@@ -17,7 +18,10 @@ struct PoolGeometry {
   std::vector<int64_t> kernel, stride, padding;
 };
 
-Status poolGeometry(const fb::Pool2D &op, const Tensor &input, const Tensor &output,
+/// The geometry of pooling input -> output (for a gradient: of its forward
+/// pooling), checked against the tensors.
+template <typename PoolOp>
+Status poolGeometry(const PoolOp &op, const Tensor &input, const Tensor &output,
                     PoolGeometry *out) {
   if (input.shape.rank != 4)
     return error(DLC_INVALID_FILE, "pooling wants a 4-D input, got {}",
@@ -137,6 +141,79 @@ Status preparePool2D(const Context &ctx, const fb::Pool2D &op, Step *out) {
       };
       return okStatus();
     }
+  });
+}
+
+namespace {
+
+/// dx for a pooling's output gradient dy: max sends each window's gradient
+/// to its first largest input (row-major in the window; NaN counts as
+/// largest), the averages spread it over the counted positions. One (n, c)
+/// plane per thread, so windows that overlap never race.
+template <typename T>
+void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, const T *grad,
+                      T *output, int threads) {
+  const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
+  const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
+  const int64_t outC = g.channelsLast ? 1 : g.outH * g.outW;
+  const int64_t outX = g.channelsLast ? g.channels : 1, outY = g.outW * outX;
+  const int64_t planes = g.batch * g.channels;
+#pragma omp parallel for num_threads(threads)
+  for (int64_t p = 0; p < planes; ++p) {
+    const int64_t n = p / g.channels, c = p % g.channels;
+    const int64_t inBase = n * g.channels * g.height * g.width + c * inC;
+    const T *in = input + inBase;
+    T *dx = output + inBase;
+    const T *dy = grad + n * g.channels * g.outH * g.outW + c * outC;
+    for (int64_t iy = 0; iy < g.height; ++iy)
+      for (int64_t ix = 0; ix < g.width; ++ix)
+        dx[iy * inY + ix * inX] = T(0);
+    for (int64_t y = 0; y < g.outH; ++y)
+      for (int64_t x = 0; x < g.outW; ++x) {
+        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
+        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
+        y0 = std::max<int64_t>(y0, 0);
+        x0 = std::max<int64_t>(x0, 0);
+        T g0 = dy[y * outY + x * outX];
+        if (kind == fb::PoolKind::Max) {
+          int64_t best = y0 * inY + x0 * inX;
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) {
+              T value = in[iy * inY + ix * inX];
+              if (value > in[best] || (std::isnan(value) && !std::isnan(in[best])))
+                best = iy * inY + ix * inX;
+            }
+          dx[best] += g0;
+          continue;
+        }
+        T share = kind == fb::PoolKind::Average ? g0 / T((y1 - y0) * (x1 - x0))
+                                                : g0 / T(g.kernel[0] * g.kernel[1]);
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            dx[iy * inY + ix * inX] += share;
+      }
+  }
+}
+
+} // namespace
+
+Status preparePool2DBackward(const Context &ctx, const fb::Pool2DBackward &op, Step *out) {
+  Tensor input, grad, output;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &grad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
+  DLC_RETURN_IF_ERROR(expectSameDtype(output, input));
+  DLC_RETURN_IF_ERROR(expectSameDtype(grad, input));
+  DLC_RETURN_IF_ERROR(expectShape(output, input.shape));
+  PoolGeometry g;
+  DLC_RETURN_IF_ERROR(poolGeometry(op, input, grad, &g));
+  return withFloatType(output, [&](auto zero) {
+    using T = decltype(zero);
+    *out = [=, kind = op.kind(), threads = ctx.threads](const RunInfo &) {
+      poolBackwardLoop(g, kind, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
+      return okStatus();
+    };
+    return okStatus();
   });
 }
 

@@ -153,6 +153,10 @@ const char *dlc_executable_model_name(const dlc_executable *executable) {
   return executable ? executable->executable->modelName() : "";
 }
 
+const char *dlc_executable_dataset(const dlc_executable *executable) {
+  return executable ? executable->executable->dataset() : "";
+}
+
 size_t dlc_executable_entry_point_count(const dlc_executable *executable) {
   return executable ? executable->executable->entryPointCount() : 0;
 }
@@ -298,6 +302,22 @@ dlc_status *dlc_session_save_parameters(dlc_session *session, const char *path) 
     DLC_REQUIRE(path);
     return session->session->saveParameters(path);
   });
+}
+
+dlc_status *dlc_session_set_metadata(dlc_session *session, const char *key, const char *value) {
+  return guard(__func__, [&](const char *function) -> Status {
+    DLC_REQUIRE(session);
+    DLC_REQUIRE(key);
+    DLC_REQUIRE(value);
+    if (std::string_view(key) == "model")
+      return dlc::rt::error(DLC_INVALID_ARGUMENT, "{}: the key 'model' is reserved", function);
+    session->session->setMetadata(key, value);
+    return dlc::rt::okStatus();
+  });
+}
+
+const char *dlc_session_get_metadata(const dlc_session *session, const char *key) {
+  return session && key ? session->session->metadata(key) : nullptr;
 }
 
 dlc_status *dlc_session_load_parameters(dlc_session *session, const char *path) {

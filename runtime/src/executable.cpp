@@ -43,6 +43,7 @@ Status Executable::loadMemory(const void *data, size_t size, const std::string &
 }
 
 const char *Executable::modelName() const { return root_->model() ? root_->model()->c_str() : ""; }
+const char *Executable::dataset() const { return root_->dataset() ? root_->dataset()->c_str() : ""; }
 
 BufferInfo Executable::bufferInfo(uint32_t index) const {
   const fb::Buffer &b = buffer(index);
@@ -170,6 +171,12 @@ const char *opName(fb::Op op) {
     return "copy";
   case fb::Op::Launch:
     return "launch";
+  case fb::Op::Conv2DBackwardData:
+    return "conv2d_backward_data";
+  case fb::Op::Conv2DBackwardFilter:
+    return "conv2d_backward_filter";
+  case fb::Op::Pool2DBackward:
+    return "pool2d_backward";
   }
   return "unknown op";
 }

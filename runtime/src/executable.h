@@ -36,6 +36,8 @@ public:
   /// The file's path (or the name given to loadMemory), for messages.
   const std::string &fileName() const { return fileName_; }
   const char *modelName() const;
+  /// The model's default training data ("fashion_mnist", "random"), or "".
+  const char *dataset() const;
 
   size_t bufferCount() const { return shapes_.size(); }
   const fb::Buffer &buffer(uint32_t index) const { return *root_->buffers()->Get(index); }

@@ -248,7 +248,9 @@ Status Session::saveParameters(const std::string &path) const {
     const Tensor &t = tensors_[buffer];
     tensors.push_back({std::string(t.name), t.dtype, t.shape, t.data});
   }
-  return writeSafetensors(path, tensors, {{"model", executable_->modelName()}});
+  std::map<std::string, std::string> metadata = metadata_;
+  metadata["model"] = executable_->modelName();
+  return writeSafetensors(path, tensors, metadata);
 }
 
 Status Session::loadParameters(const std::string &path) {
@@ -281,7 +283,21 @@ Status Session::loadParameters(const std::string &path) {
     if (bytes > 0)
       std::memcpy(tensors_[targets[i]].data, file.tensors[i].data, bytes);
   }
+  metadata_ = file.metadata;
+  metadata_.erase("model");
   return okStatus();
+}
+
+void Session::setMetadata(const std::string &key, const std::string &value) {
+  if (value.empty())
+    metadata_.erase(key);
+  else
+    metadata_[key] = value;
+}
+
+const char *Session::metadata(const std::string &key) const {
+  auto it = metadata_.find(key);
+  return it == metadata_.end() ? nullptr : it->second.c_str();
 }
 
 } // namespace dlc::rt

@@ -15,6 +15,7 @@
 #include "device.h"
 #include "executable.h"
 
+#include <map>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,12 @@ public:
   /// in it; optimizer state is loaded when present and kept otherwise.
   /// Nothing changes unless the whole file checks out.
   Status loadParameters(const std::string &path);
+  /// String metadata written into the header of every later save; a load
+  /// replaces it with the file's (the model name excepted). An empty value
+  /// removes the key.
+  void setMetadata(const std::string &key, const std::string &value);
+  /// The value of `key`, or nullptr.
+  const char *metadata(const std::string &key) const;
 
   /// Where buffer `index` lives (for tools and tests).
   const Tensor &tensor(uint32_t index) const { return tensors_[index]; }
@@ -72,6 +79,8 @@ private:
     int overwrittenBy = -1; // the entry point whose use of the arena overwrote this one's
     uint64_t runs = 0;
   };
+
+  std::map<std::string, std::string> metadata_;
 
   Session() = default;
   Status allocateRegions();

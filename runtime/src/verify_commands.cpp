@@ -199,14 +199,12 @@ Status checkMatmul(const CommandCheck &k, const fb::Matmul &op) {
   return okStatus();
 }
 
-Status checkConv2D(const CommandCheck &k, const fb::Conv2D &op) {
-  Operand in, filter, out, bias;
-  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
-  DLC_RETURN_IF_ERROR(k.operand(op.filter(), "filter", false, &filter));
-  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
-  DLC_RETURN_IF_ERROR(k.optionalOperand(op.bias(), "bias", &bias));
-  if (!validEnum(op.activation()))
-    return k.fail("unknown activation {}", static_cast<int>(op.activation()));
+/// The shapes of a 2-D convolution `in` * `filter` -> `out` with these
+/// attributes (conv2d's; its gradients check their operands as the forward
+/// op's would be).
+template <typename ConvOp>
+Status checkConvShapes(const CommandCheck &k, const ConvOp &op, const Operand &in,
+                       const Operand &filter, const Operand &out) {
   for (const Operand *o : {&in, &filter, &out}) {
     DLC_RETURN_IF_ERROR(k.rank(*o, 4));
     DLC_RETURN_IF_ERROR(k.floating(*o));
@@ -239,18 +237,48 @@ Status checkConv2D(const CommandCheck &k, const fb::Conv2D &op) {
   if (out.shape != expected)
     return k.fail("{} and {}: {}; expected {}", k.text(in), k.text(filter), k.text(out),
                   describe(out.dtype, expected));
+  return okStatus();
+}
+
+Status checkConv2D(const CommandCheck &k, const fb::Conv2D &op) {
+  Operand in, filter, out, bias;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.filter(), "filter", false, &filter));
+  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  DLC_RETURN_IF_ERROR(k.optionalOperand(op.bias(), "bias", &bias));
+  if (!validEnum(op.activation()))
+    return k.fail("unknown activation {}", static_cast<int>(op.activation()));
+  DLC_RETURN_IF_ERROR(checkConvShapes(k, op, in, filter, out));
   if (bias.present()) {
     DLC_RETURN_IF_ERROR(k.sameDtype(bias, out));
     DLC_RETURN_IF_ERROR(k.rank(bias, 1));
-    DLC_RETURN_IF_ERROR(k.elements(bias, outChannels));
+    DLC_RETURN_IF_ERROR(k.elements(bias, filter.dim(0)));
   }
   return okStatus();
 }
 
-Status checkPool2D(const CommandCheck &k, const fb::Pool2D &op) {
-  Operand in, out;
-  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+/// grad is the forward output's gradient; output the input's.
+Status checkConv2DBackwardData(const CommandCheck &k, const fb::Conv2DBackwardData &op) {
+  Operand grad, filter, out;
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.filter(), "filter", false, &filter));
   DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  return checkConvShapes(k, op, out, filter, grad);
+}
+
+/// output is the filter's gradient.
+Status checkConv2DBackwardFilter(const CommandCheck &k, const fb::Conv2DBackwardFilter &op) {
+  Operand in, grad, out;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  return checkConvShapes(k, op, in, out, grad);
+}
+
+/// A 2-D pooling of `in` into `out` with these attributes.
+template <typename PoolOp>
+Status checkPoolShapes(const CommandCheck &k, const PoolOp &op, const Operand &in,
+                       const Operand &out) {
   if (!validEnum(op.kind()))
     return k.fail("unknown pooling kind {}", static_cast<int>(op.kind()));
   DLC_RETURN_IF_ERROR(k.rank(in, 4));
@@ -268,6 +296,23 @@ Status checkPool2D(const CommandCheck &k, const fb::Pool2D &op) {
   if (out.shape != expected)
     return k.fail("{}; expected {}", k.text(out), describe(out.dtype, expected));
   return okStatus();
+}
+
+Status checkPool2D(const CommandCheck &k, const fb::Pool2D &op) {
+  Operand in, out;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  return checkPoolShapes(k, op, in, out);
+}
+
+/// input and output have the forward input's type, grad the forward output's.
+Status checkPool2DBackward(const CommandCheck &k, const fb::Pool2DBackward &op) {
+  Operand in, grad, out;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
+  DLC_RETURN_IF_ERROR(k.sameType(in, out));
+  return checkPoolShapes(k, op, in, grad);
 }
 
 Status checkReduce(const CommandCheck &k, const fb::Reduce &op) {
@@ -553,6 +598,18 @@ std::vector<const flatbuffers::Vector<int64_t> *> attributeVectors(const fb::Com
     const fb::Pool2D &op = *command.op_as_Pool2D();
     return {op.kernel(), op.stride(), op.padding()};
   }
+  case fb::Op::Conv2DBackwardData: {
+    const fb::Conv2DBackwardData &op = *command.op_as_Conv2DBackwardData();
+    return {op.stride(), op.padding(), op.dilation()};
+  }
+  case fb::Op::Conv2DBackwardFilter: {
+    const fb::Conv2DBackwardFilter &op = *command.op_as_Conv2DBackwardFilter();
+    return {op.stride(), op.padding(), op.dilation()};
+  }
+  case fb::Op::Pool2DBackward: {
+    const fb::Pool2DBackward &op = *command.op_as_Pool2DBackward();
+    return {op.kernel(), op.stride(), op.padding()};
+  }
   case fb::Op::Reduce:
     return {command.op_as_Reduce()->axes()};
   case fb::Op::Transpose:
@@ -629,6 +686,12 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
     return checkCopy(k, *command.op_as_Copy());
   case fb::Op::Launch:
     return checkLaunch(k, exe, *command.op_as_Launch());
+  case fb::Op::Conv2DBackwardData:
+    return checkConv2DBackwardData(k, *command.op_as_Conv2DBackwardData());
+  case fb::Op::Conv2DBackwardFilter:
+    return checkConv2DBackwardFilter(k, *command.op_as_Conv2DBackwardFilter());
+  case fb::Op::Pool2DBackward:
+    return checkPool2DBackward(k, *command.op_as_Pool2DBackward());
   case fb::Op::NONE:
     break;
   }

@@ -3,10 +3,13 @@
 // model; `compile` turns it into an executable; `inspect` summarizes one.
 #include "compiler/EmitExecutable.h"
 #include "compiler/InspectExecutable.h"
+#include "compiler/ModelCheck.h"
 #include "compiler/ModelImport.h"
 #include "compiler/ModelSummary.h"
 #include "compiler/Pipeline.h"
 
+#include "dialects/dl/DLDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -42,6 +45,10 @@ cl::opt<EmitKind> compileEmit(
     cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileStats("stats", cl::desc("Print the memory plan's arena sizes to stderr"),
                            cl::sub(compileCommand), cl::cat(dlcCategory));
+cl::opt<bool> compileNoTrain(
+    "no-train",
+    cl::desc("Compile the model's functions only, without the train_step and eval entry points"),
+    cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileGradients(
     "gradients",
     cl::desc("Add the loss_grad entry point: loss's results and every trainable parameter's "
@@ -76,6 +83,10 @@ int runCompile() {
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, context.get());
   dlc::PipelineOptions options;
   options.gradients = compileGradients;
+  // A model with a loss and an optimizer is trainable: it gets train_step
+  // and eval.
+  options.training = !compileNoTrain && (*module)->hasAttr(dlc::dl::DLDialect::kOptimizerAttrName) &&
+                     (*module).lookupSymbol<mlir::func::FuncOp>(dlc::kLossFunctionName);
   if (failed(dlc::lowerModel(*module, options)))
     return 1;
   if (compileStats)

@@ -1,6 +1,8 @@
 // dlrun: runs a compiled model. Inference: bind inputs from .npy (or IDX)
 // files, run an entry point (forward by default), write outputs as .npy.
+// Training (--train): see train.cpp.
 #include "dlc/runtime.hpp"
+#include "train.h"
 #include "idx.h"
 #include "npy.h"
 
@@ -134,12 +136,39 @@ int main(int argc, char **argv) {
   app.add_option("--device", options.device, "cpu")->capture_default_str();
   app.add_option("--threads", options.threads, "Threads (0: one per core)")
       ->capture_default_str();
+  bool training = false;
+  dlc::tools::TrainOptions train;
+  app.add_flag("--train", training, "Train the model (its train_step entry point)");
+  auto *epochs = app.add_option("--epochs", train.epochs, "Train until N epochs in all");
+  auto *steps = app.add_option("--steps", train.steps, "Train until N steps in all");
+  epochs->excludes(steps);
+  app.add_option("--eval-every", train.evalEvery,
+                 "Evaluate on the test split every N steps (default: after each epoch)");
+  app.add_option("--report-every", train.reportEvery,
+                 "Print progress every N steps (default: ten times an epoch)");
+  app.add_option("--data", train.data,
+                 "Training and test data: a directory of MNIST-style IDX files (.gz too) or an "
+                 ".npz with x_train, y_train, x_test, y_test (default: the model's dl.dataset)");
+  app.add_option("--log", train.log, "Append JSON lines of metrics to this file");
+  app.add_option("--plot", train.plot, "Draw loss and metrics against steps to this .svg");
+  app.add_option("--checkpoint", train.checkpoint,
+                 "Save parameters, optimizer state and step here after each epoch (atomically)");
+  app.add_option("--resume", train.resume, "Continue from a checkpoint");
+  app.add_option("--seed", train.seed, "Seed of the data order (and of random data)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
     return app.exit(error);
   }
   try {
+    if (training) {
+      train.model = options.model;
+      train.device = options.device;
+      train.threads = options.threads;
+      train.params = options.params;
+      dlc::tools::train(train);
+      return 0;
+    }
     runInference(options);
   } catch (const std::exception &error) { // dlc::Error and filesystem errors alike
     fmt::print(stderr, "dlrun: {}\n", error.what());

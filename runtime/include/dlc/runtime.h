@@ -90,6 +90,11 @@ dlc_status *dlc_executable_load_memory(const void *data, size_t size, const char
 void dlc_executable_release(dlc_executable *executable);
 
 const char *dlc_executable_model_name(const dlc_executable *executable);
+
+/* The model's default training data: "fashion_mnist", "random" (fixed
+ * random inputs), or "" when the model names none (`dl.dataset`). Owned by
+ * the executable. */
+const char *dlc_executable_dataset(const dlc_executable *executable);
 size_t dlc_executable_entry_point_count(const dlc_executable *executable);
 const char *dlc_executable_entry_point_name(const dlc_executable *executable, size_t index);
 /* Inputs and outputs of an entry point, in signature order. */
@@ -147,6 +152,12 @@ dlc_status *dlc_session_save_parameters(dlc_session *session, const char *path);
  * weights written by another framework: it then keeps its value. On error
  * nothing is changed. */
 dlc_status *dlc_session_load_parameters(dlc_session *session, const char *path);
+/* String metadata for the header of every later save (what a trainer needs
+ * to resume, say); an empty value removes the key; "model" is reserved.
+ * dlc_session_load_parameters replaces it with the loaded file's. */
+dlc_status *dlc_session_set_metadata(dlc_session *session, const char *key, const char *value);
+/* The value of `key`, or NULL; valid until the metadata next changes. */
+const char *dlc_session_get_metadata(const dlc_session *session, const char *key);
 
 #ifdef __cplusplus
 } /* extern "C" */

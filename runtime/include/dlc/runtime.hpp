@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -92,6 +93,7 @@ public:
 
   const dlc_executable *handle() const { return handle_; }
   std::string modelName() const { return dlc_executable_model_name(handle_); }
+  std::string dataset() const { return dlc_executable_dataset(handle_); }
 
   std::vector<std::string> entryPoints() const {
     std::vector<std::string> names;
@@ -211,6 +213,14 @@ public:
   }
   void loadParameters(const std::string &path) {
     detail::check(dlc_session_load_parameters(handle_, path.c_str()));
+  }
+  void setMetadata(const std::string &key, const std::string &value) {
+    detail::check(dlc_session_set_metadata(handle_, key.c_str(), value.c_str()));
+  }
+  /// The value of `key`, or nullopt.
+  std::optional<std::string> metadata(const std::string &key) const {
+    const char *value = dlc_session_get_metadata(handle_, key.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
   }
 
 private:

@@ -8,7 +8,7 @@
 // Module attributes
 //===----------------------------------------------------------------------===//
 
-// expected-error @+1 {{unknown dl attribute 'dl.optimiser'; expected 'dl.optimizer' or 'dl.lr_schedule'}}
+// expected-error @+1 {{unknown dl attribute 'dl.optimiser'; expected 'dl.optimizer', 'dl.lr_schedule' or 'dl.dataset'}}
 module attributes {dl.optimiser = #dl.sgd<lr = 0.1>} {}
 
 // -----

@@ -199,6 +199,9 @@ ExecutableSpec allOpsSpec() {
   const uint32_t em2 = add("em2", DType::F32, {2, 3}, Role::Temporary);
   const uint32_t mse = add("mse", DType::F32, {}, Role::Temporary);
   const uint32_t k = add("k", DType::F32, {2, 3}, Role::Temporary);
+  const uint32_t dimg = add("dimg", DType::F32, {2, 3, 8, 8}, Role::Temporary);
+  const uint32_t dfilt = add("dfilt", DType::F32, {4, 3, 3, 3}, Role::Temporary);
+  const uint32_t dbn = add("dbn", DType::F32, {2, 4, 6, 6}, Role::Temporary);
   spec.persistentSize = persistentEnd;
 
   auto op = [](fb::Op type, std::function<flatbuffers::Offset<void>(Builder &)> build) {
@@ -222,6 +225,25 @@ ExecutableSpec allOpsSpec() {
          [=](Builder &b) {
            V two = {2, 2}, zero = {0, 0, 0, 0};
            return fb::CreatePool2DDirect(b, fb::PoolKind::Max, bn, pooled, &two, &two, &zero)
+               .Union();
+         }),
+      op(fb::Op::Pool2DBackward,
+         [=](Builder &b) {
+           V two = {2, 2}, zero = {0, 0, 0, 0};
+           return fb::CreatePool2DBackwardDirect(b, fb::PoolKind::Max, bn, pooled, dbn, &two,
+                                                 &two, &zero)
+               .Union();
+         }),
+      op(fb::Op::Conv2DBackwardData,
+         [=](Builder &b) {
+           V one = {1, 1}, zero = {0, 0, 0, 0};
+           return fb::CreateConv2DBackwardDataDirect(b, conv, filt, dimg, &one, &zero, &one)
+               .Union();
+         }),
+      op(fb::Op::Conv2DBackwardFilter,
+         [=](Builder &b) {
+           V one = {1, 1}, zero = {0, 0, 0, 0};
+           return fb::CreateConv2DBackwardFilterDirect(b, img, conv, dfilt, &one, &zero, &one)
                .Union();
          }),
       op(fb::Op::Transpose,

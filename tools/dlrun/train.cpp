@@ -1,0 +1,495 @@
+// The training loop: data, shuffling, train_step, evaluation, progress,
+// metrics log, plot and checkpoints.
+#include "train.h"
+
+#include "dlc/runtime.hpp"
+#include "idx.h"
+#include "npy.h"
+#include "plot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <optional>
+
+namespace fs = std::filesystem;
+using namespace dlc::rt;
+
+namespace dlc::tools {
+namespace {
+
+constexpr const char *kFashionMnist = "/usr/share/datasets/fashion-mnist";
+constexpr const char *kStepCounter = "train.step";
+
+[[noreturn]] void fail(dlc_status_code code, const std::string &message) {
+  throw dlc::Error(code, message);
+}
+
+void check(const Status &status) {
+  if (!status.ok())
+    fail(status.code(), status.message());
+}
+
+std::string describe(fb::DType dtype, const std::vector<int64_t> &shape) {
+  std::string text = "tensor<";
+  for (int64_t d : shape)
+    text += fmt::format("{}x", d);
+  return text + dtypeName(dtype) + ">";
+}
+
+/// Samples along the first dim of a host tensor.
+struct Samples {
+  fb::DType dtype;
+  std::vector<int64_t> shape; // of one sample
+  size_t sampleBytes = 0;
+  int64_t count = 0;
+  std::vector<uint8_t> bytes;
+};
+
+Samples samplesOf(HostTensor tensor, const std::string &what) {
+  if (tensor.shape.rank < 1)
+    fail(DLC_INVALID_ARGUMENT, fmt::format("{} is a scalar; expected one sample per row", what));
+  Samples s;
+  s.dtype = tensor.dtype;
+  s.count = tensor.shape[0];
+  s.shape.assign(tensor.shape.dims.begin() + 1, tensor.shape.dims.begin() + tensor.shape.rank);
+  s.sampleBytes = s.count ? tensor.bytes.size() / static_cast<size_t>(s.count) : 0;
+  s.bytes = std::move(tensor.bytes);
+  return s;
+}
+
+struct Split {
+  std::vector<Samples> columns; // one per input of train_step, in order
+  int64_t count = 0;
+};
+
+struct Dataset {
+  std::string description;
+  Split train, test;
+  bool fixedBatch = false; // random data: the same batch every step
+};
+
+/// Deterministic 64-bit generator (splitmix64): the data order depends only
+/// on the seed, the epoch and the platform-independent arithmetic here.
+struct SplitMix {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double normal() { // Box-Muller
+    double u = uniform(), v = uniform();
+    return std::sqrt(-2.0 * std::log1p(-u)) * std::cos(2 * M_PI * v);
+  }
+};
+
+std::vector<int64_t> permutation(int64_t n, uint64_t seed, int64_t epoch) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  SplitMix rng{seed * 0x100000001B3ull + static_cast<uint64_t>(epoch) + 1};
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(order[i], order[rng.next() % static_cast<uint64_t>(i + 1)]);
+  return order;
+}
+
+HostTensor readData(const std::string &path) {
+  HostTensor tensor;
+  check(fs::path(path).extension() == ".npy" ? readNpy(path, &tensor) : readIdx(path, &tensor));
+  return tensor;
+}
+
+/// The first of `names` that exists in `dir` (plain or .gz).
+std::string findFile(const fs::path &dir, std::initializer_list<const char *> names) {
+  for (const char *name : names)
+    for (const char *suffix : {"", ".gz"}) {
+      fs::path path = dir / (std::string(name) + suffix);
+      if (fs::exists(path))
+        return path.string();
+    }
+  fail(DLC_NOT_FOUND, fmt::format("{} has no {} (plain or .gz)", dir.string(), *names.begin()));
+}
+
+/// Training and test data with one column per input of train_step:
+/// a directory in MNIST layout or an .npz with x_train, y_train, x_test,
+/// y_test (two-input models: features and labels).
+Dataset loadFiles(const std::string &where, size_t inputs) {
+  if (inputs != 2)
+    fail(DLC_INVALID_ARGUMENT,
+         fmt::format("--data gives features and labels, but train_step takes {} inputs", inputs));
+  Dataset d;
+  d.description = where;
+  if (fs::is_directory(where)) {
+    fs::path dir(where);
+    d.train.columns = {samplesOf(readData(findFile(dir, {"train-images-idx3-ubyte"})), "images"),
+                       samplesOf(readData(findFile(dir, {"train-labels-idx1-ubyte"})), "labels")};
+    d.test.columns = {samplesOf(readData(findFile(dir, {"t10k-images-idx3-ubyte"})), "images"),
+                      samplesOf(readData(findFile(dir, {"t10k-labels-idx1-ubyte"})), "labels")};
+  } else {
+    std::vector<NamedHostTensor> arrays;
+    check(readNpz(where, &arrays));
+    auto take = [&](const char *name) {
+      for (NamedHostTensor &a : arrays)
+        if (a.name == name)
+          return samplesOf(std::move(a.tensor), fmt::format("{}: {}", where, name));
+      fail(DLC_NOT_FOUND, fmt::format("{} has no array '{}' (expected x_train, y_train, x_test, "
+                                      "y_test)",
+                                      where, name));
+    };
+    d.train.columns = {take("x_train"), take("y_train")};
+    d.test.columns = {take("x_test"), take("y_test")};
+  }
+  for (Split *split : {&d.train, &d.test}) {
+    split->count = split->columns[0].count;
+    if (split->columns[1].count != split->count)
+      fail(DLC_INVALID_ARGUMENT,
+           fmt::format("{}: {} feature rows but {} labels", where, split->count,
+                       split->columns[1].count));
+  }
+  return d;
+}
+
+/// One fixed batch of standard-normal floats (integers: uniform in [0, 10))
+/// for each input, as the model's `dl.dataset = "random"` asks.
+Dataset randomData(const std::vector<dlc::TensorInfo> &inputs, uint64_t seed) {
+  Dataset d;
+  d.description = "random (one fixed batch)";
+  d.fixedBatch = true;
+  SplitMix rng{seed ^ 0x5DEECE66Dull};
+  for (const dlc::TensorInfo &input : inputs) {
+    HostTensor t;
+    t.dtype = static_cast<fb::DType>(input.dtype);
+    t.shape.rank = static_cast<int>(input.shape.size());
+    std::copy(input.shape.begin(), input.shape.end(), t.shape.dims.begin());
+    int64_t n = 1;
+    for (int64_t dim : input.shape)
+      n *= dim;
+    t.bytes.resize(input.sizeBytes);
+    for (int64_t i = 0; i < n; ++i) {
+      if (t.dtype == fb::DType::F32) {
+        float v = static_cast<float>(rng.normal());
+        std::memcpy(t.bytes.data() + i * 4, &v, 4);
+      } else if (t.dtype == fb::DType::F64) {
+        double v = rng.normal();
+        std::memcpy(t.bytes.data() + i * 8, &v, 8);
+      } else if (t.dtype == fb::DType::I32) {
+        int32_t v = static_cast<int32_t>(rng.next() % 10);
+        std::memcpy(t.bytes.data() + i * 4, &v, 4);
+      } else {
+        fail(DLC_INVALID_ARGUMENT, fmt::format("random data for input '{}' of dtype {}",
+                                               input.name, dtypeName(t.dtype)));
+      }
+    }
+    d.train.columns.push_back(samplesOf(std::move(t), input.name));
+  }
+  d.train.count = d.train.columns[0].count;
+  return d;
+}
+
+/// Converts one sample's elements to the input's dtype (integers between
+/// integer types, ui8 to floats); anything else must match exactly.
+void convertInto(const Samples &from, const uint8_t *src, fb::DType to, uint8_t *dst,
+                 int64_t elements) {
+  if (from.dtype == to) {
+    std::memcpy(dst, src, from.sampleBytes);
+    return;
+  }
+  for (int64_t i = 0; i < elements; ++i) {
+    int64_t v = 0;
+    switch (from.dtype) {
+    case fb::DType::U8: v = src[i]; break;
+    case fb::DType::I32: { int32_t x; std::memcpy(&x, src + 4 * i, 4); v = x; break; }
+    case fb::DType::I64: std::memcpy(&v, src + 8 * i, 8); break;
+    default: break;
+    }
+    switch (to) {
+    case fb::DType::I32: { int32_t x = static_cast<int32_t>(v); std::memcpy(dst + 4 * i, &x, 4); break; }
+    case fb::DType::I64: std::memcpy(dst + 8 * i, &v, 8); break;
+    case fb::DType::F32: { float x = static_cast<float>(v); std::memcpy(dst + 4 * i, &x, 4); break; }
+    default: break;
+    }
+  }
+}
+
+/// Checks that column `c` can feed `input` (per-sample shape, convertible
+/// dtype).
+void checkColumn(const Samples &column, const dlc::TensorInfo &input, const std::string &split) {
+  std::vector<int64_t> sample(input.shape.begin() + 1, input.shape.end());
+  fb::DType to = static_cast<fb::DType>(input.dtype);
+  bool integerFrom = column.dtype == fb::DType::U8 || column.dtype == fb::DType::I32 ||
+                     column.dtype == fb::DType::I64;
+  bool convertible = column.dtype == to ||
+                     (integerFrom && (to == fb::DType::I32 || to == fb::DType::I64 ||
+                                      (to == fb::DType::F32 && column.dtype == fb::DType::U8)));
+  if (column.shape != sample || !convertible)
+    fail(DLC_INVALID_ARGUMENT,
+         fmt::format("{} data for input '{}' has samples of {}; the model takes {} per sample",
+                     split, input.name, describe(column.dtype, column.shape),
+                     describe(to, sample)));
+}
+
+/// Feeds the batch of rows `rows` of `split` to `entry`'s inputs.
+void setBatch(dlc::Session &session, const std::string &entry,
+              const std::vector<dlc::TensorInfo> &inputs, const Split &split,
+              const int64_t *rows, std::vector<std::vector<uint8_t>> &staging) {
+  staging.resize(inputs.size());
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const dlc::TensorInfo &input = inputs[k];
+    const Samples &column = split.columns[k];
+    int64_t batch = input.shape[0];
+    size_t bytesPerSample = input.sizeBytes / static_cast<size_t>(batch);
+    int64_t elements = static_cast<int64_t>(bytesPerSample / dtypeSize(static_cast<fb::DType>(input.dtype)));
+    staging[k].resize(input.sizeBytes);
+    for (int64_t i = 0; i < batch; ++i)
+      convertInto(column, column.bytes.data() + rows[i] * column.sampleBytes,
+                  static_cast<fb::DType>(input.dtype), staging[k].data() + i * bytesPerSample,
+                  elements);
+    session.setInput(entry, input.name, input.dtype, input.shape, staging[k].data(),
+                     staging[k].size());
+  }
+}
+
+std::string duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0)
+    return "?";
+  auto s = static_cast<int64_t>(seconds + 0.5);
+  if (s >= 3600)
+    return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  if (s >= 60)
+    return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+/// Appends JSON lines to --log.
+class MetricsLog {
+public:
+  explicit MetricsLog(const std::string &path) {
+    if (path.empty())
+      return;
+    file_.open(path, std::ios::app);
+    if (!file_)
+      fail(DLC_IO_ERROR, fmt::format("cannot open the log {}: {}", path, std::strerror(errno)));
+  }
+  void write(const std::string &kind, int64_t epoch, int64_t step,
+             const std::vector<std::string> &names, const std::vector<double> &values,
+             std::optional<double> samplesPerSecond) {
+    if (!file_.is_open())
+      return;
+    std::string line = fmt::format(R"({{"kind": "{}", "epoch": {}, "step": {})", kind, epoch, step);
+    for (size_t i = 0; i < names.size(); ++i)
+      line += fmt::format(R"(, "{}": {})", names[i], json(values[i]));
+    if (samplesPerSecond)
+      line += fmt::format(R"(, "samples_per_s": {:.1f})", *samplesPerSecond);
+    file_ << line << "}\n";
+    file_.flush();
+  }
+
+private:
+  static std::string json(double v) { return std::isfinite(v) ? fmt::format("{:.8g}", v) : "null"; }
+  std::ofstream file_;
+};
+
+} // namespace
+
+void train(const TrainOptions &options) {
+  dlc::Executable executable = dlc::Executable::loadFile(options.model);
+  std::vector<std::string> entries = executable.entryPoints();
+  auto has = [&](const char *name) {
+    return std::find(entries.begin(), entries.end(), name) != entries.end();
+  };
+  if (!has("train_step"))
+    fail(DLC_NOT_FOUND,
+         fmt::format("{} has no train_step entry point: compile a model with a `loss` function "
+                     "and a dl.optimizer (and without --no-train)",
+                     options.model));
+  const std::vector<dlc::TensorInfo> inputs = executable.inputs("train_step");
+  const std::vector<dlc::TensorInfo> outputs = executable.outputs("train_step");
+  const bool canEval = has("eval");
+  std::vector<std::string> names;
+  for (const dlc::TensorInfo &o : outputs)
+    names.push_back(o.name);
+  if (names.empty())
+    fail(DLC_INVALID_ARGUMENT, "train_step returns nothing; it should return the loss first");
+  const int64_t batch = inputs.empty() ? 1 : inputs[0].shape.at(0);
+
+  // Data.
+  Dataset data;
+  std::string dataset = executable.dataset();
+  if (!options.data.empty())
+    data = loadFiles(options.data, inputs.size());
+  else if (dataset == "fashion_mnist")
+    data = loadFiles(kFashionMnist, inputs.size());
+  else if (dataset == "random")
+    data = randomData(inputs, options.seed);
+  else
+    fail(DLC_INVALID_ARGUMENT, "the model names no default data (dl.dataset); pass --data DIR "
+                               "(MNIST-style IDX files) or --data FILE.npz");
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    checkColumn(data.train.columns[k], inputs[k], "training");
+    if (!data.fixedBatch)
+      checkColumn(data.test.columns[k], inputs[k], "test");
+  }
+  const int64_t stepsPerEpoch = data.fixedBatch ? 1 : data.train.count / batch;
+  if (stepsPerEpoch == 0)
+    fail(DLC_INVALID_ARGUMENT, fmt::format("{} training samples do not fill one batch of {}",
+                                           data.train.count, batch));
+  int64_t totalSteps = options.steps;
+  if (options.epochs > 0)
+    totalSteps = options.epochs * stepsPerEpoch;
+  if (totalSteps <= 0)
+    totalSteps = data.fixedBatch ? 500 : stepsPerEpoch;
+
+  // Session, starting parameters, resume.
+  dlc::Session::Options sessionOptions;
+  sessionOptions.device = options.device;
+  sessionOptions.numThreads = options.threads;
+  dlc::Session session(executable, sessionOptions);
+  uint64_t seed = options.seed;
+  if (!options.resume.empty()) {
+    session.loadParameters(options.resume);
+    if (auto saved = session.metadata("seed"))
+      seed = std::stoull(*saved);
+  } else if (!options.params.empty()) {
+    session.loadParameters(options.params);
+  }
+  session.setMetadata("seed", std::to_string(seed));
+  auto stepCounter = [&] {
+    int64_t step = 0;
+    session.getParameter(kStepCounter, &step, sizeof step);
+    return step;
+  };
+  int64_t step = stepCounter();
+
+  const bool evalEachEpoch = options.evalEvery <= 0 && !data.fixedBatch;
+  const int64_t reportEvery =
+      options.reportEvery > 0 ? options.reportEvery : std::max<int64_t>(1, stepsPerEpoch / 10);
+  const int64_t totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+  const int64_t evalBatches = canEval && !data.fixedBatch ? data.test.count / batch : 0;
+  fmt::print("training {} on {}: {} training samples, batch {}, {} steps per epoch, "
+             "{} steps ({} epochs){}\n",
+             executable.modelName(), data.description, data.train.count, batch, stepsPerEpoch,
+             totalSteps, totalEpochs,
+             step > 0 ? fmt::format(", resuming at step {}", step) : std::string());
+  std::fflush(stdout);
+
+  MetricsLog log(options.log);
+  Plot plot;
+  std::vector<std::vector<uint8_t>> staging;
+  std::vector<double> sums(names.size(), 0.0), values(names.size());
+  int64_t sinceReport = 0;
+  using Clock = std::chrono::steady_clock;
+  auto started = Clock::now(), lastReport = started;
+  const int64_t firstStep = step;
+
+  auto evaluate = [&](int64_t epoch) {
+    if (evalBatches == 0)
+      return std::vector<double>();
+    std::vector<double> totals(names.size(), 0.0);
+    std::vector<int64_t> rows(static_cast<size_t>(batch));
+    const std::vector<dlc::TensorInfo> evalOutputs = executable.outputs("eval");
+    for (int64_t b = 0; b < evalBatches; ++b) {
+      std::iota(rows.begin(), rows.end(), b * batch);
+      setBatch(session, "eval", executable.inputs("eval"), data.test, rows.data(), staging);
+      session.run("eval");
+      for (size_t i = 0; i < evalOutputs.size() && i < names.size(); ++i)
+        totals[i] += session.output<float>("eval", evalOutputs[i].name).at(0);
+    }
+    for (double &t : totals)
+      t /= static_cast<double>(evalBatches);
+    std::string line = fmt::format("  eval  epoch {} step {}:", epoch, step);
+    for (size_t i = 0; i < names.size(); ++i)
+      line += fmt::format(" {} {:.4f}", names[i], totals[i]);
+    fmt::print("{} ({} of {} test samples)\n", line, evalBatches * batch, data.test.count);
+    std::fflush(stdout);
+    log.write("eval", epoch, step, names, totals, std::nullopt);
+    plot.add("eval", step, names, totals);
+    return totals;
+  };
+  auto saveCheckpoint = [&] {
+    if (options.checkpoint.empty())
+      return;
+    session.saveParameters(options.checkpoint);
+  };
+
+  std::vector<int64_t> order;
+  int64_t orderEpoch = -1;
+  std::vector<double> lastEval;
+  while (step < totalSteps) {
+    const int64_t epoch = step / stepsPerEpoch, offset = step % stepsPerEpoch;
+    std::vector<int64_t> rows(static_cast<size_t>(batch));
+    if (data.fixedBatch) {
+      std::iota(rows.begin(), rows.end(), 0);
+    } else {
+      if (orderEpoch != epoch) {
+        order = permutation(data.train.count, seed, epoch);
+        orderEpoch = epoch;
+      }
+      std::copy(order.begin() + offset * batch, order.begin() + (offset + 1) * batch, rows.begin());
+    }
+    setBatch(session, "train_step", inputs, data.train, rows.data(), staging);
+    session.run("train_step");
+    for (size_t i = 0; i < names.size(); ++i)
+      values[i] = session.output<float>("train_step", names[i]).at(0);
+    if (!std::isfinite(values[0]))
+      fail(DLC_INTERNAL,
+           fmt::format("the loss became {} at step {} (epoch {}); stopping. {}", values[0], step,
+                       epoch + 1,
+                       options.checkpoint.empty()
+                           ? "Nothing was saved."
+                           : fmt::format("{} holds the last good state.", options.checkpoint)));
+    ++step;
+    for (size_t i = 0; i < names.size(); ++i)
+      sums[i] += values[i];
+    ++sinceReport;
+
+    const bool epochDone = step % stepsPerEpoch == 0;
+    if (step % reportEvery == 0 || step == totalSteps || epochDone) {
+      auto now = Clock::now();
+      double seconds = std::chrono::duration<double>(now - lastReport).count();
+      double rate = seconds > 0 ? static_cast<double>(sinceReport * batch) / seconds : 0;
+      double perStep = std::chrono::duration<double>(now - started).count() /
+                       static_cast<double>(step - firstStep);
+      std::vector<double> means(names.size());
+      for (size_t i = 0; i < names.size(); ++i)
+        means[i] = sums[i] / static_cast<double>(sinceReport);
+      std::string line = fmt::format("epoch {}/{} step {}/{}", step / stepsPerEpoch +
+                                                                   (epochDone ? 0 : 1),
+                                     totalEpochs, step, totalSteps);
+      for (size_t i = 0; i < names.size(); ++i)
+        line += fmt::format(" {} {:.4f}", names[i], means[i]);
+      fmt::print("{} | {:.0f} samples/s | ETA {}\n", line, rate,
+                 duration(perStep * static_cast<double>(totalSteps - step)));
+      std::fflush(stdout);
+      log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, names, means, rate);
+      plot.add("train", step, names, means);
+      std::fill(sums.begin(), sums.end(), 0.0);
+      sinceReport = 0;
+      lastReport = Clock::now();
+    }
+    bool evalNow = options.evalEvery > 0 ? step % options.evalEvery == 0 || step == totalSteps
+                                         : evalEachEpoch && (epochDone || step == totalSteps);
+    if (evalNow)
+      lastEval = evaluate(step / stepsPerEpoch + (epochDone ? 0 : 1));
+    if (epochDone || step == totalSteps)
+      saveCheckpoint();
+    if (!options.plot.empty() && (epochDone || step == totalSteps || evalNow))
+      plot.write(options.plot, executable.modelName());
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::string summary = fmt::format("done: {} steps in {}", step - firstStep, duration(seconds));
+  if (!lastEval.empty())
+    for (size_t i = 0; i < names.size(); ++i)
+      summary += fmt::format(", test {} {:.4f}", names[i], lastEval[i]);
+  fmt::print("{}\n", summary);
+}
+
+} // namespace dlc::tools
