@@ -17,13 +17,11 @@ LogicalResult lowerModel(ModuleOp module, const PipelineOptions &options) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (options.training || options.gradients) {
+  if (options.gradients)
     pm.addPass(createDLAutodiff());
-    if (options.training) {
-      DLBuildTrainStepOptions trainStep;
-      trainStep.keepGradientFunction = options.gradients;
-      pm.addPass(createDLBuildTrainStep(trainStep));
-    }
+  if (options.training)
+    pm.addPass(createDLBuildTrainStep());
+  if (options.training || options.gradients) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

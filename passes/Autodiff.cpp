@@ -30,8 +30,8 @@ bool isFloatTensor(Value value) {
 /// trainable parameter the loss (result 0) depends on, in declaration order.
 class GradientBuilder {
 public:
-  GradientBuilder(ModuleOp module, func::FuncOp function)
-      : module(module), function(function) {}
+  GradientBuilder(ModuleOp module, func::FuncOp function, StringRef name)
+      : module(module), function(function), name(name) {}
 
   FailureOr<func::FuncOp> run() {
     if (function.getBody().getBlocks().size() != 1)
@@ -46,7 +46,7 @@ public:
     OpBuilder builder(module.getContext());
     builder.setInsertionPointAfter(function);
     auto gradient = cast<func::FuncOp>(builder.clone(*function));
-    gradient.setSymName((function.getSymName() + "_grad").str());
+    gradient.setSymName(name);
     gradient.setPublic();
     SymbolTable(module).insert(gradient); // renamed if the name is taken
 
@@ -179,9 +179,19 @@ private:
 
   ModuleOp module;
   func::FuncOp function;
+  std::string name;
   llvm::DenseSet<Value> active;
   DenseMap<Value, Value> grads;
 };
+
+} // namespace
+
+FailureOr<func::FuncOp> dlc::buildGradientFunction(ModuleOp module, func::FuncOp function,
+                                                   StringRef name) {
+  return GradientBuilder(module, function, name).run();
+}
+
+namespace {
 
 struct DLAutodiffPass : dlc::impl::DLAutodiffBase<DLAutodiffPass> {
   using DLAutodiffBase::DLAutodiffBase;
@@ -193,7 +203,7 @@ struct DLAutodiffPass : dlc::impl::DLAutodiffBase<DLAutodiffPass> {
       module.emitError() << "dl-autodiff: no function @" << functionName << " to differentiate";
       return signalPassFailure();
     }
-    if (failed(GradientBuilder(module, function).run()))
+    if (failed(buildGradientFunction(module, function, functionName + "_grad")))
       return signalPassFailure();
   }
 };

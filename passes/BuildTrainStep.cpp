@@ -77,8 +77,7 @@ struct Trained {
 
 class TrainStepBuilder {
 public:
-  TrainStepBuilder(ModuleOp module, func::FuncOp gradient, StringRef lossName)
-      : module(module), gradient(gradient), lossName(lossName), symbols(module) {}
+  TrainStepBuilder(ModuleOp module, func::FuncOp loss) : module(module), loss(loss), symbols(module) {}
 
   LogicalResult run() {
     Attribute optimizer = module->getAttr(dl::DLDialect::kOptimizerAttrName);
@@ -98,26 +97,36 @@ public:
     if (failed(counter))
       return failure();
 
-    b.setInsertionPointAfter(gradient);
-    auto step = cast<func::FuncOp>(b.clone(*gradient));
-    step.setSymName("train_step");
-    symbols.insert(step);
-    Block &body = step.getBody().front();
-    auto ret = cast<func::ReturnOp>(body.getTerminator());
-
-    // Training forms: dropout draws its mask from the step counter, batch
-    // norm uses and updates batch statistics.
-    b.setInsertionPointToStart(&body);
-    Value t = dl::ParamGetOp::create(b, step.getLoc(), counter->getTensorType(),
-                                     counter->getSymNameAttr());
-    body.walk([&](Operation *op) {
+    // The loss in its training form (dropout draws its mask from the step
+    // counter, batch norm uses and updates batch statistics), then its
+    // gradients: train_step grows from that function.
+    b.setInsertionPointAfter(loss);
+    auto forward = cast<func::FuncOp>(b.clone(*loss));
+    forward.setSymName("train_step.forward");
+    symbols.insert(forward);
+    Block &forwardBody = forward.getBody().front();
+    b.setInsertionPointToStart(&forwardBody);
+    Value counterValue = dl::ParamGetOp::create(b, forward.getLoc(), counter->getTensorType(),
+                                                counter->getSymNameAttr());
+    forwardBody.walk([&](Operation *op) {
       if (auto dropout = dyn_cast<dl::DropoutOp>(op)) {
         dropout.setTraining(true);
-        dropout.getStepMutable().assign(t);
+        dropout.getStepMutable().assign(counterValue);
       } else if (auto norm = dyn_cast<dl::BatchNormOp>(op)) {
         norm.setTraining(true);
       }
     });
+    FailureOr<func::FuncOp> gradient = buildGradientFunction(module, forward, "train_step");
+    forward.erase();
+    if (failed(gradient))
+      return failure();
+    func::FuncOp step = *gradient;
+    Block &body = step.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    Value t = &body.front() && isa<dl::ParamGetOp>(body.front())
+                  ? body.front().getResult(0)
+                  : Value();
+    assert(t && "the step counter is read first");
 
     // The gradients are the results marked dl.gradient_of; the others are
     // the loss function's results, which train_step returns.
@@ -138,7 +147,7 @@ public:
       trained.push_back({param, current, value, {}});
     }
     if (trained.empty())
-      return gradient.emitError() << "has no gradients to train with";
+      return loss.emitError() << "has no gradients to train with";
 
     Math m(b, ret.getLoc());
     Value t64 = m.cast(t, b.getF64Type());
@@ -304,8 +313,7 @@ private:
   /// `eval`: the loss function as it is (dropout off, batch norm on running
   /// statistics), under the name the runtime evaluates with.
   LogicalResult buildEval(OpBuilder &b) {
-    auto loss = symbols.lookup<func::FuncOp>(lossName);
-    if (!loss || symbols.lookup("eval"))
+    if (symbols.lookup("eval"))
       return success();
     b.setInsertionPointAfter(loss);
     auto eval = cast<func::FuncOp>(b.clone(*loss));
@@ -315,8 +323,7 @@ private:
   }
 
   ModuleOp module;
-  func::FuncOp gradient;
-  StringRef lossName;
+  func::FuncOp loss;
   SymbolTable symbols;
 };
 
@@ -325,17 +332,14 @@ struct DLBuildTrainStepPass : dlc::impl::DLBuildTrainStepBase<DLBuildTrainStepPa
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string gradientName = functionName + "_grad";
-    auto gradient = module.lookupSymbol<func::FuncOp>(gradientName);
-    if (!gradient) {
-      module.emitError() << "dl-build-train-step: no @" << gradientName
-                         << "; run dl-autodiff first";
+    auto loss = module.lookupSymbol<func::FuncOp>(functionName);
+    if (!loss) {
+      module.emitError() << "dl-build-train-step: no function @" << functionName
+                         << " to train";
       return signalPassFailure();
     }
-    if (failed(TrainStepBuilder(module, gradient, functionName).run()))
+    if (failed(TrainStepBuilder(module, loss).run()))
       return signalPassFailure();
-    if (!keepGradientFunction)
-      gradient.erase();
   }
 };
 

@@ -298,6 +298,11 @@ private:
     }
     if (auto reshape = dyn_cast<dl::ReshapeOp>(op))
       return lowerReshape(reshape);
+    if (auto dropout = dyn_cast<dl::DropoutOp>(op); dropout && !dropout.getTraining()) {
+      // The identity outside training: its result is its input's buffer.
+      buffers[dropout.getResult()] = bufferOf(dropout.getInput());
+      return success();
+    }
     if (auto set = dyn_cast<dl::ParamSetOp>(op)) {
       // The new value is copied into the parameter's persistent buffer.
       Value target = exec::ParamOp::create(builder, loc, bufferType(set.getValue().getType()),

@@ -43,24 +43,22 @@ def DLAutodiff : Pass<"dl-autodiff", "mlir::ModuleOp"> {
 def DLBuildTrainStep : Pass<"dl-build-train-step", "mlir::ModuleOp"> {
   let summary = "Build train_step (forward, backward, optimizer update) and eval";
   let description = [{
-    From `@<function>_grad` (made by dl-autodiff) builds the public
-    `@train_step`: the same inputs and results as `@<function>`, with dropout
-    and batch normalization in their training forms, the gradients clipped by
+    Builds the public `@train_step` from `@<function>` (`loss`): the same
+    inputs and results, with dropout and batch normalization in their
+    training forms, differentiated as dl-autodiff does, the gradients clipped by
     global norm when the optimizer asks, the learning rate of the current
     step from the module's `dl.lr_schedule`, and the optimizer's update
     (`dl.optimizer`: SGD with momentum, Nesterov and weight decay, Adam,
     AdamW) written back with `dl.param.set`, with the step counter
     `@train.step`. Optimizer state becomes `dl.param state` tensors named
     `@<param>.velocity` (SGD with momentum) or `@<param>.m` and `@<param>.v`
-    (Adam, AdamW), initialized to zeros. Also adds `@eval`, a copy of
-    `@<function>` (inference forms) for evaluation, unless the model has one.
-    Erases `@<function>_grad` unless `keep-gradient-function` is set.
+    (Adam, AdamW), initialized to zeros and marked `dl.optimizer_state`.
+    Also adds `@eval`, a copy of `@<function>` (inference forms) for
+    evaluation, unless the model has one. Calls must have been inlined.
   }];
   let options = [
     Option<"functionName", "function", "std::string", "\"loss\"",
-           "the loss function dl-autodiff differentiated">,
-    Option<"keepGradientFunction", "keep-gradient-function", "bool", "false",
-           "keep @<function>_grad as an entry point">,
+           "the loss function to train">,
   ];
 }
 

@@ -116,10 +116,19 @@ OpFoldResult NegOp::fold(FoldAdaptor) {
   return {};
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
+/// Same-type casts vanish; a float constant cast to another float type is
+/// rounded at compile time (to nearest, ties to even, as at run time).
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  return {};
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput());
+  auto to = dyn_cast<FloatType>(getType().getElementType());
+  if (!splat || !to || !isa<FloatType>(splat.getElementType()))
+    return {};
+  APFloat value = splat.getSplatValue<APFloat>();
+  bool losesInfo = false;
+  value.convert(to.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
+  return DenseElementsAttr::get(getType(), value);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
@@ -146,9 +155,11 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-/// Dropout outside training, or at rate 0, is the identity.
+/// Dropout at rate 0 is the identity. (Outside training it is too, but it
+/// stays until lowering: the training step is built from the same function
+/// after canonicalization and needs to see it.)
 OpFoldResult DropoutOp::fold(FoldAdaptor) {
-  if (!getTraining() || getRate().isZero())
+  if (getRate().isZero())
     return getInput();
   return {};
 }

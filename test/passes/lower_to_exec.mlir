@@ -164,13 +164,20 @@ func.func @embedding(%table: tensor<1000x64xf32>, %ids: tensor<8x16xi32>) -> ten
 
 // -----
 
-// The seed defaults to 0.
+// Outside training dropout is the identity: no command, the result is the
+// input's buffer (returned, so copied into an output). The training form is
+// a call, with the step counter as a second input when it has one.
 // CHECK-LABEL: exec.entry @dropout
-// CHECK: exec.call "dropout" ins(%{{.*}} : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>) {rate = 5.000000e-01 : f64, seed = 0 : i64, training = false}
-// CHECK: exec.call "dropout" ins(%{{.*}} : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>) {rate = 2.500000e-01 : f64, seed = 7 : i64, training = true}
-func.func @dropout(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+// CHECK: %[[X:.*]] = exec.input "input0" : memref<4x8xf32>
+// CHECK-NEXT: %[[T:.*]] = exec.input "input1" : memref<i64>
+// CHECK-NEXT: %[[D:.*]] = exec.alloc : memref<4x8xf32>
+// CHECK-NEXT: exec.call "dropout" ins(%[[X]], %[[T]] : memref<4x8xf32>, memref<i64>) outs(%[[D]] : memref<4x8xf32>) {rate = 2.500000e-01 : f64, seed = 7 : i64, training = true}
+// CHECK-NEXT: %[[C:.*]] = exec.alloc : memref<4x8xf32>
+// CHECK-NEXT: exec.call "copy" ins(%[[X]] : memref<4x8xf32>) outs(%[[C]] : memref<4x8xf32>)
+// CHECK-NEXT: exec.return %[[C]], %[[D]]
+func.func @dropout(%x: tensor<4x8xf32>, %t: tensor<i64>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
   %0 = dl.dropout %x rate = 0.5 : tensor<4x8xf32>
-  %1 = dl.dropout %x rate = 0.25 seed = 7 training : tensor<4x8xf32>
+  %1 = dl.dropout %x rate = 0.25 seed = 7 training step = %t : tensor<4x8xf32>
   return %0, %1 : tensor<4x8xf32>, tensor<4x8xf32>
 }
 

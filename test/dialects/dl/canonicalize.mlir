@@ -577,15 +577,34 @@ func.func @transpose_unit_dims(%x: tensor<8x1x5x6xf32>) -> (tensor<8x5x6x1xf32>,
 
 // -----
 
-// Dropout outside training, or at rate 0, is the identity; in training it
-// stays.
+// Dropout at rate 0 is the identity; otherwise it stays, outside training
+// too (the training step is built from the same function later; lowering
+// drops the inference form).
 // CHECK-LABEL: func.func @dropout_identity
 // CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK-NEXT: %[[A:.*]] = dl.dropout %[[X]] rate = 5.000000e-01 : tensor<4x8xf32>
 // CHECK-NEXT: %[[D:.*]] = dl.dropout %[[X]] rate = 5.000000e-01 training : tensor<4x8xf32>
-// CHECK-NEXT: return %[[X]], %[[X]], %[[D]]
+// CHECK-NEXT: return %[[A]], %[[X]], %[[D]]
 func.func @dropout_identity(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
   %a = dl.dropout %x rate = 0.5 : tensor<4x8xf32>
   %b = dl.dropout %x rate = 0.0 training : tensor<4x8xf32>
   %c = dl.dropout %x rate = 0.5 training : tensor<4x8xf32>
   return %a, %b, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A float constant cast to another float type folds, rounded to nearest;
+// casts to integers stay (their saturation happens at run time).
+// CHECK-LABEL: func.func @cast_constant
+// CHECK-DAG: %[[F:.*]] = dl.constant dense<1.000000e-01> : tensor<f32>
+// CHECK-DAG: %[[C:.*]] = dl.constant dense<2.500000e+00> : tensor<f64>
+// CHECK-DAG: %[[I:.*]] = dl.cast %[[C]] : tensor<f64> -> tensor<i32>
+// CHECK: return %[[F]], %[[I]]
+func.func @cast_constant() -> (tensor<f32>, tensor<i32>) {
+  %c = dl.constant dense<0.1> : tensor<f64>
+  %f = dl.cast %c : tensor<f64> -> tensor<f32>
+  %d = dl.constant dense<2.5> : tensor<f64>
+  %i = dl.cast %d : tensor<f64> -> tensor<i32>
+  return %f, %i : tensor<f32>, tensor<i32>
 }
