@@ -15,6 +15,8 @@ packages=(
   libcli11-dev                                  # dlrun's command line
   libgtest-dev                                  # runtime unit tests
   python3-numpy                                 # NumPy references in the tests
+  python3-torch                                 # PyTorch references for training in the tests
+  dataset-fashion-mnist                         # the default training data
 )
 missing=()
 for package in "${packages[@]}"; do

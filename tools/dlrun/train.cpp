@@ -414,10 +414,12 @@ void train(const TrainOptions &options) {
     plot.add("eval", step, names, totals);
     return totals;
   };
+  int64_t savedStep = -1; // the step of the checkpoint this run last wrote
   auto saveCheckpoint = [&] {
     if (options.checkpoint.empty())
       return;
     session.saveParameters(options.checkpoint);
+    savedStep = step;
   };
 
   std::vector<int64_t> order;
@@ -441,11 +443,13 @@ void train(const TrainOptions &options) {
       values[i] = session.output<float>("train_step", names[i]).at(0);
     if (!std::isfinite(values[0]))
       fail(DLC_INTERNAL,
-           fmt::format("the loss became {} at step {} (epoch {}); stopping. {}", values[0], step,
+           fmt::format("the loss became {} at step {} (epoch {}); stopping. {}",
+                       std::isnan(values[0]) ? "NaN" : values[0] > 0 ? "+inf" : "-inf", step + 1,
                        epoch + 1,
-                       options.checkpoint.empty()
-                           ? "Nothing was saved."
-                           : fmt::format("{} holds the last good state.", options.checkpoint)));
+                       savedStep >= 0
+                           ? fmt::format("{} holds the last good state (step {}).",
+                                         options.checkpoint, savedStep)
+                           : std::string("No checkpoint was written.")));
     ++step;
     for (size_t i = 0; i < names.size(); ++i)
       sums[i] += values[i];

@@ -1,0 +1,144 @@
+"""dlrun --train end to end, on small synthetic data.
+
+Checks: progress, the JSON-lines log and the plot are written; the loss
+falls; a run resumed from a checkpoint reproduces the uninterrupted run's
+losses exactly; a diverging run stops at the first non-finite loss and
+keeps the last good checkpoint; a run killed at random moments never leaves
+a damaged checkpoint; data of the wrong shape is refused with a message.
+
+Usage: train_check.py --bin BUILD/bin --models DIR --workdir DIR
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def run(command, expect_ok=True):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if expect_ok and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def losses(path):
+    with open(path) as f:
+        return [(r["step"], r["loss"]) for r in map(json.loads, f) if r["kind"] == "train"]
+
+
+def synthetic(path, rng, train=512, test=256):
+    """28x28 ui8 images whose label (0..9) is the brightest of ten bands."""
+    def make(n):
+        labels = rng.integers(0, 10, size=n).astype(np.uint8)
+        images = rng.integers(0, 100, size=(n, 28, 28)).astype(np.uint8)
+        for i, label in enumerate(labels):
+            images[i, :, label * 2:label * 2 + 3] += 120
+        return images, labels
+    x_train, y_train = make(train)
+    x_test, y_test = make(test)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--models", required=True)
+    parser.add_argument("--workdir", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    w = lambda name: os.path.join(args.workdir, name)  # noqa: E731
+    dlc, dlrun = os.path.join(args.bin, "dlc"), os.path.join(args.bin, "dlrun")
+    rng = np.random.default_rng(7)
+    data = w("data.npz")
+    synthetic(data, rng)
+    np.save(w("img.npy"), np.load(data)["x_test"][:128])
+    fb = w("fashion_mlp.fb")
+    run([dlc, "compile", os.path.join(args.models, "fashion_mlp.mlir"), "-o", fb])
+    train = [dlrun, fb, "--train", "--data", data, "--report-every", "1", "--threads", "2"]
+
+    # An uninterrupted run: 12 steps (4 per epoch), every artefact.
+    for f in ("a.jsonl", "b.jsonl", "c.jsonl"):
+        if os.path.exists(w(f)):
+            os.remove(w(f))
+    out = run(train + ["--steps", "12", "--seed", "5", "--log", w("a.jsonl"), "--plot", w("a.svg"),
+                       "--checkpoint", w("a.ckpt")]).stdout
+    assert "epoch 3/3 step 12/12" in out and "samples/s" in out and "ETA" in out, out
+    assert "eval  epoch 1 step 4" in out and "done: 12 steps" in out, out
+    a = losses(w("a.jsonl"))
+    assert [s for s, _ in a] == list(range(1, 13)), a
+    with open(w("a.jsonl")) as f:
+        records = [json.loads(line) for line in f]
+    evals = [r for r in records if r["kind"] == "eval"]
+    assert len(evals) == 3 and all({"epoch", "step", "loss", "accuracy"} <= set(r) for r in evals)
+    assert a[-1][1] < a[0][1], f"the loss did not fall: {a}"
+    assert evals[-1]["accuracy"] > 0.5, evals
+    with open(w("a.svg")) as f:
+        svg = f.read()
+    assert svg.startswith("<svg") and svg.count("<polyline") == 4, svg[:200]
+    print(f"PASS train: loss {a[0][1]:.4f} -> {a[-1][1]:.4f}, test accuracy {evals[-1]['accuracy']:.3f}")
+
+    # Interrupted after 6 steps (mid-epoch), resumed to 12: the same losses.
+    run(train + ["--steps", "6", "--seed", "5", "--log", w("b.jsonl"), "--checkpoint", w("b.ckpt")])
+    run(train + ["--steps", "12", "--resume", w("b.ckpt"), "--log", w("c.jsonl")])
+    resumed = losses(w("b.jsonl")) + losses(w("c.jsonl"))
+    assert resumed == a, f"resumed run differs:\n{resumed}\n{a}"
+    print("PASS resume: steps 7-12 repeat the uninterrupted run's losses exactly")
+
+    # A diverging run (learning rate 1e30) stops at the first non-finite loss;
+    # the checkpoint of the last finished epoch stays loadable.
+    with open(os.path.join(args.models, "fashion_mlp.mlir")) as f:
+        model = f.read().replace("lr = 1.0e-3", "lr = 1.0e+30")
+    with open(w("diverge.mlir"), "w") as f:
+        f.write(model)
+    run([dlc, "compile", w("diverge.mlir"), "-o", w("diverge.fb")])
+    if os.path.exists(w("diverge.ckpt")):
+        os.remove(w("diverge.ckpt"))
+    bad = run([dlrun, w("diverge.fb"), "--train", "--data", data, "--steps", "40",
+               "--checkpoint", w("diverge.ckpt")], expect_ok=False)
+    assert bad.returncode != 0 and "the loss became" in bad.stderr, bad.stderr
+    if "holds the last good state" in bad.stderr:
+        run([dlrun, w("diverge.fb"), "--params", w("diverge.ckpt"), "--entry", "forward",
+             "--input", f"images={w('img.npy')}", "--output", w("logits.npy")])
+    else:
+        assert "No checkpoint was written" in bad.stderr and not os.path.exists(w("diverge.ckpt"))
+    print(f"PASS divergence: {bad.stderr.strip().splitlines()[-1]}")
+
+    # Killed at random moments while checkpointing every step (random data:
+    # one step per epoch): the checkpoint is always whole.
+    mlp = w("mlp.fb")
+    run([dlc, "compile", os.path.join(args.models, "mlp.mlir"), "-o", mlp])
+    x = w("x.npy")
+    np.save(x, rng.standard_normal((64, 1000)).astype(np.float32))
+    ckpt = w("kill.ckpt")
+    random.seed(11)
+    survived = 0
+    for attempt in range(12):
+        process = subprocess.Popen([dlrun, mlp, "--train", "--steps", "100000", "--checkpoint",
+                                    ckpt], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0.2, 0.6))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if os.path.exists(ckpt):
+            run([dlrun, mlp, "--params", ckpt, "--input", f"x={x}", "--output", w("y.npy")])
+            survived += 1
+    assert survived > 0, "no checkpoint was ever written"
+    print(f"PASS kill: {survived} checkpoints after kill -9, each loads")
+
+    # Data that does not fit the model is refused before training.
+    np.savez(w("wrong.npz"), x_train=np.zeros((256, 32, 32), np.uint8), y_train=np.zeros(256, np.uint8),
+             x_test=np.zeros((10, 32, 32), np.uint8), y_test=np.zeros(10, np.uint8))
+    wrong = run([dlrun, fb, "--train", "--data", w("wrong.npz"), "--steps", "1"], expect_ok=False)
+    assert wrong.returncode != 0 and "has samples of tensor<32x32xui8>" in wrong.stderr, wrong.stderr
+    print(f"PASS wrong data: {wrong.stderr.strip()}")
+    print("all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
