@@ -155,6 +155,9 @@ int main(int argc, char **argv) {
                  "Save parameters, optimizer state and step here after each epoch (atomically)");
   app.add_option("--resume", train.resume, "Continue from a checkpoint");
   app.add_option("--seed", train.seed, "Seed of the data order (and of random data)");
+  bool noShuffle = false;
+  app.add_flag("--no-shuffle", noShuffle,
+               "Take the training samples in file order (to compare with another framework)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &error) {
@@ -166,6 +169,7 @@ int main(int argc, char **argv) {
       train.device = options.device;
       train.threads = options.threads;
       train.params = options.params;
+      train.shuffle = !noShuffle;
       dlc::tools::train(train);
       return 0;
     }

@@ -432,7 +432,10 @@ void train(const TrainOptions &options) {
       std::iota(rows.begin(), rows.end(), 0);
     } else {
       if (orderEpoch != epoch) {
-        order = permutation(data.train.count, seed, epoch);
+        order = options.shuffle ? permutation(data.train.count, seed, epoch)
+                                : std::vector<int64_t>(static_cast<size_t>(data.train.count));
+        if (!options.shuffle)
+          std::iota(order.begin(), order.end(), 0);
         orderEpoch = epoch;
       }
       std::copy(order.begin() + offset * batch, order.begin() + (offset + 1) * batch, rows.begin());

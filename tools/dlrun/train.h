@@ -23,6 +23,7 @@ struct TrainOptions {
   std::string checkpoint; // written after each epoch and at the end
   std::string resume;     // a checkpoint to continue from
   uint64_t seed = 0;      // data order (and random data)
+  bool shuffle = true;    // false: the training samples in file order
 };
 
 /// Trains; throws dlc::Error (or std::exception) with a message on failure.

@@ -1,0 +1,271 @@
+"""Training fashion_mlp, fashion_cnn and fashion_cnn_bn in dlc against
+PyTorch, step by step.
+
+The same initial parameters (written here, loaded by dlc through
+safetensors), the same batches (dlrun --no-shuffle), the same dropout masks
+(dl.dropout's Philox scheme, reproduced in NumPy), Adam as the models
+declare it. Compared:
+
+- the gradients of every parameter at the start (dlc's loss_grad entry
+  point, from `dlc compile --gradients`) with PyTorch's autograd;
+- the training losses of K steps of dlrun --train with PyTorch's;
+- the gradients again at the parameters both reach after K steps, and the
+  batch-norm running statistics both updated.
+
+Tolerances (f32 in both, different summation orders): gradients within
+1e-3 of the largest gradient of their tensor; losses within 1e-4 relative.
+
+Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from philox import dropout_mask  # noqa: E402
+
+BATCH, STEPS = 128, 5
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, value in tensors.items():
+        data = np.ascontiguousarray(value, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(value.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] != "F32":
+            continue
+        begin, end = info["data_offsets"]
+        out[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"]).copy()
+    return out
+
+
+class Mlp:
+    """models/fashion_mlp.mlir: 784 -> 256 ReLU -> 10; weights are [in, out]."""
+    shapes = {"w1": (784, 256), "b1": (256,), "w2": (256, 10), "b2": (10,)}
+
+    @staticmethod
+    def forward(p, images, step, training):
+        x = images.float() * np.float32(0.003921568627)
+        h = F.relu(x.reshape(BATCH, 784) @ p["w1"] + p["b1"])
+        return h @ p["w2"] + p["b2"]
+
+
+class Cnn:
+    """models/fashion_cnn.mlir: two 5x5 convolutions with ReLU and 2x2 max
+    pooling, dense 1024 with ReLU, dropout 0.5 (seed 1), dense 10."""
+    shapes = {"conv1_w": (32, 1, 5, 5), "conv1_b": (32,), "conv2_w": (64, 32, 5, 5),
+              "conv2_b": (64,), "fc1_w": (3136, 1024), "fc1_b": (1024,), "fc2_w": (1024, 10),
+              "fc2_b": (10,)}
+
+    @staticmethod
+    def forward(p, images, step, training):
+        x = (images.float() * np.float32(0.003921568627)).reshape(BATCH, 1, 28, 28)
+        x = F.max_pool2d(F.relu(F.conv2d(x, p["conv1_w"], p["conv1_b"], padding=2)), 2)
+        x = F.max_pool2d(F.relu(F.conv2d(x, p["conv2_w"], p["conv2_b"], padding=2)), 2)
+        h = F.relu(x.reshape(BATCH, 3136) @ p["fc1_w"] + p["fc1_b"])
+        if training:
+            keep = torch.from_numpy(dropout_mask(h.numel(), 0.5, 1, step).reshape(h.shape))
+            h = torch.where(keep, h * 2.0, torch.zeros_like(h))
+        return h @ p["fc2_w"] + p["fc2_b"]
+
+
+class CnnBn:
+    """models/fashion_cnn_bn.mlir: fashion_cnn with batch norm after each
+    convolution (no convolution biases); running statistics are state."""
+    shapes = {"conv1_w": (32, 1, 5, 5), "bn1_scale": (32,), "bn1_offset": (32,),
+              "conv2_w": (64, 32, 5, 5), "bn2_scale": (64,), "bn2_offset": (64,),
+              "fc1_w": (3136, 1024), "fc1_b": (1024,), "fc2_w": (1024, 10), "fc2_b": (10,)}
+    state = {"bn1_mean": (32, 0.0), "bn1_var": (32, 1.0), "bn2_mean": (64, 0.0),
+             "bn2_var": (64, 1.0)}
+
+    @staticmethod
+    def forward(p, images, step, training, state=None):
+        def norm(x, i):
+            return F.batch_norm(x, state[f"bn{i}_mean"], state[f"bn{i}_var"], p[f"bn{i}_scale"],
+                                p[f"bn{i}_offset"], training=training, momentum=0.1, eps=1e-5)
+        x = (images.float() * np.float32(0.003921568627)).reshape(BATCH, 1, 28, 28)
+        x = F.max_pool2d(F.relu(norm(F.conv2d(x, p["conv1_w"], padding=2), 1)), 2)
+        x = F.max_pool2d(F.relu(norm(F.conv2d(x, p["conv2_w"], padding=2), 2)), 2)
+        h = F.relu(x.reshape(BATCH, 3136) @ p["fc1_w"] + p["fc1_b"])
+        if training:
+            keep = torch.from_numpy(dropout_mask(h.numel(), 0.5, 1, step).reshape(h.shape))
+            h = torch.where(keep, h * 2.0, torch.zeros_like(h))
+        return h @ p["fc2_w"] + p["fc2_b"]
+
+
+def call(model, p, images, step, training, state):
+    if state is None:
+        return model.forward(p, images, step, training)
+    return model.forward(p, images, step, training, state)
+
+
+def torch_gradients(model, params, images, labels, state=None):
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    state = {k: torch.tensor(v) for k, v in state.items()} if state is not None else None
+    loss = F.cross_entropy(call(model, p, images, 0, False, state), labels)
+    loss.backward()
+    return float(loss), {k: v.grad.numpy() for k, v in p.items()}
+
+
+def dlc_gradients(args, fb, params_path, images, labels, tag):
+    d = os.path.join(args.workdir, tag)
+    os.makedirs(d, exist_ok=True)
+    np.save(os.path.join(d, "images.npy"), images)
+    np.save(os.path.join(d, "labels.npy"), labels)
+    run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--params", params_path,
+         "--input", f"images={d}/images.npy", "--input", f"labels={d}/labels.npy",
+         "--output", d + "/"])
+    grads = {name[:-len(".grad.npy")]: np.load(os.path.join(d, name))
+             for name in os.listdir(d) if name.endswith(".grad.npy")}
+    return float(np.load(os.path.join(d, "loss.npy"))), grads
+
+
+def compare_gradients(label, ours, theirs):
+    worst = 0.0
+    for name, want in theirs.items():
+        got = ours[name]
+        scale = float(np.abs(want).max()) or 1.0
+        error = float(np.abs(got - want).max()) / scale
+        worst = max(worst, error)
+        if not error <= 1e-3:
+            raise AssertionError(f"{label}: gradient of {name} differs by {error:.2e} of its "
+                                 f"largest element")
+    return worst
+
+
+def compare(args, name, model):
+    rng = np.random.default_rng(3)
+    d = os.path.join(args.workdir, name)
+    os.makedirs(d, exist_ok=True)
+    fb = os.path.join(d, "model.fb")
+    run([os.path.join(args.bin, "dlc"), "compile", "--gradients",
+         os.path.join(args.models, name + ".mlir"), "-o", fb])
+
+    # Initial parameters: He-scaled normals, small random biases.
+    init = {}
+    for key, shape in model.shapes.items():
+        fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
+        scale = np.sqrt(2.0 / fan_in) if len(shape) > 1 else 0.05
+        init[key] = (rng.standard_normal(shape) * scale).astype(np.float32)
+    state = ({k: np.full(n, v, np.float32) for k, (n, v) in model.state.items()}
+             if hasattr(model, "state") else None)
+    init_path = os.path.join(d, "init.safetensors")
+    write_safetensors(init_path, {**init, **(state or {})})
+
+    # K batches of synthetic images; labels follow the images' mean
+    # brightness so the loss has something to learn.
+    images = rng.integers(0, 256, size=(STEPS * BATCH, 28, 28)).astype(np.uint8)
+    labels = (images.reshape(len(images), -1).mean(axis=1) * 10 / 256).astype(np.int64) % 10
+    np.savez(os.path.join(d, "data.npz"), x_train=images, y_train=labels.astype(np.uint8),
+             x_test=images[:BATCH], y_test=labels[:BATCH].astype(np.uint8))
+
+    # Gradients at the start.
+    batch_images, batch_labels = images[:BATCH], labels[:BATCH].astype(np.int32)
+    dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch_images, batch_labels, "g0")
+    torch_loss, torch_grads = torch_gradients(model, init, torch.from_numpy(batch_images),
+                                              torch.from_numpy(labels[:BATCH]), state)
+    worst0 = compare_gradients(f"{name} at the start", dlc_grads, torch_grads)
+    if abs(dlc_loss - torch_loss) > 1e-4 * abs(torch_loss):
+        raise AssertionError(f"{name}: initial loss {dlc_loss} vs PyTorch {torch_loss}")
+
+    # K training steps in each.
+    log = os.path.join(d, "train.jsonl")
+    if os.path.exists(log):
+        os.remove(log)
+    final = os.path.join(d, "final.safetensors")
+    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
+         "--params", init_path, "--steps", str(STEPS), "--no-shuffle", "--report-every", "1",
+         "--log", log, "--checkpoint", final])
+    with open(log) as f:
+        dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    running = {k: torch.tensor(v) for k, v in state.items()} if state is not None else None
+    optimizer = torch.optim.Adam(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    torch_losses = []
+    for step in range(STEPS):
+        rows = slice(step * BATCH, (step + 1) * BATCH)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(call(model, p, torch.from_numpy(images[rows]), step, True,
+                                    running), torch.from_numpy(labels[rows]))
+        loss.backward()
+        optimizer.step()
+        torch_losses.append(float(loss))
+    for step, (ours, theirs) in enumerate(zip(dlc_losses, torch_losses)):
+        if abs(ours - theirs) > 1e-4 * abs(theirs):
+            raise AssertionError(f"{name}: step {step + 1} loss {ours} vs PyTorch {theirs}")
+
+    # Gradients again where both arrived.
+    trained = {k: v.detach().numpy() for k, v in p.items()}
+    reached = read_safetensors(final)
+    drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
+    statistics = ""
+    if running is not None:
+        error = max(float(np.abs(reached[k] - running[k].numpy()).max() /
+                          max(1.0, np.abs(running[k].numpy()).max())) for k in running)
+        if error > 1e-4:
+            raise AssertionError(f"{name}: running statistics differ by {error:.1e}")
+        statistics = f", running statistics within {error:.1e}"
+    _, dlc_grads = dlc_gradients(args, fb, final, batch_images, batch_labels, "gK")
+    _, torch_grads = torch_gradients(model, trained, torch.from_numpy(batch_images),
+                                     torch.from_numpy(labels[:BATCH]),
+                                     {k: v.numpy() for k, v in running.items()} if running else None)
+    worstK = compare_gradients(f"{name} after {STEPS} steps", dlc_grads, torch_grads)
+    print(f"PASS {name}: losses {' '.join(f'{x:.5f}' for x in dlc_losses)} (PyTorch "
+          f"{' '.join(f'{x:.5f}' for x in torch_losses)}); gradients within {worst0:.1e} "
+          f"(start) and {worstK:.1e} (after {STEPS} steps) of the largest; parameters within "
+          f"{drift:.1e}{statistics}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--models", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    failures = 0
+    for name, model in (("fashion_mlp", Mlp), ("fashion_cnn", Cnn), ("fashion_cnn_bn", CnnBn)):
+        if args.only and args.only != name:
+            continue
+        try:
+            compare(args, name, model)
+        except (AssertionError, RuntimeError) as error:
+            failures += 1
+            print(f"FAIL {name}: {error}")
+    print(f"{'all passed' if not failures else f'{failures} failed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
