@@ -287,6 +287,8 @@ private:
         .Case([](dl::SqrtOp) { return fb::Opcode::Sqrt; })
         .Case([](dl::RsqrtOp) { return fb::Opcode::Rsqrt; })
         .Case([](dl::TanhOp) { return fb::Opcode::Tanh; })
+        .Case([](dl::SinOp) { return fb::Opcode::Sin; })
+        .Case([](dl::CosOp) { return fb::Opcode::Cos; })
         .Case([](dl::SigmoidOp) { return fb::Opcode::Sigmoid; })
         .Case([](dl::ReluOp) { return fb::Opcode::Relu; })
         .Case([](dl::GeluOp g) {

@@ -44,6 +44,15 @@ public:
   Value div(Value x, Value y) { return dl::DivOp::create(b, loc, x, y); }
   Value pow(Value x, Value y) { return dl::PowOp::create(b, loc, x, y); }
   Value minimum(Value x, Value y) { return dl::MinimumOp::create(b, loc, x, y); }
+  Value maximum(Value x, Value y) { return dl::MaximumOp::create(b, loc, x, y); }
+  Value cos(Value x) { return dl::CosOp::create(b, loc, x.getType(), x); }
+  Value lessThan(Value x, Value y) {
+    return dl::CompareOp::create(
+        b, loc, dl::CompareDirectionAttr::get(b.getContext(), dl::CompareDirection::lt), x, y);
+  }
+  Value select(Value condition, Value x, Value y) {
+    return dl::SelectOp::create(b, loc, condition, x, y);
+  }
   Value sqrt(Value x) { return dl::SqrtOp::create(b, loc, x.getType(), x); }
   Value cast(Value x, Type element) {
     auto type = cast_(x).clone(element);
@@ -85,8 +94,6 @@ public:
       return module.emitError() << "training needs an optimizer: add an attribute such as "
                                    "{dl.optimizer = #dl.adam<lr = 1.0e-3>} to the module";
     Attribute schedule = module->getAttr(dl::DLDialect::kScheduleAttrName);
-    if (isa_and_nonnull<dl::CosineLRAttr>(schedule))
-      return module.emitError() << "#dl.cosine_lr is not supported by the training step yet";
 
     OpBuilder b(module.getContext());
     // The step counter and each parameter's optimizer state, after the
@@ -202,6 +209,22 @@ private:
       Type i64 = cast<RankedTensorType>(t.getType()).getElementType();
       Value decays = m.cast(m.div(t, m.constant(i64, double(stepLr.getStepSize()))), m.f64Type());
       return m.mul(m.f64(lr), m.pow(m.f64(stepLr.getGamma().convertToDouble()), decays));
+    }
+    if (auto cosine = dyn_cast_or_null<dl::CosineLRAttr>(schedule)) {
+      // Linear warmup over W steps, then half a cosine from lr down to
+      // min_lr at T, min_lr after.
+      double warmup = static_cast<double>(cosine.getWarmupSteps());
+      double total = static_cast<double>(cosine.getTotalSteps());
+      double low = cosine.getMinLr().convertToDouble();
+      Value t64 = m.cast(t, m.f64Type());
+      Value progress = m.div(m.sub(t64, m.f64(warmup)), m.f64(total - warmup));
+      progress = m.minimum(m.maximum(progress, m.f64(0)), m.f64(1));
+      Value wave = m.add(m.f64(1), m.cos(m.mul(m.f64(M_PI), progress)));
+      Value decayed = m.add(m.f64(low), m.mul(m.f64((lr - low) / 2), wave));
+      if (cosine.getWarmupSteps() == 0)
+        return decayed;
+      Value warm = m.mul(m.f64(lr / warmup), m.add(t64, m.f64(1)));
+      return m.select(m.lessThan(t64, m.f64(warmup)), warm, decayed);
     }
     return m.f64(lr);
   }

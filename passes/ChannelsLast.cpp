@@ -85,6 +85,7 @@ struct ElementwiseToNhwc : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
     if (!isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
+             dl::SinOp, dl::CosOp,
              dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::CastOp, dl::AddOp, dl::SubOp, dl::MulOp,
              dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp>(op))
       return failure();

@@ -48,6 +48,10 @@ def DL_SqrtOp : DL_UnaryOp<"sqrt", DL_FloatTensor, "Square root",
     "gives NaN.">;
 def DL_RsqrtOp : DL_UnaryOp<"rsqrt", DL_FloatTensor, "Reciprocal square root",
     "`y = 1 / sqrt(x)`: `rsqrt(0) = +inf`, and a negative `x` gives NaN.">;
+def DL_SinOp : DL_UnaryOp<"sin", DL_FloatTensor, "Sine",
+    "`y = sin(x)`, x in radians.">;
+def DL_CosOp : DL_UnaryOp<"cos", DL_FloatTensor, "Cosine",
+    "`y = cos(x)`, x in radians.">;
 def DL_TanhOp : DL_UnaryOp<"tanh", DL_FloatTensor, "Hyperbolic tangent",
     "`y = tanh(x)`.">;
 def DL_SigmoidOp : DL_UnaryOp<"sigmoid", DL_FloatTensor, "Logistic sigmoid",

@@ -167,6 +167,23 @@ LogicalResult RsqrtOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Arra
   return success();
 }
 
+/// g cos(x)
+LogicalResult SinOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                    SmallVectorImpl<Value> &grads) {
+  Value cosine = CosOp::create(b, getLoc(), getInput().getType(), getInput());
+  grads.assign({Grad(b, getLoc()).mul(resultGrads[0], cosine)});
+  return success();
+}
+
+/// -g sin(x)
+LogicalResult CosOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                    SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  Value sine = SinOp::create(b, getLoc(), getInput().getType(), getInput());
+  grads.assign({d.neg(d.mul(resultGrads[0], sine))});
+  return success();
+}
+
 /// g (1 - z^2)
 LogicalResult TanhOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {

@@ -131,6 +131,10 @@ void evaluate(const Instruction<C> &in, const C *const *values, C *out, int64_t 
     return unary([](C x) { return C(1) / std::sqrt(x); });
   case O::Tanh:
     return unary([](C x) { return std::tanh(x); });
+  case O::Sin:
+    return unary([](C x) { return std::sin(x); });
+  case O::Cos:
+    return unary([](C x) { return std::cos(x); });
   case O::Sigmoid:
     return unary([](C x) { return C(1) / (C(1) + std::exp(-x)); });
   case O::Relu:

@@ -98,7 +98,7 @@ def unary(op, low=-2.0, high=2.0):
 
 
 def cases():
-    c = [unary(op) for op in ("neg", "exp", "tanh", "sigmoid")]
+    c = [unary(op) for op in ("neg", "exp", "sin", "cos", "tanh", "sigmoid")]
     # Away from the kinks at 0.
     c.append(Case("abs", {"p": np.sign(rand(3, 4)) * rand(3, 4, low=0.1, high=2.0)},
                   ["%y = dl.abs %p : tensor<3x4xf64>"], "tensor<3x4xf64>"))

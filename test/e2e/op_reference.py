@@ -134,6 +134,7 @@ def cases():
     unary = {
         "neg": (lambda a: -a, x), "abs": (np.abs, x), "exp": (np.exp, x),
         "log": (np.log, pos), "sqrt": (np.sqrt, pos), "rsqrt": (lambda a: 1 / np.sqrt(a), pos),
+        "sin": (np.sin, x), "cos": (np.cos, x),
         "tanh": (np.tanh, x), "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), x),
         "relu": (lambda a: np.maximum(a, 0), x), "gelu": (gelu, x),
     }

@@ -136,6 +136,45 @@ def main():
     wrong = run([dlrun, fb, "--train", "--data", w("wrong.npz"), "--steps", "1"], expect_ok=False)
     assert wrong.returncode != 0 and "has samples of tensor<32x32xui8>" in wrong.stderr, wrong.stderr
     print(f"PASS wrong data: {wrong.stderr.strip()}")
+    # Learning-rate schedules: with SGD on loss = w * x and x = 1, each step
+    # moves w by -lr(t), so w after k steps is minus the sum of the rates.
+    np.savez(w("ones.npz"), x_train=np.ones((1, 1), np.float32), y_train=np.zeros(1, np.int32),
+             x_test=np.ones((1, 1), np.float32), y_test=np.zeros(1, np.int32))
+    schedules = {
+        "#dl.step_lr<step_size = 4, gamma = 0.5>": lambda t: 0.1 * 0.5 ** (t // 4),
+        "#dl.cosine_lr<warmup_steps = 3, total_steps = 10, min_lr = 0.01>":
+            lambda t: 0.1 * (t + 1) / 3 if t < 3 else
+            0.01 + 0.09 * (1 + np.cos(np.pi * min(t - 3, 7) / 7)) / 2,
+        "#dl.cosine_lr<total_steps = 6>":
+            lambda t: 0.1 * (1 + np.cos(np.pi * min(t, 6) / 6)) / 2,
+    }
+    for schedule, rate in schedules.items():
+        with open(w("schedule.mlir"), "w") as f:
+            f.write(f"""module @schedule attributes {{dl.optimizer = #dl.sgd<lr = 0.1>,
+                                           dl.lr_schedule = {schedule}}} {{
+  dl.param @w : tensor<f32> = #dl.zeros
+  func.func @loss(%x: tensor<1x1xf32>, %y: tensor<1xi32>) -> tensor<f32> {{
+    %w = dl.param.get @w : tensor<f32>
+    %m = dl.mul %x, %w : tensor<1x1xf32>, tensor<f32>
+    %l = dl.reduce_sum %m axes = [0, 1] : tensor<1x1xf32>
+    return %l : tensor<f32>
+  }}
+}}
+""")
+        run([dlc, "compile", w("schedule.mlir"), "-o", w("schedule.fb")])
+        got, want = [], []
+        for k in range(1, 13):
+            run([dlrun, w("schedule.fb"), "--train", "--data", w("ones.npz"), "--steps", str(k),
+                 "--checkpoint", w("schedule.ckpt")])
+            with open(w("schedule.ckpt"), "rb") as f:
+                size = int.from_bytes(f.read(8), "little")
+                header = json.loads(f.read(size))
+                data = f.read()
+            begin, end = header["w"]["data_offsets"]
+            got.append(float(np.frombuffer(data[begin:end], "<f4")[0]))
+            want.append(-sum(rate(t) for t in range(k)))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=schedule)
+    print(f"PASS schedules: step_lr and cosine_lr (with and without warmup) over 12 steps")
     print("all passed")
     return 0
 

@@ -101,7 +101,9 @@ func.func @constant() -> (tensor<2xf32>, tensor<f32>, tensor<2x3xi64>, tensor<2x
 // CHECK: %[[RELU:.*]] = dl.relu %[[SIGMOID]] : tensor<4x8xf32>
 // CHECK: %[[GELU:.*]] = dl.gelu %[[RELU]] : tensor<4x8xf32>
 // CHECK: %[[GELU_TANH:.*]] = dl.gelu %[[GELU]] approximate : tensor<4x8xf32>
-// CHECK: return %[[GELU_TANH]] : tensor<4x8xf32>
+// CHECK: %[[SIN:.*]] = dl.sin %[[GELU_TANH]] : tensor<4x8xf32>
+// CHECK: %[[COS:.*]] = dl.cos %[[SIN]] : tensor<4x8xf32>
+// CHECK: return %[[COS]] : tensor<4x8xf32>
 func.func @unary_float(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %0 = dl.neg %x : tensor<4x8xf32>
   %1 = dl.abs %0 : tensor<4x8xf32>
@@ -114,7 +116,9 @@ func.func @unary_float(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %8 = dl.relu %7 : tensor<4x8xf32>
   %9 = dl.gelu %8 : tensor<4x8xf32>
   %10 = dl.gelu %9 approximate : tensor<4x8xf32>
-  return %10 : tensor<4x8xf32>
+  %11 = dl.sin %10 : tensor<4x8xf32>
+  %12 = dl.cos %11 : tensor<4x8xf32>
+  return %12 : tensor<4x8xf32>
 }
 
 // -----
