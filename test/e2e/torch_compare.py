@@ -246,6 +246,56 @@ def compare(args, name, model):
           f"{drift:.1e}{statistics}")
 
 
+def lecture_mlp(args):
+    """models/mlp.mlir, the lecture's network on one fixed random batch, 500
+    Adam steps (lr 1e-4) from the same start in dlc and PyTorch: the loss
+    falls the same way."""
+    rng = np.random.default_rng(5)
+    d = os.path.join(args.workdir, "mlp")
+    os.makedirs(d, exist_ok=True)
+    fb = os.path.join(d, "model.fb")
+    run([os.path.join(args.bin, "dlc"), "compile", os.path.join(args.models, "mlp.mlir"), "-o", fb])
+    init = {"w1": (rng.uniform(-1, 1, (1000, 100)) * np.sqrt(6 / 1000)).astype(np.float32),
+            "b1": np.zeros(100, np.float32),
+            "w2": (rng.uniform(-1, 1, (100, 10)) * np.sqrt(6 / 110)).astype(np.float32),
+            "b2": np.zeros(10, np.float32)}
+    init_path = os.path.join(d, "init.safetensors")
+    write_safetensors(init_path, init)
+    x = rng.standard_normal((64, 1000)).astype(np.float32)
+    y = rng.standard_normal((64, 10)).astype(np.float32)
+    np.savez(os.path.join(d, "data.npz"), x_train=x, y_train=y, x_test=x, y_test=y)
+    log = os.path.join(d, "train.jsonl")
+    if os.path.exists(log):
+        os.remove(log)
+    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
+         "--params", init_path, "--steps", "500", "--no-shuffle", "--report-every", "1",
+         "--eval-every", "1000", "--log", log])
+    with open(log) as f:
+        ours = np.array([r["loss"] for r in map(json.loads, f) if r["kind"] == "train"])
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    optimizer = torch.optim.Adam(p.values(), lr=1e-4)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    theirs = []
+    for _ in range(500):
+        optimizer.zero_grad()
+        out = F.relu(xt @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+        loss = ((out - yt) ** 2).sum() / 64
+        loss.backward()
+        optimizer.step()
+        theirs.append(float(loss))
+    theirs = np.array(theirs)
+    # Relative to the loss, or to 1e-4 of the first loss once the loss has
+    # fallen below that (it reaches ~1e-11, where f32 rounding dominates).
+    error = float(np.max(np.abs(ours - theirs) / np.maximum(theirs, 1e-4 * theirs[0])))
+    if len(ours) != 500 or error > 1e-3:
+        raise AssertionError(f"mlp: losses differ by {error:.1e} (relative) over 500 steps")
+    if not ours[-1] < 0.5 * ours[0]:
+        raise AssertionError(f"mlp: the loss did not fall: {ours[0]} -> {ours[-1]}")
+    print(f"PASS mlp: loss {ours[0]:.4f} -> {ours[99]:.4f} (step 100) -> {ours[-1]:.4f} "
+          f"(step 500); PyTorch {theirs[0]:.4f} -> {theirs[99]:.4f} -> {theirs[-1]:.4f}; "
+          f"largest difference {error:.1e} of the loss")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -263,6 +313,12 @@ def main():
         except (AssertionError, RuntimeError) as error:
             failures += 1
             print(f"FAIL {name}: {error}")
+    if not args.only or args.only == "mlp":
+        try:
+            lecture_mlp(args)
+        except (AssertionError, RuntimeError) as error:
+            failures += 1
+            print(f"FAIL mlp: {error}")
     print(f"{'all passed' if not failures else f'{failures} failed'}")
     return 1 if failures else 0
 
