@@ -23,5 +23,5 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 echo "setup.sh: installing bench/requirements.txt (torch's PyPI wheel is large)" >&2
 "$venv/bin/python" -m pip install --disable-pip-version-check -r "$here/requirements.txt" >&2
-"$venv/bin/python" -c 'import torch, onnxruntime, onnx, numpy, safetensors' 
+"$venv/bin/python" -c 'import torch, onnxruntime, onnx, numpy, safetensors, jax'
 echo "$want" > "$stamp"
