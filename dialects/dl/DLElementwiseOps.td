@@ -59,7 +59,8 @@ def DL_SigmoidOp : DL_UnaryOp<"sigmoid", DL_FloatTensor, "Logistic sigmoid",
 def DL_ReluOp : DL_UnaryOp<"relu", DL_FloatTensor, "Rectified linear unit",
     "`y = x > 0 ? x : 0`, except that NaN stays NaN: `relu(NaN) = NaN`.">;
 
-def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType,
+    DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Gaussian error linear unit";
   let description = [{
     Elementwise `y = x * Phi(x)` with the exact normal CDF

@@ -640,3 +640,98 @@ LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
     grads[2] = d.reshape(gradOffset, getOffset().getType());
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// GELU, layer normalization, embedding
+//===----------------------------------------------------------------------===//
+
+/// Exact: d/dx x Phi(x) = Phi(x) + x phi(x), with Phi(x) = gelu(x) / x (1/2 at
+/// 0) and phi(x) = exp(-x^2 / 2) / sqrt(2 pi). Tanh form, with
+/// t = tanh(k (x + c x^3)): (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2.
+LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                     SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  Value x = getInput(), g = resultGrads[0];
+  Value slope;
+  if (getApproximate()) {
+    const double k = 0.7978845608028654, c = 0.044715; // sqrt(2 / pi)
+    Value x2 = d.mul(x, x);
+    Value inner = d.mul(d.scalar(x, k), d.add(x, d.mul(d.scalar(x, c), d.mul(x2, x))));
+    Value t = TanhOp::create(b, getLoc(), x.getType(), inner);
+    Value one = d.scalar(x, 1), half = d.scalar(x, 0.5);
+    Value dInner = d.mul(d.scalar(x, k), d.add(one, d.mul(d.scalar(x, 3 * c), x2)));
+    slope = d.add(d.mul(half, d.add(one, t)),
+                  d.mul(d.mul(half, x), d.mul(d.sub(one, d.mul(t, t)), dInner)));
+  } else {
+    Value zero = d.scalar(x, 0);
+    Value isZero = d.compare(CompareDirection::eq, x, zero);
+    // Where x is 0 the division's NaN is replaced; divide by 1 there instead.
+    Value safeX = d.select(isZero, d.scalar(x, 1), x);
+    Value cdf = d.select(isZero, d.scalar(x, 0.5), d.div(getResult(), safeX));
+    Value pdf = d.mul(d.scalar(x, 0.3989422804014327),
+                      d.exp(d.mul(d.scalar(x, -0.5), d.mul(x, x))));
+    slope = d.add(cdf, d.mul(x, pdf));
+  }
+  grads.assign({d.mul(g, slope)});
+  return success();
+}
+
+/// With x_hat = (x - mean) * rstd over the K normalized elements and
+/// h = g * scale: dx = rstd * (h - mean(h) - x_hat * mean(h * x_hat)),
+/// d scale = sum over the leading dims of g * x_hat, d offset of g.
+LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
+                                          ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  Value x = getInput(), g = resultGrads[0];
+  RankedTensorType type = tensorType(x);
+  int64_t axis = getAxisOrDefault(), count = 1;
+  SmallVector<int64_t> normalized, leading;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (i >= axis) {
+      normalized.push_back(i);
+      count *= type.getDimSize(i);
+    } else {
+      leading.push_back(i);
+    }
+  }
+  auto meanOver = [&](Value v) {
+    return d.mul(d.sum(v, normalized, /*keepdims=*/true), d.scalar(v, 1.0 / double(count)));
+  };
+  Value mean = meanOver(x);
+  Value centered = d.sub(x, mean);
+  Value variance = meanOver(d.mul(centered, centered));
+  Value rstd = RsqrtOp::create(b, getLoc(), variance.getType(),
+                               d.add(variance, d.scalar(variance, getEpsilon().convertToDouble())));
+  Value normalizedX = d.mul(centered, rstd);
+  clearGrads(*this, grads);
+  if (wanted[0]) {
+    Value h = d.mul(g, getScale());
+    grads[0] = d.mul(rstd, d.sub(d.sub(h, meanOver(h)), d.mul(normalizedX, meanOver(d.mul(h, normalizedX)))));
+  }
+  if (wanted[1])
+    grads[1] = d.sum(d.mul(g, normalizedX), leading, /*keepdims=*/false);
+  if (wanted[2])
+    grads[2] = d.sum(g, leading, /*keepdims=*/false);
+  return success();
+}
+
+/// d table = onehot(indices)^T g: each row of g added to its index's row.
+/// The one-hot matrix is N x V for N lookups (the indices get none).
+LogicalResult EmbeddingOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
+                                          SmallVectorImpl<Value> &grads) {
+  Grad d(b, getLoc());
+  RankedTensorType table = tensorType(getTable()), indices = tensorType(getIndices());
+  int64_t rows = table.getDimSize(0), width = table.getDimSize(1);
+  int64_t lookups = indices.getNumElements();
+  auto idsType = RankedTensorType::get({rows}, indices.getElementType());
+  SmallVector<APInt> ids;
+  unsigned bits = indices.getElementType().getIntOrFloatBitWidth();
+  for (int64_t v = 0; v < rows; ++v)
+    ids.push_back(APInt(bits, v));
+  Value rowIds = ConstantOp::create(b, getLoc(), idsType, DenseElementsAttr::get(idsType, ids));
+  Value column = d.reshape(getIndices(), indices.clone({lookups, 1}));
+  Value oneHot = d.cast(d.compare(CompareDirection::eq, column, rowIds), table.getElementType());
+  Value flat = d.reshape(resultGrads[0], table.clone({lookups, width}));
+  grads.assign({d.matmul(oneHot, flat, /*transposeX=*/true, /*transposeY=*/false), Value()});
+  return success();
+}

@@ -377,7 +377,8 @@ def DL_LogSoftmaxOp : DL_SoftmaxLikeOp<"log_softmax", "Logarithm of the softmax"
     "`y = x - m - log(sum(exp(x - m)))`.">;
 
 def DL_LayerNormOp : DL_Op<"layer_norm", [
-    Pure, AllTypesMatch<["input", "result"]>, AllTypesMatch<["scale", "offset"]>]> {
+    Pure, AllTypesMatch<["input", "result"]>, AllTypesMatch<["scale", "offset"]>,
+    DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Layer normalization over the trailing dimensions";
   let description = [{
     Normalizes over dimensions `axis ..< rank` (default: the last), then
@@ -408,7 +409,7 @@ def DL_LayerNormOp : DL_Op<"layer_norm", [
 }
 
 def DL_EmbeddingOp : DL_Op<"embedding", [
-    Pure, InferTypeOpAdaptor]> {
+    Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {
   let summary = "Looks up rows of a table";
   let description = [{
     Table `V x D`, integer indices of any shape `S`; the result is `S x D`,

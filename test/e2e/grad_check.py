@@ -230,6 +230,20 @@ def cases():
                        f"%y = dl.conv2d %p, %w2 : {t((2, 4, 4, 4))}, {t((3, 4, 2, 2))}"],
                       t((2, 3, 3, 3)),
                       **({} if tag == "f64" else dict(twin="conv_relu_pool_conv_f64"))))
+    c.append(unary("gelu"))
+    c.append(Case("gelu_tanh", {"p": rand(3, 4)}, ["%y = dl.gelu %p approximate : tensor<3x4xf64>"],
+                  "tensor<3x4xf64>"))
+    c.append(Case("layer_norm", {"x": rand(2, 3, 5), "g": rand(5), "o": rand(5)},
+                  ["%y = dl.layer_norm %x, %g, %o epsilon = 1.0e-3 : tensor<2x3x5xf64>, "
+                   "tensor<5xf64>"], "tensor<2x3x5xf64>"))
+    c.append(Case("layer_norm_two_dims", {"x": rand(2, 3, 5), "g": rand(3, 5), "o": rand(3, 5)},
+                  ["%y = dl.layer_norm %x, %g, %o axis = 1 : tensor<2x3x5xf64>, tensor<3x5xf64>"],
+                  "tensor<2x3x5xf64>"))
+    ids = dense(np.array([[3, 0, 3], [5, 1, 3]], dtype=np.int32))
+    c.append(Case("embedding", {"t": rand(6, 4)},
+                  [f"%ids = dl.constant {ids}",
+                   "%y = dl.embedding %t, %ids : tensor<6x4xf64>, tensor<2x3xi32>"],
+                  "tensor<2x3x4xf64>"))
     # Batch norm in inference form (running statistics as state).
     bn = Case("batch_norm_inference", {"x": rand(2, 3, 4, 5), "g": rand(3), "o": rand(3)},
               ["%y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3 "
