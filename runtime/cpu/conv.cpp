@@ -60,45 +60,89 @@ Status convGeometry(const ConvOp &op, const Tensor &input, const Tensor &filter,
   return okStatus();
 }
 
-// A tensor in the layout the convolution wants: the user's memory when the
-// layouts agree, else a buffer of the wanted layout and a reorder to fill it
-// (inputs) or to empty it into the user's memory (the output).
-dnnl::memory staged(const dnnl::memory::desc &wanted, const dnnl::memory &user, bool isInput,
-                    const dnnl::engine &engine, std::vector<BoundPrimitive> *before,
-                    std::vector<BoundPrimitive> *after) {
-  if (wanted == user.get_desc())
-    return user;
-  dnnl::memory inner(wanted, engine);
-  if (isInput)
-    before->emplace_back(
-        dnnl::reorder(user, inner),
-        std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, inner}});
-  else
-    after->emplace_back(
-        dnnl::reorder(inner, user),
-        std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, inner}, {DNNL_ARG_TO, user}});
-  return inner;
-}
+/// A oneDNN primitive run on the user's memories in the layouts the
+/// primitive chose: where they differ, a buffer of the wanted layout made
+/// here, filled by a reorder before the primitive (inputs) or emptied into
+/// the user's memory after it (outputs).
+class StagedPrimitive {
+public:
+  explicit StagedPrimitive(const dnnl::engine &engine) : engine_(engine) {}
+
+  void input(int arg, const dnnl::memory::desc &wanted, const dnnl::memory &user) {
+    args_[arg] = stage(wanted, user, /*isInput=*/true);
+  }
+  void output(int arg, const dnnl::memory::desc &wanted, const dnnl::memory &user) {
+    args_[arg] = stage(wanted, user, /*isInput=*/false);
+  }
+  void argument(int arg, const dnnl::memory &memory) { args_[arg] = memory; }
+
+  /// The step running the reorders in, the primitive, the reorders out.
+  Step finish(const dnnl::primitive &primitive, const dnnl::stream &stream) {
+    std::vector<BoundPrimitive> sequence = std::move(before_);
+    sequence.emplace_back(primitive, std::move(args_));
+    for (BoundPrimitive &reorder : after_)
+      sequence.push_back(std::move(reorder));
+    return [sequence, stream](const RunInfo &) {
+      for (const BoundPrimitive &bound : sequence)
+        DLC_RETURN_IF_ERROR(bound.execute(stream));
+      return okStatus();
+    };
+  }
+
+private:
+  dnnl::memory stage(const dnnl::memory::desc &wanted, const dnnl::memory &user, bool isInput) {
+    if (wanted == user.get_desc())
+      return user;
+    dnnl::memory inner(wanted, engine_);
+    std::vector<BoundPrimitive> &list = isInput ? before_ : after_;
+    const dnnl::memory &from = isInput ? user : inner, &to = isInput ? inner : user;
+    list.emplace_back(dnnl::reorder(from, to),
+                      std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, from},
+                                                            {DNNL_ARG_TO, to}});
+    return inner;
+  }
+
+  dnnl::engine engine_;
+  std::vector<BoundPrimitive> before_, after_;
+  std::unordered_map<int, dnnl::memory> args_;
+};
+
+/// A convolution's oneDNN dims (always N, C, H, W and [G,] O, I, KH, KW) and
+/// the tags of the model's layouts, shared by the forward op and its
+/// gradients.
+struct OneDnnConv {
+  dnnl::memory::dims src, dst, weights, strides, dilates, padL, padR;
+  dnnl::memory::format_tag data, filter;
+
+  explicit OneDnnConv(const ConvGeometry &g) {
+    using tag = dnnl::memory::format_tag;
+    src = {g.batch, g.inChannels, g.height, g.width};
+    dst = {g.batch, g.outChannels, g.outH, g.outW};
+    weights = g.groups == 1 ? dnnl::memory::dims{g.outChannels, g.inChannels, g.kernelH, g.kernelW}
+                            : dnnl::memory::dims{g.groups, g.outChannels / g.groups,
+                                                 g.inChannels / g.groups, g.kernelH, g.kernelW};
+    data = g.channelsLast ? tag::nhwc : tag::nchw;
+    filter = g.groups == 1 ? tag::oihw : tag::goihw;
+    strides = g.stride;
+    dilates = {g.dilation[0] - 1, g.dilation[1] - 1}; // oneDNN counts from 0
+    padL = {g.padding[0], g.padding[1]};
+    padR = {g.padding[2], g.padding[3]};
+  }
+  static dnnl::memory::desc any(const dnnl::memory::dims &dims) {
+    return {dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any};
+  }
+  dnnl::memory user(const dnnl::memory::dims &dims, dnnl::memory::format_tag tag,
+                    const dnnl::engine &engine, void *data) const {
+    return dnnl::memory({dims, dnnl::memory::data_type::f32, tag}, engine, data);
+  }
+};
 
 Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeometry &g,
                          const Tensor &input, const Tensor &filter, const Tensor &output,
                          const Tensor *bias, Step *out) {
   using dnnl::memory;
-  using tag = memory::format_tag;
-  const auto f32 = memory::data_type::f32;
-  memory::dims srcDims{g.batch, g.inChannels, g.height, g.width};
-  memory::dims dstDims{g.batch, g.outChannels, g.outH, g.outW};
-  memory::dims weightDims = g.groups == 1
-                                ? memory::dims{g.outChannels, g.inChannels, g.kernelH, g.kernelW}
-                                : memory::dims{g.groups, g.outChannels / g.groups,
-                                               g.inChannels / g.groups, g.kernelH, g.kernelW};
-  const tag dataTag = g.channelsLast ? tag::nhwc : tag::nchw;
-  memory userSrc({srcDims, f32, dataTag}, ctx.engine, input.data);
-  memory userWeights({weightDims, f32, g.groups == 1 ? tag::oihw : tag::goihw}, ctx.engine,
-                     filter.data);
-  memory userDst({dstDims, f32, dataTag}, ctx.engine, output.data);
-  memory::desc biasDesc({g.outChannels}, f32, tag::x);
-
+  OneDnnConv c(g);
+  memory::desc biasDesc({g.outChannels}, memory::data_type::f32, memory::format_tag::x);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (op.activation() == fb::Activation::Relu) {
@@ -106,39 +150,24 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
     postOps.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     attr.set_post_ops(postOps);
   }
-  memory::dims strides = g.stride, padL{g.padding[0], g.padding[1]},
-               padR{g.padding[2], g.padding[3]};
-  memory::dims dilates{g.dilation[0] - 1, g.dilation[1] - 1}; // oneDNN counts from 0
-  memory::desc anySrc(srcDims, f32, tag::any), anyWeights(weightDims, f32, tag::any),
-      anyDst(dstDims, f32, tag::any);
-  auto desc =
-      bias
-          ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                            dnnl::algorithm::convolution_direct, anySrc, anyWeights,
-                                            biasDesc, anyDst, strides, dilates, padL, padR)
-          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                            dnnl::algorithm::convolution_direct, anySrc, anyWeights,
-                                            anyDst, strides, dilates, padL, padR);
+  auto desc = bias ? dnnl::convolution_forward::desc(
+                         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                         c.any(c.src), c.any(c.weights), biasDesc, c.any(c.dst), c.strides,
+                         c.dilates, c.padL, c.padR)
+                   : dnnl::convolution_forward::desc(
+                         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                         c.any(c.src), c.any(c.weights), c.any(c.dst), c.strides, c.dilates,
+                         c.padL, c.padR);
   dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine);
-
-  std::vector<BoundPrimitive> before, after;
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, staged(pd.src_desc(), userSrc, true, ctx.engine, &before, &after)},
-      {DNNL_ARG_WEIGHTS, staged(pd.weights_desc(), userWeights, true, ctx.engine, &before, &after)},
-      {DNNL_ARG_DST, staged(pd.dst_desc(), userDst, false, ctx.engine, &before, &after)},
-      {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}};
+  StagedPrimitive staged(ctx.engine);
+  staged.input(DNNL_ARG_SRC, pd.src_desc(), c.user(c.src, c.data, ctx.engine, input.data));
+  staged.input(DNNL_ARG_WEIGHTS, pd.weights_desc(),
+               c.user(c.weights, c.filter, ctx.engine, filter.data));
+  staged.output(DNNL_ARG_DST, pd.dst_desc(), c.user(c.dst, c.data, ctx.engine, output.data));
+  staged.argument(DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine));
   if (bias)
-    args[DNNL_ARG_BIAS] = memory(biasDesc, ctx.engine, bias->data);
-  std::vector<BoundPrimitive> sequence = std::move(before);
-  sequence.emplace_back(dnnl::convolution_forward(pd), std::move(args));
-  for (BoundPrimitive &primitive : after)
-    sequence.push_back(std::move(primitive));
-  dnnl::stream stream = ctx.stream;
-  *out = [sequence, stream](const RunInfo &) {
-    for (const BoundPrimitive &primitive : sequence)
-      DLC_RETURN_IF_ERROR(primitive.execute(stream));
-    return okStatus();
-  };
+    staged.argument(DNNL_ARG_BIAS, memory(biasDesc, ctx.engine, bias->data));
+  *out = staged.finish(dnnl::convolution_forward(pd), ctx.stream);
   return okStatus();
 }
 
@@ -221,50 +250,13 @@ Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
 
 namespace {
 
-/// The oneDNN descriptors shared by a convolution's gradients: user
-/// memories in the model's layouts, `any` descriptors for the primitive, and
-/// the forward primitive descriptor oneDNN wants as a hint.
-struct OneDnnConvSetup {
-  dnnl::memory::dims src, dst, weights, strides, dilates, padL, padR;
-  dnnl::memory::format_tag data, filter;
-  dnnl::convolution_forward::primitive_desc forward;
-};
-
-OneDnnConvSetup oneDnnConvSetup(const Context &ctx, const ConvGeometry &g) {
-  using dnnl::memory;
-  using tag = memory::format_tag;
-  OneDnnConvSetup s;
-  s.src = {g.batch, g.inChannels, g.height, g.width};
-  s.dst = {g.batch, g.outChannels, g.outH, g.outW};
-  s.weights = g.groups == 1 ? memory::dims{g.outChannels, g.inChannels, g.kernelH, g.kernelW}
-                            : memory::dims{g.groups, g.outChannels / g.groups,
-                                           g.inChannels / g.groups, g.kernelH, g.kernelW};
-  s.data = g.channelsLast ? tag::nhwc : tag::nchw;
-  s.filter = g.groups == 1 ? tag::oihw : tag::goihw;
-  s.strides = g.stride;
-  s.dilates = {g.dilation[0] - 1, g.dilation[1] - 1};
-  s.padL = {g.padding[0], g.padding[1]};
-  s.padR = {g.padding[2], g.padding[3]};
-  const auto f32 = memory::data_type::f32;
+/// The forward primitive descriptor oneDNN wants as a hint for a
+/// convolution's gradient primitives.
+dnnl::convolution_forward::primitive_desc forwardHint(const Context &ctx, const OneDnnConv &c) {
   dnnl::convolution_forward::desc forward(
-      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-      memory::desc(s.src, f32, tag::any), memory::desc(s.weights, f32, tag::any),
-      memory::desc(s.dst, f32, tag::any), s.strides, s.dilates, s.padL, s.padR);
-  s.forward = dnnl::convolution_forward::primitive_desc(forward, ctx.engine);
-  return s;
-}
-
-Step sequenceStep(std::vector<BoundPrimitive> before, BoundPrimitive main,
-                  std::vector<BoundPrimitive> after, dnnl::stream stream) {
-  std::vector<BoundPrimitive> sequence = std::move(before);
-  sequence.push_back(std::move(main));
-  for (BoundPrimitive &primitive : after)
-    sequence.push_back(std::move(primitive));
-  return [sequence, stream](const RunInfo &) {
-    for (const BoundPrimitive &primitive : sequence)
-      DLC_RETURN_IF_ERROR(primitive.execute(stream));
-    return okStatus();
-  };
+      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, c.any(c.src),
+      c.any(c.weights), c.any(c.dst), c.strides, c.dilates, c.padL, c.padR);
+  return dnnl::convolution_forward::primitive_desc(forward, ctx.engine);
 }
 
 /// dx[n, c, iy, ix] += dy[n, o, y, x] * w[o, c', ky, kx] over every window
@@ -353,29 +345,23 @@ Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardDat
   return withFloatType(output, [&](auto zero) -> Status {
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
-      using dnnl::memory;
-      const auto f32 = memory::data_type::f32;
-      OneDnnConvSetup s = oneDnnConvSetup(ctx, g);
-      dnnl::convolution_backward_data::desc desc(
-          dnnl::algorithm::convolution_direct, memory::desc(s.src, f32, memory::format_tag::any),
-          memory::desc(s.weights, f32, memory::format_tag::any),
-          memory::desc(s.dst, f32, memory::format_tag::any), s.strides, s.dilates, s.padL,
-          s.padR);
+      OneDnnConv c(g);
+      dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
+                                                 c.any(c.src), c.any(c.weights), c.any(c.dst),
+                                                 c.strides, c.dilates, c.padL, c.padR);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      dnnl::convolution_backward_data::primitive_desc pd(desc, attr, ctx.engine, s.forward);
-      memory userGrad({s.dst, f32, s.data}, ctx.engine, grad.data);
-      memory userFilter({s.weights, f32, s.filter}, ctx.engine, filter.data);
-      memory userOutput({s.src, f32, s.data}, ctx.engine, output.data);
-      std::vector<BoundPrimitive> before, after;
-      std::unordered_map<int, memory> args = {
-          {DNNL_ARG_DIFF_DST, staged(pd.diff_dst_desc(), userGrad, true, ctx.engine, &before, &after)},
-          {DNNL_ARG_WEIGHTS, staged(pd.weights_desc(), userFilter, true, ctx.engine, &before, &after)},
-          {DNNL_ARG_DIFF_SRC, staged(pd.diff_src_desc(), userOutput, false, ctx.engine, &before, &after)},
-          {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}};
-      *out = sequenceStep(std::move(before),
-                          BoundPrimitive(dnnl::convolution_backward_data(pd), std::move(args)),
-                          std::move(after), ctx.stream);
+      dnnl::convolution_backward_data::primitive_desc pd(desc, attr, ctx.engine,
+                                                         forwardHint(ctx, c));
+      StagedPrimitive staged(ctx.engine);
+      staged.input(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(),
+                   c.user(c.dst, c.data, ctx.engine, grad.data));
+      staged.input(DNNL_ARG_WEIGHTS, pd.weights_desc(),
+                   c.user(c.weights, c.filter, ctx.engine, filter.data));
+      staged.output(DNNL_ARG_DIFF_SRC, pd.diff_src_desc(),
+                    c.user(c.src, c.data, ctx.engine, output.data));
+      staged.argument(DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine));
+      *out = staged.finish(dnnl::convolution_backward_data(pd), ctx.stream);
     } else {
       *out = [=, threads = ctx.threads](const RunInfo &) {
         convBackwardDataLoop(g, grad.as<T>(), filter.as<T>(), output.as<T>(), threads);
@@ -399,29 +385,22 @@ Status prepareConv2DBackwardFilter(const Context &ctx, const fb::Conv2DBackwardF
   return withFloatType(output, [&](auto zero) -> Status {
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
-      using dnnl::memory;
-      const auto f32 = memory::data_type::f32;
-      OneDnnConvSetup s = oneDnnConvSetup(ctx, g);
-      dnnl::convolution_backward_weights::desc desc(
-          dnnl::algorithm::convolution_direct, memory::desc(s.src, f32, memory::format_tag::any),
-          memory::desc(s.weights, f32, memory::format_tag::any),
-          memory::desc(s.dst, f32, memory::format_tag::any), s.strides, s.dilates, s.padL,
-          s.padR);
+      OneDnnConv c(g);
+      dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct,
+                                                    c.any(c.src), c.any(c.weights), c.any(c.dst),
+                                                    c.strides, c.dilates, c.padL, c.padR);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, ctx.engine, s.forward);
-      memory userInput({s.src, f32, s.data}, ctx.engine, input.data);
-      memory userGrad({s.dst, f32, s.data}, ctx.engine, grad.data);
-      memory userOutput({s.weights, f32, s.filter}, ctx.engine, output.data);
-      std::vector<BoundPrimitive> before, after;
-      std::unordered_map<int, memory> args = {
-          {DNNL_ARG_SRC, staged(pd.src_desc(), userInput, true, ctx.engine, &before, &after)},
-          {DNNL_ARG_DIFF_DST, staged(pd.diff_dst_desc(), userGrad, true, ctx.engine, &before, &after)},
-          {DNNL_ARG_DIFF_WEIGHTS, staged(pd.diff_weights_desc(), userOutput, false, ctx.engine, &before, &after)},
-          {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}};
-      *out = sequenceStep(std::move(before),
-                          BoundPrimitive(dnnl::convolution_backward_weights(pd), std::move(args)),
-                          std::move(after), ctx.stream);
+      dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, ctx.engine,
+                                                            forwardHint(ctx, c));
+      StagedPrimitive staged(ctx.engine);
+      staged.input(DNNL_ARG_SRC, pd.src_desc(), c.user(c.src, c.data, ctx.engine, input.data));
+      staged.input(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(),
+                   c.user(c.dst, c.data, ctx.engine, grad.data));
+      staged.output(DNNL_ARG_DIFF_WEIGHTS, pd.diff_weights_desc(),
+                    c.user(c.weights, c.filter, ctx.engine, output.data));
+      staged.argument(DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine));
+      *out = staged.finish(dnnl::convolution_backward_weights(pd), ctx.stream);
     } else {
       *out = [=, threads = ctx.threads](const RunInfo &) {
         convBackwardFilterLoop(g, input.as<T>(), grad.as<T>(), output.as<T>(), threads);

@@ -16,9 +16,7 @@ the two agree within 1e-7 relative (plus 1e-9 absolute).
 Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME]
 """
 import argparse
-import json
 import os
-import struct
 import subprocess
 import sys
 import zlib
@@ -26,7 +24,9 @@ import zlib
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from op_reference import mlir_type  # noqa: E402
+import safetensors_io  # noqa: E402
 
 RNG = np.random.default_rng(4321)
 EPS = 1e-6
@@ -273,24 +273,9 @@ def run(command):
     return result
 
 
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, value in tensors.items():
-        wide = value.dtype == np.float64
-        data = np.ascontiguousarray(value, dtype="<f8" if wide else "<f4").tobytes()
-        header[name] = {"dtype": "F64" if wide else "F32", "shape": list(value.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
 def loss_at(args, d, fb, params, tag, state):
     path = os.path.join(d, f"params_{tag}.safetensors")
-    write_safetensors(path, {**params, **state})
+    safetensors_io.write(path, {**params, **state})
     out = os.path.join(d, f"loss_{tag}.npy")
     run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss", "--params", path,
          "--output", out])

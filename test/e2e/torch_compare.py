@@ -20,7 +20,6 @@ Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR
 import argparse
 import json
 import os
-import struct
 import subprocess
 import sys
 
@@ -30,6 +29,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from philox import dropout_mask  # noqa: E402
+import safetensors_io  # noqa: E402
 
 BATCH, STEPS = 128, 5
 
@@ -39,34 +39,6 @@ def run(command):
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
     return result
-
-
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, value in tensors.items():
-        data = np.ascontiguousarray(value, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(value.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__" or info["dtype"] != "F32":
-            continue
-        begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"]).copy()
-    return out
 
 
 class Mlp:
@@ -180,7 +152,7 @@ def compare(args, name, model):
     state = ({k: np.full(n, v, np.float32) for k, (n, v) in model.state.items()}
              if hasattr(model, "state") else None)
     init_path = os.path.join(d, "init.safetensors")
-    write_safetensors(init_path, {**init, **(state or {})})
+    safetensors_io.write(init_path, {**init, **(state or {})})
 
     # K batches of synthetic images; labels follow the images' mean
     # brightness so the loss has something to learn.
@@ -226,7 +198,7 @@ def compare(args, name, model):
 
     # Gradients again where both arrived.
     trained = {k: v.detach().numpy() for k, v in p.items()}
-    reached = read_safetensors(final)
+    reached = safetensors_io.read(final)
     drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
     statistics = ""
     if running is not None:
@@ -260,7 +232,7 @@ def lecture_mlp(args):
             "w2": (rng.uniform(-1, 1, (100, 10)) * np.sqrt(6 / 110)).astype(np.float32),
             "b2": np.zeros(10, np.float32)}
     init_path = os.path.join(d, "init.safetensors")
-    write_safetensors(init_path, init)
+    safetensors_io.write(init_path, init)
     x = rng.standard_normal((64, 1000)).astype(np.float32)
     y = rng.standard_normal((64, 10)).astype(np.float32)
     np.savez(os.path.join(d, "data.npz"), x_train=x, y_train=y, x_test=x, y_test=y)
