@@ -97,6 +97,13 @@ void runInference(const Options &options) {
 
   bool toDirectory = !options.output.empty() &&
                      (fs::is_directory(options.output) || options.output.back() == '/');
+  if (toDirectory && !fs::is_directory(options.output)) {
+    std::error_code error;
+    fs::create_directories(options.output, error);
+    if (error)
+      throw dlc::Error(DLC_IO_ERROR, fmt::format("cannot create the output directory {}: {}",
+                                                 options.output, error.message()));
+  }
   if (!options.output.empty() && !toDirectory && outputs.size() != 1)
     throw dlc::Error(DLC_INVALID_ARGUMENT,
                      fmt::format("'{}' has {} outputs; give --output a directory to write one "
