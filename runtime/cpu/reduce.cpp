@@ -128,12 +128,26 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
     int64_t outputs = 1;
     for (int64_t dim : p.keptDims)
       outputs *= dim;
+    // The innermost reduced dims that are dense in memory form one run
+    // (e.g. H x W when reducing N, H, W of NCHW); the odometer walks the
+    // runs, in the same row-major order as element by element.
+    size_t head = p.reducedDims.size();
+    int64_t run = 1;
+    while (head > 0 && p.reducedStrides[head - 1] == run)
+      run *= p.reducedDims[--head];
+    const std::vector<int64_t> headDims(p.reducedDims.begin(), p.reducedDims.begin() + head);
+    const std::vector<int64_t> headStrides(p.reducedStrides.begin(),
+                                           p.reducedStrides.begin() + head);
+    const int64_t runs = count / run;
 #pragma omp parallel for num_threads(threads) if (parallel)
     for (int64_t o = 0; o < outputs; ++o) {
       int64_t base = offsetOf(o, p.keptDims, p.keptStrides);
       Acc acc = identity<Acc>(kind);
-      for (int64_t r = 0; r < count; ++r)
-        acc = combine<Acc>(kind, acc, input[base + offsetOf(r, p.reducedDims, p.reducedStrides)]);
+      for (int64_t r = 0; r < runs; ++r) {
+        const T *values = input + base + offsetOf(r, headDims, headStrides);
+        for (int64_t i = 0; i < run; ++i)
+          acc = combine<Acc>(kind, acc, values[i]);
+      }
       output[o] = finish(acc);
     }
   }
