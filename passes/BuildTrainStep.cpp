@@ -58,8 +58,14 @@ public:
     auto type = cast_(x).clone(element);
     return x.getType() == type ? x : dl::CastOp::create(b, loc, type, x).getResult();
   }
-  /// A scalar `s` in the element type of `tensor`.
-  Value like(Value s, Value tensor) { return cast(s, cast_(tensor).getElementType()); }
+  /// A scalar `s` in the element type of `tensor`, converted once.
+  Value like(Value s, Value tensor) {
+    Type element = cast_(tensor).getElementType();
+    Value &converted = likeCache[{s, element}];
+    if (!converted)
+      converted = cast(s, element);
+    return converted;
+  }
   /// The sum of all elements, as a scalar.
   Value sumAll(Value x) {
     RankedTensorType type = cast_(x);
@@ -76,6 +82,7 @@ private:
   static RankedTensorType cast_(Value v) { return llvm::cast<RankedTensorType>(v.getType()); }
   OpBuilder &b;
   Location loc;
+  DenseMap<std::pair<Value, Type>, Value> likeCache;
 };
 
 struct Trained {
@@ -256,8 +263,14 @@ private:
   LogicalResult update(OpBuilder &b, Math &m, Attribute optimizer, Value lr, Value t64,
                        MutableArrayRef<Trained> trained) {
     Location loc = m.location();
-    auto set = [&](dl::ParamOp param, Value value) {
-      dl::ParamSetOp::create(b, loc, param.getSymNameAttr(), value);
+    // The writes come after all updates (reads before them see the old
+    // values either way), so each parameter's update is one run of
+    // elementwise ops that fuses into one kernel.
+    SmallVector<std::pair<dl::ParamOp, Value>> writes;
+    auto set = [&](dl::ParamOp param, Value value) { writes.push_back({param, value}); };
+    auto flush = [&] {
+      for (auto [param, value] : writes)
+        dl::ParamSetOp::create(b, loc, param.getSymNameAttr(), value);
     };
     auto get = [&](dl::ParamOp param) -> Value {
       return dl::ParamGetOp::create(b, loc, param.getTensorType(), param.getSymNameAttr());
@@ -269,6 +282,8 @@ private:
     };
 
     if (auto sgd = dyn_cast<dl::SGDAttr>(optimizer)) {
+      for (Trained &p : trained)
+        m.like(lr, p.value);
       double momentum = sgd.getMomentum().convertToDouble();
       double decay = sgd.getWeightDecay().convertToDouble();
       for (Trained &p : trained) {
@@ -287,6 +302,7 @@ private:
         }
         set(p.param, m.sub(w, m.mul(m.like(lr, w), direction)));
       }
+      flush();
       return success();
     }
 
@@ -309,6 +325,10 @@ private:
     Value t1 = m.add(t64, m.f64(1));
     Value c1 = m.sub(m.f64(1), m.pow(m.f64(beta1), t1));
     Value c2 = m.sub(m.f64(1), m.pow(m.f64(beta2), t1));
+    // The scalars in each parameter's type, before the updates.
+    for (Trained &p : trained)
+      for (Value scalar : {lr, c1, c2})
+        m.like(scalar, p.value);
     for (Trained &p : trained) {
       FailureOr<dl::ParamOp> first = slot(p, "m");
       if (failed(first))
@@ -330,6 +350,7 @@ private:
         direction = m.add(direction, m.mul(m.like(m.f64(decay), w), w));
       set(p.param, m.sub(w, m.mul(m.like(lr, w), direction)));
     }
+    flush();
     return success();
   }
 

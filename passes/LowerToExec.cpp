@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace dlc {
@@ -234,6 +235,34 @@ Epilogue matchEpilogue(Operation *op) {
   return epilogue;
 }
 
+/// The element type a kernel computes an elementwise op in, if it can be
+/// fused with others of that type: every operand and result is that float
+/// type or i1 (a cast may also read a narrow integer, converted exactly on
+/// load). Ops touching wider integers or mixing float types stay alone, so
+/// fusion never changes how a result rounds.
+std::optional<Type> fusionType(Operation *op) {
+  if (!isElementwise(op))
+    return std::nullopt;
+  auto elementOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getElementType(); };
+  Type result = elementOf(op->getResult(0));
+  Type compute = isa<FloatType>(result) ? result : Type();
+  for (Value operand : op->getOperands()) {
+    Type element = elementOf(operand);
+    if (isa<FloatType>(element)) {
+      if (compute && compute != element)
+        return std::nullopt;
+      compute = element;
+    } else if (!element.isInteger(1) &&
+               !(isa<dl::CastOp>(op) && element.getIntOrFloatBitWidth() <= 32)) {
+      return std::nullopt;
+    }
+  }
+  if (!compute || !(compute.isF32() || compute.isF64()) ||
+      (!isa<FloatType>(result) && !result.isInteger(1)))
+    return std::nullopt;
+  return compute;
+}
+
 /// Lowers one function into an exec.entry.
 class EntryLowering {
 public:
@@ -256,10 +285,49 @@ public:
                                                 bufferType(argument.getType()), name,
                                                 IntegerAttr());
     }
+    planFusion(function.getBody().front());
     for (Operation &op : function.getBody().front())
       if (!absorbed.contains(&op) && failed(lower(&op)))
         return failure();
     return success();
+  }
+
+  /// Fusion groups: runs of elementwise ops in program order with the same
+  /// result shape and compute type (constants and parameter reads between
+  /// them do not break a run; anything else does). A group becomes one
+  /// kernel with an output per value used outside it.
+  void planFusion(Block &body) {
+    for (Operation &op : body)
+      if (isa<dl::MatmulOp, dl::Conv2DOp>(&op)) {
+        Epilogue epilogue = matchEpilogue(&op);
+        absorbed.insert(epilogue.absorbed.begin(), epilogue.absorbed.end());
+      }
+    SmallVector<Operation *> group;
+    std::pair<ArrayRef<int64_t>, Type> key;
+    auto close = [&] {
+      if (group.size() > 1) {
+        groups.emplace_back(group.begin(), group.end());
+        for (Operation *member : group)
+          groupOf[member] = groups.size() - 1;
+      }
+      group.clear();
+    };
+    for (Operation &op : body) {
+      if (isa<dl::ConstantOp, dl::ParamGetOp>(op))
+        continue;
+      std::optional<Type> type = absorbed.contains(&op) ? std::nullopt : fusionType(&op);
+      if (!type) {
+        close();
+        continue;
+      }
+      auto shape = cast<RankedTensorType>(op.getResult(0).getType()).getShape();
+      if (!group.empty() && (key.first != shape || key.second != *type))
+        close();
+      if (group.empty())
+        key = {shape, *type};
+      group.push_back(&op);
+    }
+    close();
   }
 
 private:
@@ -316,8 +384,13 @@ private:
       return lowerReturn(ret);
     if (isa<func::CallOp>(op))
       return op->emitError() << "calls must be inlined before dl-lower-to-exec";
+    if (auto it = groupOf.find(op); it != groupOf.end()) {
+      // The group's kernel runs where its last op was: every input exists.
+      ArrayRef<Operation *> group = groups[it->second];
+      return op == group.back() ? lowerKernel(group) : success();
+    }
     if (isElementwise(op))
-      return lowerElementwise(op);
+      return lowerKernel(op);
     if (auto norm = dyn_cast<dl::BatchNormOp>(op))
       return lowerBatchNorm(norm);
     std::optional<CallSpec> spec = callSpec(op, builder);
@@ -394,36 +467,58 @@ private:
     return success();
   }
 
-  /// A kernel holding this one op (the fusion group of one), with splat
-  /// constants folded in as immediates.
-  LogicalResult lowerElementwise(Operation *op) {
-    SmallVector<Value> inputs;
-    for (Value operand : op->getOperands())
-      if (!isScalarSplat(operand) && !llvm::is_contained(inputs, operand))
-        inputs.push_back(operand);
+  /// One kernel for a fusion group (or a single elementwise op), with splat
+  /// constants folded in as immediates: its inputs are the values the group
+  /// reads from outside, its outputs the values used outside it.
+  LogicalResult lowerKernel(ArrayRef<Operation *> ops) {
+    llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
+    SmallVector<Value> inputs, outputs;
+    for (Operation *op : ops)
+      for (Value operand : op->getOperands())
+        if (!members.contains(operand.getDefiningOp()) && !isScalarSplat(operand) &&
+            !llvm::is_contained(inputs, operand))
+          inputs.push_back(operand);
+    for (Operation *op : ops)
+      for (Value result : op->getResults())
+        if (llvm::any_of(result.getUsers(),
+                         [&](Operation *user) { return !members.contains(user); }))
+          outputs.push_back(result);
+    if (outputs.empty())
+      return success(); // nothing outside reads it
 
-    StringRef opName = op->getName().stripDialect();
-    std::string name = ("k" + Twine(kernelCount++) + "_" + opName).str();
-    auto kernel = exec::KernelOp::create(moduleBuilder, op->getLoc(), name);
+    std::string name = "k" + std::to_string(kernelCount++);
+    for (Operation *op : ops.take_front(4))
+      name += "_" + op->getName().stripDialect().str();
+    if (ops.size() > 4)
+      name += "_and_" + std::to_string(ops.size() - 4) + "_more";
+    Location loc = ops.front()->getLoc();
+    auto kernel = exec::KernelOp::create(moduleBuilder, loc, name);
     symbols.insert(kernel); // renamed if a parameter or function has the name
     Block &body = kernel.getBody().emplaceBlock();
     OpBuilder kernelBuilder = OpBuilder::atBlockBegin(&body);
     IRMapping mapping;
     for (Value input : inputs)
-      mapping.map(input, body.addArgument(input.getType(), op->getLoc()));
-    for (Value operand : op->getOperands())
-      if (isScalarSplat(operand) && !mapping.contains(operand))
-        mapping.map(operand, kernelBuilder.clone(*operand.getDefiningOp())->getResult(0));
-    Operation *clone = kernelBuilder.clone(*op, mapping);
-    exec::YieldOp::create(kernelBuilder, op->getLoc(), clone->getResults());
+      mapping.map(input, body.addArgument(input.getType(), loc));
+    for (Operation *op : ops) {
+      for (Value operand : op->getOperands())
+        if (isScalarSplat(operand) && !mapping.contains(operand))
+          mapping.map(operand, kernelBuilder.clone(*operand.getDefiningOp())->getResult(0));
+      kernelBuilder.clone(*op, mapping);
+    }
+    SmallVector<Value> yielded;
+    for (Value output : outputs)
+      yielded.push_back(mapping.lookup(output));
+    exec::YieldOp::create(kernelBuilder, loc, yielded);
 
-    SmallVector<Value> ins;
+    SmallVector<Value> ins, outs;
     for (Value input : inputs)
       ins.push_back(bufferOf(input));
-    Value out = alloc(op->getLoc(), op->getResult(0).getType());
-    exec::LaunchOp::create(builder, op->getLoc(), FlatSymbolRefAttr::get(kernel.getSymNameAttr()),
-                           ins, ValueRange{out});
-    buffers[op->getResult(0)] = out;
+    for (Value output : outputs) {
+      outs.push_back(alloc(output.getLoc(), output.getType()));
+      buffers[output] = outs.back();
+    }
+    exec::LaunchOp::create(builder, loc, FlatSymbolRefAttr::get(kernel.getSymNameAttr()), ins,
+                           outs);
     return success();
   }
 
@@ -455,6 +550,8 @@ private:
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
   DenseSet<Operation *> absorbed; // epilogue ops a library call performs
+  SmallVector<SmallVector<Operation *>> groups; // fusion groups of two or more ops
+  DenseMap<Operation *, size_t> groupOf;
 };
 
 struct DLLowerToExecPass : dlc::impl::DLLowerToExecBase<DLLowerToExecPass> {

@@ -8,8 +8,12 @@ def DLLowerToExec : Pass<"dl-lower-to-exec", "mlir::ModuleOp"> {
   let description = [{
     Each public func.func becomes an exec.entry. Matmul, convolution, pooling,
     reductions, shape ops, normalization and losses become `exec.call`s of
-    library routines; each elementwise op becomes a kernel (a fusion group of
-    one op, with splat constants folded in) and its `exec.launch`; reshape
+    library routines, a bias add and ReLU after a matmul (a ReLU after a
+    convolution) folded into the call; runs of consecutive elementwise ops
+    with one result shape and one float compute type (f32 or f64; i1 values
+    and narrow integer casts may join) become one kernel with splat constants
+    folded in and an output per value used outside the run, and its
+    `exec.launch`; inference-form dropout is an alias of its input; reshape
     becomes a view (of a parameter: a copy, as persistent buffers have no
     aliases; of a constant: the reshaped constant). Every result gets its own
     `exec.alloc`; an output that would share another's bytes or live outside

@@ -33,18 +33,20 @@
 // CHECK-NEXT: %[[SCALE:.*]] = dl.minimum %{{.*}}, %[[RATIO]] : tensor<f64>
 // CHECK-NEXT: %[[SCALE32:.*]] = dl.cast %[[SCALE]] : tensor<f64> -> tensor<f32>
 // CHECK-NEXT: %[[CLIPPED:.*]] = dl.mul %[[G]], %[[SCALE32]] : tensor<4xf32>, tensor<f32>
+// The rate in f32, before the updates:
+// CHECK-NEXT: %[[LR32:.*]] = dl.cast %[[LR]] : tensor<f64> -> tensor<f32>
 // g + weight_decay * w; v = momentum * v + g; w -= lr * (g + momentum * v):
 // CHECK-NEXT: %[[DECAY:.*]] = dl.mul %{{.*}}, %[[W]] : tensor<f32>, tensor<4xf32>
 // CHECK-NEXT: %[[GD:.*]] = dl.add %[[CLIPPED]], %[[DECAY]] : tensor<4xf32>
 // CHECK-NEXT: %[[V:.*]] = dl.param.get @w.velocity : tensor<4xf32>
 // CHECK-NEXT: %[[MV:.*]] = dl.mul %[[MU:.*]], %[[V]] : tensor<f32>, tensor<4xf32>
 // CHECK-NEXT: %[[VNEW:.*]] = dl.add %[[MV]], %[[GD]] : tensor<4xf32>
-// CHECK-NEXT: dl.param.set @w.velocity, %[[VNEW]] : tensor<4xf32>
 // CHECK-NEXT: %[[MVNEW:.*]] = dl.mul %[[MU]], %[[VNEW]] : tensor<f32>, tensor<4xf32>
 // CHECK-NEXT: %[[DIR:.*]] = dl.add %[[GD]], %[[MVNEW]] : tensor<4xf32>
-// CHECK-NEXT: %[[LR32:.*]] = dl.cast %[[LR]] : tensor<f64> -> tensor<f32>
 // CHECK-NEXT: %[[STEP:.*]] = dl.mul %[[LR32]], %[[DIR]] : tensor<f32>, tensor<4xf32>
 // CHECK-NEXT: %[[WNEW:.*]] = dl.sub %[[W]], %[[STEP]] : tensor<4xf32>
+// The writes come last, so each update is one run of elementwise ops:
+// CHECK-NEXT: dl.param.set @w.velocity, %[[VNEW]] : tensor<4xf32>
 // CHECK-NEXT: dl.param.set @w, %[[WNEW]] : tensor<4xf32>
 // CHECK-NEXT: %[[TNEXT:.*]] = dl.add %[[T]], %{{.*}} : tensor<i64>
 // CHECK-NEXT: dl.param.set @train.step, %[[TNEXT]] : tensor<i64>
@@ -78,6 +80,8 @@ module @sgd attributes {dl.optimizer = #dl.sgd<lr = 0.1, momentum = 0.9, nestero
 // CHECK-NEXT: %[[C1:.*]] = dl.sub %{{.*}}, %[[B1T]] : tensor<f64>
 // CHECK-NEXT: %[[B2T:.*]] = dl.pow %{{.*}}, %[[T1]] : tensor<f64>
 // CHECK-NEXT: %[[C2:.*]] = dl.sub %{{.*}}, %[[B2T]] : tensor<f64>
+// CHECK-NEXT: %[[C1F:.*]] = dl.cast %[[C1]] : tensor<f64> -> tensor<f32>
+// CHECK-NEXT: %[[C2F:.*]] = dl.cast %[[C2]] : tensor<f64> -> tensor<f32>
 // CHECK-NEXT: %[[G1:.*]] = dl.mul %{{.*}}, %[[X]] : tensor<f32>, tensor<3xf32>
 // CHECK-NEXT: %[[MOLD:.*]] = dl.param.get @w.m : tensor<3xf32>
 // CHECK-NEXT: %[[MDECAY:.*]] = dl.mul %{{.*}}, %[[MOLD]] : tensor<f32>, tensor<3xf32>
@@ -87,19 +91,17 @@ module @sgd attributes {dl.optimizer = #dl.sgd<lr = 0.1, momentum = 0.9, nestero
 // CHECK-NEXT: %[[VOLD:.*]] = dl.param.get @w.v : tensor<3xf32>
 // CHECK-NEXT: %[[VDECAY:.*]] = dl.mul %{{.*}}, %[[VOLD]] : tensor<f32>, tensor<3xf32>
 // CHECK-NEXT: %[[VNEW:.*]] = dl.add %[[VDECAY]], %[[G2]] : tensor<3xf32>
-// CHECK-NEXT: dl.param.set @w.m, %[[MNEW]] : tensor<3xf32>
-// CHECK-NEXT: dl.param.set @w.v, %[[VNEW]] : tensor<3xf32>
-// CHECK-NEXT: %[[C2F:.*]] = dl.cast %[[C2]] : tensor<f64> -> tensor<f32>
 // CHECK-NEXT: %[[VHAT:.*]] = dl.div %[[VNEW]], %[[C2F]] : tensor<3xf32>, tensor<f32>
 // CHECK-NEXT: %[[ROOT:.*]] = dl.sqrt %[[VHAT]] : tensor<3xf32>
 // CHECK-NEXT: %[[DEN:.*]] = dl.add %[[ROOT]], %{{.*}} : tensor<3xf32>, tensor<f32>
-// CHECK-NEXT: %[[C1F:.*]] = dl.cast %[[C1]] : tensor<f64> -> tensor<f32>
 // CHECK-NEXT: %[[MHAT:.*]] = dl.div %[[MNEW]], %[[C1F]] : tensor<3xf32>, tensor<f32>
 // CHECK-NEXT: %[[ADAM:.*]] = dl.div %[[MHAT]], %[[DEN]] : tensor<3xf32>
 // CHECK-NEXT: %[[WD:.*]] = dl.mul %{{.*}}, %[[W]] : tensor<f32>, tensor<3xf32>
 // CHECK-NEXT: %[[DIR:.*]] = dl.add %[[ADAM]], %[[WD]] : tensor<3xf32>
 // CHECK-NEXT: %[[STEP:.*]] = dl.mul %{{.*}}, %[[DIR]] : tensor<f32>, tensor<3xf32>
 // CHECK-NEXT: %[[WNEW:.*]] = dl.sub %[[W]], %[[STEP]] : tensor<3xf32>
+// CHECK-NEXT: dl.param.set @w.m, %[[MNEW]] : tensor<3xf32>
+// CHECK-NEXT: dl.param.set @w.v, %[[VNEW]] : tensor<3xf32>
 // CHECK-NEXT: dl.param.set @w, %[[WNEW]] : tensor<3xf32>
 // CHECK: dl.param.set @train.step
 // CHECK-NEXT: return %{{.*}}, %[[MAX]] : tensor<f32>, tensor<f32>

@@ -202,48 +202,33 @@ func.func @losses(%logits: tensor<64x10xf32>, %labels: tensor<64xi32>, %y: tenso
 
 // -----
 
-// One kernel per elementwise op. A splat constant is an immediate inside the
-// kernel; a non-splat constant is an exec.constant buffer, made once however
-// often it is used; an operand used twice is one kernel input.
+// Consecutive elementwise ops of one shape and compute type fuse into one
+// kernel, with an output per value used outside it (here all six are
+// returned). A splat constant is an immediate inside the kernel; a
+// non-splat constant is an exec.constant buffer, made once however often it
+// is used; an operand used twice is one kernel input.
 // CHECK-LABEL: exec.entry @elementwise
 // CHECK-NEXT: %[[X:.*]] = exec.input "input0" : memref<4x8xf32>
 // CHECK-NEXT: %[[M:.*]] = exec.input "input1" : memref<4x8xi1>
-// CHECK-NEXT: %[[SCALED:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k0_mul ins(%[[X]] : memref<4x8xf32>) outs(%[[SCALED]] : memref<4x8xf32>)
 // CHECK-NEXT: %[[RAMP:.*]] = exec.constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]> : tensor<8xf32> : memref<8xf32>
+// CHECK-NEXT: %[[SCALED:.*]] = exec.alloc : memref<4x8xf32>
 // CHECK-NEXT: %[[SUM:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k1_add ins(%[[SCALED]], %[[RAMP]] : memref<4x8xf32>, memref<8xf32>) outs(%[[SUM]] : memref<4x8xf32>)
 // CHECK-NEXT: %[[SQUARE:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k2_mul ins(%[[SUM]] : memref<4x8xf32>) outs(%[[SQUARE]] : memref<4x8xf32>)
 // CHECK-NEXT: %[[PICK:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k3_select ins(%[[M]], %[[SQUARE]], %[[RAMP]] : memref<4x8xi1>, memref<4x8xf32>, memref<8xf32>) outs(%[[PICK]] : memref<4x8xf32>)
 // CHECK-NEXT: %[[CAST:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k4_cast ins(%[[M]] : memref<4x8xi1>) outs(%[[CAST]] : memref<4x8xf32>)
 // CHECK-NEXT: %[[BIAS:.*]] = exec.alloc : memref<4x8xf32>
-// CHECK-NEXT: exec.launch @k5_broadcast_to ins(%[[RAMP]] : memref<8xf32>) outs(%[[BIAS]] : memref<4x8xf32>)
+// CHECK-NEXT: exec.launch @k0_mul_add_mul_select_and_2_more ins(%[[X]], %[[RAMP]], %[[M]] : memref<4x8xf32>, memref<8xf32>, memref<4x8xi1>) outs(%[[SCALED]], %[[SUM]], %[[SQUARE]], %[[PICK]], %[[CAST]], %[[BIAS]] :
 // CHECK-NEXT: exec.return %[[SCALED]], %[[SUM]], %[[SQUARE]], %[[PICK]], %[[CAST]], %[[BIAS]] :
-// CHECK-LABEL: exec.kernel @k0_mul {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<4x8xf32>):
+// CHECK-LABEL: exec.kernel @k0_mul_add_mul_select_and_2_more {
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<4x8xf32>, %[[R:.*]]: tensor<8xf32>, %[[C:.*]]: tensor<4x8xi1>):
 // CHECK-NEXT: %[[HALF:.*]] = dl.constant dense<5.000000e-01> : tensor<f32>
-// CHECK-NEXT: %[[OUT:.*]] = dl.mul %[[IN]], %[[HALF]] : tensor<4x8xf32>, tensor<f32>
-// CHECK-NEXT: exec.yield %[[OUT]] : tensor<4x8xf32>
-// CHECK-LABEL: exec.kernel @k1_add {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<4x8xf32>, %[[IN2:.*]]: tensor<8xf32>):
-// CHECK-NEXT: %[[OUT:.*]] = dl.add %[[IN]], %[[IN2]] : tensor<4x8xf32>, tensor<8xf32>
-// CHECK-NEXT: exec.yield %[[OUT]] : tensor<4x8xf32>
-// CHECK-LABEL: exec.kernel @k2_mul {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<4x8xf32>):
-// CHECK-NEXT: %[[OUT:.*]] = dl.mul %[[IN]], %[[IN]] : tensor<4x8xf32>
-// CHECK-NEXT: exec.yield %[[OUT]] : tensor<4x8xf32>
-// CHECK-LABEL: exec.kernel @k3_select {
-// CHECK-NEXT: ^bb0(%{{.*}}: tensor<4x8xi1>, %{{.*}}: tensor<4x8xf32>, %{{.*}}: tensor<8xf32>):
-// CHECK-NEXT: dl.select
-// CHECK-LABEL: exec.kernel @k4_cast {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<4x8xi1>):
-// CHECK-NEXT: dl.cast %[[IN]] : tensor<4x8xi1> -> tensor<4x8xf32>
-// CHECK-LABEL: exec.kernel @k5_broadcast_to {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<8xf32>):
-// CHECK-NEXT: dl.broadcast_to %[[IN]] : tensor<8xf32> -> tensor<4x8xf32>
+// CHECK-NEXT: %[[A:.*]] = dl.mul %[[IN]], %[[HALF]] : tensor<4x8xf32>, tensor<f32>
+// CHECK-NEXT: %[[B:.*]] = dl.add %[[A]], %[[R]] : tensor<4x8xf32>, tensor<8xf32>
+// CHECK-NEXT: %[[D:.*]] = dl.mul %[[B]], %[[B]] : tensor<4x8xf32>
+// CHECK-NEXT: %[[E:.*]] = dl.select %[[C]], %[[D]], %[[R]]
+// CHECK-NEXT: %[[F:.*]] = dl.cast %[[C]] : tensor<4x8xi1> -> tensor<4x8xf32>
+// CHECK-NEXT: %[[G:.*]] = dl.broadcast_to %[[R]] : tensor<8xf32> -> tensor<4x8xf32>
+// CHECK-NEXT: exec.yield %[[A]], %[[B]], %[[D]], %[[E]], %[[F]], %[[G]] :
 func.func @elementwise(%x: tensor<4x8xf32>, %m: tensor<4x8xi1>)
     -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
   %half = dl.constant dense<0.5> : tensor<f32>
@@ -255,6 +240,44 @@ func.func @elementwise(%x: tensor<4x8xf32>, %m: tensor<4x8xi1>)
   %4 = dl.cast %m : tensor<4x8xi1> -> tensor<4x8xf32>
   %5 = dl.broadcast_to %ramp : tensor<8xf32> -> tensor<4x8xf32>
   return %0, %1, %2, %3, %4, %5 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Fusion stops at a library call and at a change of shape or of compute
+// type (the f32 -> f64 cast stays alone), and leaves integer arithmetic
+// alone; a value used only inside a group gets no buffer (the first exp).
+// CHECK-LABEL: exec.entry @fusion_boundaries
+// CHECK: exec.launch @k0_exp_neg ins(%{{.*}} : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>)
+// CHECK-NEXT: exec.alloc : memref<4x1xf32>
+// CHECK-NEXT: exec.call "reduce"
+// CHECK-NEXT: exec.alloc : memref<4x8xf32>
+// CHECK-NEXT: exec.launch @k1_sub ins
+// CHECK-NEXT: exec.alloc : memref<4xf32>
+// CHECK-NEXT: exec.call "reduce"
+// CHECK-NEXT: exec.alloc : memref<4xf32>
+// CHECK-NEXT: exec.launch @k2_sqrt ins
+// CHECK-NEXT: exec.alloc : memref<4x8xf64>
+// CHECK-NEXT: exec.launch @k3_cast ins
+// CHECK-NEXT: exec.alloc : memref<4x8xf64>
+// CHECK-NEXT: exec.launch @k4_exp ins
+// CHECK-NEXT: exec.alloc : memref<4xi32>
+// CHECK-NEXT: exec.launch @k5_add ins
+// CHECK-NEXT: exec.alloc : memref<4xi32>
+// CHECK-NEXT: exec.launch @k6_mul ins
+func.func @fusion_boundaries(%x: tensor<4x8xf32>, %i: tensor<4xi32>)
+    -> (tensor<4x8xf32>, tensor<4xf32>, tensor<4x8xf64>, tensor<4xi32>) {
+  %e = dl.exp %x : tensor<4x8xf32>
+  %n = dl.neg %e : tensor<4x8xf32>
+  %r = dl.reduce_sum %n axes = [1] keepdims : tensor<4x8xf32>
+  %s = dl.sub %n, %r : tensor<4x8xf32>, tensor<4x1xf32>
+  %q = dl.reduce_sum %s axes = [1] : tensor<4x8xf32>
+  %t = dl.sqrt %q : tensor<4xf32>
+  %w = dl.cast %s : tensor<4x8xf32> -> tensor<4x8xf64>
+  %v = dl.exp %w : tensor<4x8xf64>
+  %a = dl.add %i, %i : tensor<4xi32>
+  %b = dl.mul %a, %a : tensor<4xi32>
+  return %s, %t, %v, %b : tensor<4x8xf32>, tensor<4xf32>, tensor<4x8xf64>, tensor<4xi32>
 }
 
 // -----
