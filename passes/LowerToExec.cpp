@@ -373,6 +373,8 @@ private:
       return success();
     }
     if (auto set = dyn_cast<dl::ParamSetOp>(op)) {
+      if (writtenInPlace.contains(set))
+        return success();
       // The new value is copied into the parameter's persistent buffer.
       Value target = exec::ParamOp::create(builder, loc, bufferType(set.getValue().getType()),
                                            set.getNameAttr());
@@ -514,12 +516,44 @@ private:
     for (Value input : inputs)
       ins.push_back(bufferOf(input));
     for (Value output : outputs) {
-      outs.push_back(alloc(output.getLoc(), output.getType()));
+      if (dl::ParamSetOp set = inPlaceWrite(output, members, ops.back())) {
+        // The kernel writes the parameter's new value in place: its only
+        // use is the write, and nothing reads the parameter afterwards.
+        outs.push_back(exec::ParamOp::create(builder, set.getLoc(), bufferType(output.getType()),
+                                             set.getNameAttr()));
+        writtenInPlace.insert(set);
+      } else {
+        outs.push_back(alloc(output.getLoc(), output.getType()));
+      }
       buffers[output] = outs.back();
     }
     exec::LaunchOp::create(builder, loc, FlatSymbolRefAttr::get(kernel.getSymNameAttr()), ins,
                            outs);
     return success();
+  }
+
+  /// The dl.param.set that is `value`'s only use outside the kernel's ops
+  /// `members`, if the kernel ending at `last` may write it straight into the
+  /// parameter: no read of that
+  /// parameter follows (elementwise kernels read each element before they
+  /// write it, so the kernel's own reads of the old value are safe).
+  dl::ParamSetOp inPlaceWrite(Value value, const llvm::SmallPtrSetImpl<Operation *> &members,
+                              Operation *last) {
+    dl::ParamSetOp set;
+    for (Operation *user : value.getUsers()) {
+      if (members.contains(user))
+        continue; // computed inside the kernel
+      auto write = dyn_cast<dl::ParamSetOp>(user);
+      if (!write || set)
+        return {};
+      set = write;
+    }
+    if (!set || set->getBlock() != last->getBlock())
+      return {};
+    for (Operation *op = last->getNextNode(); op; op = op->getNextNode())
+      if (auto get = dyn_cast<dl::ParamGetOp>(op); get && get.getName() == set.getName())
+        return {};
+    return set;
   }
 
   /// Outputs are arena buffers of their own: an input, parameter or
@@ -552,6 +586,7 @@ private:
   DenseSet<Operation *> absorbed; // epilogue ops a library call performs
   SmallVector<SmallVector<Operation *>> groups; // fusion groups of two or more ops
   DenseMap<Operation *, size_t> groupOf;
+  DenseSet<Operation *> writtenInPlace; // dl.param.set a kernel already did
 };
 
 struct DLLowerToExecPass : dlc::impl::DLLowerToExecBase<DLLowerToExecPass> {

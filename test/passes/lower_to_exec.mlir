@@ -466,3 +466,38 @@ func.func @no_epilogues(%x: tensor<4x8xf32>, %w: tensor<8x5xf32>, %b: tensor<5xf
   %7 = dl.add %5, %6 : tensor<4x5xf32>, tensor<5xf32>
   return %1, %2, %4, %7 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
 }
+
+// -----
+
+// A kernel output whose only use outside the kernel is a dl.param.set is
+// written straight into the parameter (@w: the kernel reads and writes it);
+// not when the parameter is read again later (@u).
+// CHECK-LABEL: exec.entry @update
+// CHECK: %[[W:.*]] = exec.param @w : memref<4xf32>
+// CHECK: %[[WOUT:.*]] = exec.param @w : memref<4xf32>
+// CHECK-NEXT: exec.launch @k0_mul_sub ins(%{{.*}}, %[[W]] : memref<4xf32>, memref<4xf32>) outs(%[[WOUT]] : memref<4xf32>)
+// CHECK: %[[U:.*]] = exec.param @u : memref<4xf32>
+// CHECK-NEXT: %[[UNEW:.*]] = exec.alloc : memref<4xf32>
+// CHECK-NEXT: exec.launch @k1_sub ins(%[[U]], %{{.*}} : memref<4xf32>, memref<4xf32>) outs(%[[UNEW]] : memref<4xf32>)
+// CHECK: %[[UAGAIN:.*]] = exec.param @u : memref<4xf32>
+// CHECK: %[[UDEST:.*]] = exec.param @u : memref<4xf32>
+// CHECK-NEXT: exec.call "copy" ins(%[[UNEW]] : memref<4xf32>) outs(%[[UDEST]] : memref<4xf32>)
+// CHECK-NEXT: %[[RET:.*]] = exec.alloc : memref<4xf32>
+// CHECK-NEXT: exec.call "copy" ins(%{{.*}} : memref<4xf32>) outs(%[[RET]] : memref<4xf32>)
+// CHECK-NEXT: exec.return %[[RET]]
+module {
+  dl.param @w : tensor<4xf32> = #dl.zeros
+  dl.param @u : tensor<4xf32> = #dl.zeros
+  func.func @update(%g: tensor<4xf32>) -> tensor<4xf32> {
+    %w = dl.param.get @w : tensor<4xf32>
+    %s = dl.mul %g, %g : tensor<4xf32>
+    %n = dl.sub %w, %s : tensor<4xf32>
+    dl.param.set @w, %n : tensor<4xf32>
+    %u = dl.param.get @u : tensor<4xf32>
+    %m = dl.sub %u, %g : tensor<4xf32>
+    %again = dl.param.get @u : tensor<4xf32>
+    %r = dl.reduce_sum %again axes = [0] keepdims : tensor<4xf32>
+    dl.param.set @u, %m : tensor<4xf32>
+    return %g : tensor<4xf32>
+  }
+}
