@@ -39,6 +39,21 @@ Value nhwcSource(Value value) {
   return t && t.getPerm() == ArrayRef<int64_t>(kToNchw) ? t.getInput() : Value();
 }
 
+bool isLayoutFreeElementwise(Operation *op) {
+  return isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
+             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::CastOp, dl::AddOp,
+             dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp,
+             dl::CompareOp, dl::SelectOp>(op);
+}
+
+/// Ops the patterns below move to NHWC when their NCHW operands come from
+/// NHWC values.
+bool worksInNhwc(Operation *op) {
+  return isLayoutFreeElementwise(op) ||
+         isa<dl::Conv2DOp, dl::MaxPool2DOp, dl::AvgPool2DOp, dl::Conv2DBackwardDataOp,
+             dl::Conv2DBackwardFilterOp, dl::Pool2DBackwardOp, dl::ReduceSumOp>(op);
+}
+
 /// conv2d(x) -> to_nchw(conv2d_nhwc(to_nhwc(x))). The transposes cancel
 /// against their neighbours' (canonicalization composes them away); a
 /// transpose that only moves a unit channel dim becomes a reshape.
@@ -75,19 +90,88 @@ template <typename PoolOp> struct PoolToNhwc : OpRewritePattern<PoolOp> {
   }
 };
 
+/// The gradients of an NCHW convolution or pooling, like the forward op:
+/// NHWC between transposes that cancel against their neighbours'.
+struct ConvBackwardDataToNhwc : OpRewritePattern<dl::Conv2DBackwardDataOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::Conv2DBackwardDataOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getLayout() != dl::Layout::nchw)
+      return failure();
+    Location loc = op.getLoc();
+    auto nhwc = dl::Conv2DBackwardDataOp::create(
+        rewriter, loc, permuted(op.getType(), kToNhwc), transpose(rewriter, loc, op.getGrad(), kToNhwc),
+        op.getFilter(), op.getStrideAttr(), op.getPaddingAttr(), op.getDilationAttr(),
+        op.getGroupsAttr(), dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
+    rewriter.replaceOp(op, transpose(rewriter, loc, nhwc, kToNchw));
+    return success();
+  }
+};
+
+struct ConvBackwardFilterToNhwc : OpRewritePattern<dl::Conv2DBackwardFilterOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::Conv2DBackwardFilterOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getLayout() != dl::Layout::nchw)
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.replaceOpWithNewOp<dl::Conv2DBackwardFilterOp>(
+        op, op.getType(), transpose(rewriter, loc, op.getInput(), kToNhwc),
+        transpose(rewriter, loc, op.getGrad(), kToNhwc), op.getStrideAttr(), op.getPaddingAttr(),
+        op.getDilationAttr(), op.getGroupsAttr(),
+        dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
+    return success();
+  }
+};
+
+/// Only when the forward input already comes from NHWC (as PoolToNhwc).
+struct PoolBackwardToNhwc : OpRewritePattern<dl::Pool2DBackwardOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::Pool2DBackwardOp op, PatternRewriter &rewriter) const override {
+    Value source = nhwcSource(op.getInput());
+    if (op.getLayout() != dl::Layout::nchw || !source)
+      return failure();
+    Location loc = op.getLoc();
+    auto nhwc = dl::Pool2DBackwardOp::create(
+        rewriter, loc, source.getType(), op.getKindAttr(), source,
+        transpose(rewriter, loc, op.getGrad(), kToNhwc), op.getKernelAttr(), op.getStrideAttr(),
+        op.getPaddingAttr(), dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
+    rewriter.replaceOp(op, transpose(rewriter, loc, nhwc, kToNchw));
+    return success();
+  }
+};
+
+/// reduce_sum(to_nchw(x), axes) -> reduce_sum(x, the same dims of x) when
+/// the kept dims stay in order (a conv bias's gradient sums N, H, W).
+struct ReduceSumOfNhwc : OpRewritePattern<dl::ReduceSumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::ReduceSumOp op, PatternRewriter &rewriter) const override {
+    Value source = nhwcSource(op.getInput());
+    if (!source || op.getKeepdims())
+      return failure();
+    SmallVector<int64_t> axes, kept;
+    for (int64_t axis = 0; axis < 4; ++axis)
+      (llvm::is_contained(op.getAxes(), axis) ? axes : kept).push_back(kToNchw[axis]);
+    if (!llvm::is_sorted(kept))
+      return failure();
+    llvm::sort(axes);
+    rewriter.replaceOpWithNewOp<dl::ReduceSumOp>(op, op.getType(), source,
+                                                 rewriter.getDenseI64ArrayAttr(axes), UnitAttr());
+    return success();
+  }
+};
+
 /// An elementwise op whose tensor operands all come from NHWC values (rank-0
 /// operands broadcast the same either way) runs on them instead:
-/// op(to_nchw(x), s) -> to_nchw(op(x, s)). Only when each transpose has no
-/// other user, so no transpose is added.
+/// op(to_nchw(x), s) -> to_nchw(op(x, s)). Only when every user of each
+/// such transpose can run in NHWC too, so that the transpose vanishes once
+/// they have all moved rather than stay beside a new one.
 struct ElementwiseToNhwc : RewritePattern {
   ElementwiseToNhwc(MLIRContext *context)
       : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
 
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
-    if (!isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
-             dl::SinOp, dl::CosOp,
-             dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::CastOp, dl::AddOp, dl::SubOp, dl::MulOp,
-             dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp>(op))
+    if (!isLayoutFreeElementwise(op))
       return failure();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     if (resultType.getRank() != 4)
@@ -101,7 +185,8 @@ struct ElementwiseToNhwc : RewritePattern {
         continue;
       }
       Value source = nhwcSource(operand);
-      if (!source || type != resultType || !operand.hasOneUse())
+      if (!source || type.getShape() != resultType.getShape() ||
+          !llvm::all_of(operand.getUsers(), worksInNhwc))
         return failure();
       operands.push_back(source);
       anyTransposed = true;
@@ -121,7 +206,8 @@ struct DLChannelsLastPass : dlc::impl::DLChannelsLastBase<DLChannelsLastPass> {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
     patterns.add<ConvToNhwc, PoolToNhwc<dl::MaxPool2DOp>, PoolToNhwc<dl::AvgPool2DOp>,
-                 ElementwiseToNhwc>(context);
+                 ConvBackwardDataToNhwc, ConvBackwardFilterToNhwc, PoolBackwardToNhwc,
+                 ReduceSumOfNhwc, ElementwiseToNhwc>(context);
     dl::TransposeOp::getCanonicalizationPatterns(patterns, context);
     dl::ReshapeOp::getCanonicalizationPatterns(patterns, context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

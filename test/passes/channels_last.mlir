@@ -1,4 +1,4 @@
-// RUN: dlc-opt %s --dl-channels-last --split-input-file | FileCheck %s
+// RUN: dlc-opt %s --dl-channels-last --canonicalize --cse --split-input-file | FileCheck %s
 
 // Two convolutions with ReLU and pooling between them run NHWC end to end:
 // the input's unit channel dim moves by a reshape, the transposes between
@@ -56,4 +56,35 @@ func.func @observed(%x: tensor<2x3x5x5xf32>, %w: tensor<4x3x1x1xf32>, %b: tensor
 func.func @already_nhwc(%x: tensor<2x5x5x3xf32>, %w: tensor<4x3x1x1xf32>) -> tensor<2x5x5x4xf32> {
   %c = dl.conv2d %x, %w layout = nhwc : tensor<2x5x5x3xf32>, tensor<4x3x1x1xf32>
   return %c : tensor<2x5x5x4xf32>
+}
+
+// -----
+
+// The gradient ops move too: a conv's two gradients, the ReLU mask
+// (compare and select, the conv output's transpose serving only ops that
+// move) and the bias gradient's sum (axes N, H, W of NHWC).
+// CHECK-LABEL: func.func @backward
+// CHECK: %[[X:.*]] = dl.transpose %{{.*}} perm = [0, 2, 3, 1] : tensor<2x3x8x8xf32>
+// CHECK-NEXT: %[[C:.*]] = dl.conv2d %[[X]], %{{.*}} padding = [1, 1] layout = nhwc
+// CHECK-NEXT: %[[R:.*]] = dl.relu %[[C]] : tensor<2x8x8x4xf32>
+// CHECK-NEXT: %[[RT:.*]] = dl.transpose %[[R]] perm = [0, 3, 1, 2] : tensor<2x8x8x4xf32>
+// CHECK-NEXT: %[[M:.*]] = dl.compare gt, %[[C]], %{{.*}} : tensor<2x8x8x4xf32>, tensor<f32>
+// CHECK-NEXT: %[[S:.*]] = dl.select %[[M]], %{{.*}}, %{{.*}} : tensor<2x8x8x4xi1>, tensor<2x8x8x4xf32>, tensor<f32>
+// CHECK-NEXT: %[[DW:.*]] = dl.conv2d_backward_filter %[[X]], %[[S]] padding = [1, 1] layout = nhwc
+// CHECK-NEXT: %[[DB:.*]] = dl.reduce_sum %[[S]] axes = [0, 1, 2] : tensor<2x8x8x4xf32>
+// CHECK-NEXT: %[[DX:.*]] = dl.conv2d_backward_data %[[S]], %{{.*}} padding = [1, 1] layout = nhwc
+// CHECK-NEXT: %[[DXT:.*]] = dl.transpose %[[DX]] perm = [0, 3, 1, 2] : tensor<2x8x8x3xf32>
+// CHECK-NEXT: return %[[RT]], %[[DW]], %[[DB]], %[[DXT]]
+func.func @backward(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %gh: tensor<2x8x8x4xf32>)
+    -> (tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<2x3x8x8xf32>) {
+  %g = dl.transpose %gh perm = [0, 3, 1, 2] : tensor<2x8x8x4xf32>
+  %c = dl.conv2d %x, %w padding = [1, 1] : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>
+  %r = dl.relu %c : tensor<2x4x8x8xf32>
+  %zero = dl.constant dense<0.0> : tensor<f32>
+  %m = dl.compare gt, %c, %zero : tensor<2x4x8x8xf32>, tensor<f32>
+  %s = dl.select %m, %g, %zero : tensor<2x4x8x8xi1>, tensor<2x4x8x8xf32>, tensor<f32>
+  %dw = dl.conv2d_backward_filter %x, %s padding = [1, 1] : tensor<2x3x8x8xf32>, tensor<2x4x8x8xf32> -> tensor<4x3x3x3xf32>
+  %db = dl.reduce_sum %s axes = [0, 2, 3] : tensor<2x4x8x8xf32>
+  %dx = dl.conv2d_backward_data %s, %w padding = [1, 1] : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x3x8x8xf32>
+  return %r, %dw, %db, %dx : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<2x3x8x8xf32>
 }
