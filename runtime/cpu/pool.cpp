@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace dlc::rt::cpu {
 namespace {
@@ -150,9 +151,59 @@ namespace {
 /// to its first largest input (row-major in the window; NaN counts as
 /// largest), the averages spread it over the counted positions. One (n, c)
 /// plane per thread, so windows that overlap never race.
+/// NHWC: one sample per thread, every loop over channels innermost and
+/// contiguous; the same choice of element as the plane-wise loop below.
+template <typename T>
+void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input,
+                              const T *grad, T *output, int threads) {
+  const int64_t C = g.channels, imageSize = g.height * g.width * C;
+#pragma omp parallel for num_threads(threads)
+  for (int64_t n = 0; n < g.batch; ++n) {
+    const T *in = input + n * imageSize;
+    T *dx = output + n * imageSize;
+    const T *dy = grad + n * g.outH * g.outW * C;
+    std::fill(dx, dx + imageSize, T(0));
+    std::vector<int64_t> best(static_cast<size_t>(C));
+    for (int64_t y = 0; y < g.outH; ++y)
+      for (int64_t x = 0; x < g.outW; ++x) {
+        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
+        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
+        y0 = std::max<int64_t>(y0, 0);
+        x0 = std::max<int64_t>(x0, 0);
+        const T *g0 = dy + (y * g.outW + x) * C;
+        if (kind == fb::PoolKind::Max) {
+          for (int64_t c = 0; c < C; ++c)
+            best[c] = (y0 * g.width + x0) * C + c;
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) {
+              const int64_t base = (iy * g.width + ix) * C;
+              for (int64_t c = 0; c < C; ++c) {
+                T value = in[base + c], current = in[best[c]];
+                if (value > current || (std::isnan(value) && !std::isnan(current)))
+                  best[c] = base + c;
+              }
+            }
+          for (int64_t c = 0; c < C; ++c)
+            dx[best[c]] += g0[c];
+          continue;
+        }
+        T count = kind == fb::PoolKind::Average ? T((y1 - y0) * (x1 - x0))
+                                                : T(g.kernel[0] * g.kernel[1]);
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix) {
+            T *d = dx + (iy * g.width + ix) * C;
+            for (int64_t c = 0; c < C; ++c)
+              d[c] += g0[c] / count;
+          }
+      }
+  }
+}
+
 template <typename T>
 void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, const T *grad,
                       T *output, int threads) {
+  if (g.channelsLast)
+    return poolBackwardChannelsLast(g, kind, input, grad, output, threads);
   const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
   const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
   const int64_t outC = g.channelsLast ? 1 : g.outH * g.outW;

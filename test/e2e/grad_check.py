@@ -208,6 +208,12 @@ def cases():
                       [f"%y = dl.max_pool2d %x kernel = [3, 2] stride = [2, 2] padding = [1, 1] "
                        f": {t((2, 3, 7, 6))}"], t((2, 3, 4, 4)),
                       **(dict(eps=5e-3, rtol=5e-3) if tag == "f32" else {})))
+        c.append(Case(f"max_pool2d_nhwc_{tag}",
+                      {"x": spaced.transpose(0, 2, 3, 1).astype(
+                          np.float32 if tag == "f32" else np.float64)},
+                      [f"%y = dl.max_pool2d %x kernel = [3, 2] stride = [2, 2] padding = [1, 1] "
+                       f"layout = nhwc : {t((2, 7, 6, 3))}"], t((2, 4, 4, 3)),
+                      **(dict(eps=5e-3, rtol=5e-3) if tag == "f32" else {})))
         c.append(Case(f"avg_pool2d_{tag}", params(x=(2, 3, 7, 6)),
                       [f"%y = dl.avg_pool2d %x kernel = [2, 2] padding = [1, 1] : {t((2, 3, 7, 6))}"],
                       t((2, 3, 4, 4)), **extra))
