@@ -533,10 +533,10 @@ private:
   }
 
   /// The dl.param.set that is `value`'s only use outside the kernel's ops
-  /// `members`, if the kernel ending at `last` may write it straight into the
-  /// parameter: no read of that
-  /// parameter follows (elementwise kernels read each element before they
-  /// write it, so the kernel's own reads of the old value are safe).
+  /// `members`, if the kernel ending at `last` may write it straight into
+  /// the parameter: no read of the parameter follows (elementwise kernels
+  /// read each element before they write it, so the kernel's own reads of
+  /// the old value are safe).
   dl::ParamSetOp inPlaceWrite(Value value, const llvm::SmallPtrSetImpl<Operation *> &members,
                               Operation *last) {
     dl::ParamSetOp set;
@@ -550,9 +550,17 @@ private:
     }
     if (!set || set->getBlock() != last->getBlock())
       return {};
-    for (Operation *op = last->getNextNode(); op; op = op->getNextNode())
-      if (auto get = dyn_cast<dl::ParamGetOp>(op); get && get.getName() == set.getName())
+    // No read of the old value after the kernel: neither a later
+    // dl.param.get nor a later use of an earlier one.
+    for (auto get : last->getBlock()->getOps<dl::ParamGetOp>()) {
+      if (get.getName() != set.getName())
+        continue;
+      if (last->isBeforeInBlock(get))
         return {};
+      for (Operation *user : get->getUsers())
+        if (!members.contains(user) && last->isBeforeInBlock(user))
+          return {};
+    }
     return set;
   }
 

@@ -501,3 +501,23 @@ module {
     return %g : tensor<4xf32>
   }
 }
+
+// -----
+
+// Not in place either when an earlier read of the parameter is used after
+// the kernel.
+// CHECK-LABEL: exec.entry @late_use
+// CHECK: exec.launch @k0_sub ins(%{{.*}}, %{{.*}} : memref<4xf32>, memref<4xf32>) outs(%[[NEW:.*]] : memref<4xf32>)
+// CHECK: exec.call "reduce"
+// CHECK: %[[DEST:.*]] = exec.param @w : memref<4xf32>
+// CHECK-NEXT: exec.call "copy" ins(%[[NEW]] : memref<4xf32>) outs(%[[DEST]] : memref<4xf32>)
+module {
+  dl.param @w : tensor<4xf32> = #dl.zeros
+  func.func @late_use(%g: tensor<4xf32>) -> tensor<f32> {
+    %w = dl.param.get @w : tensor<4xf32>
+    %n = dl.sub %w, %g : tensor<4xf32>
+    %r = dl.reduce_sum %w axes = [0] : tensor<4xf32>
+    dl.param.set @w, %n : tensor<4xf32>
+    return %r : tensor<f32>
+  }
+}
