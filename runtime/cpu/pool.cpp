@@ -110,7 +110,9 @@ void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *outpu
         for (int64_t iy = y0; iy < y1; ++iy)
           for (int64_t ix = x0; ix < x1; ++ix) {
             T value = in[iy * inY + ix * inX];
-            result = kind == fb::PoolKind::Max ? std::max(result, value) : result + value;
+            result = kind != fb::PoolKind::Max       ? result + value
+                     : value > result || value != value ? value
+                                                         : result; // NaN propagates
           }
         if (kind == fb::PoolKind::Average)
           result /= T((y1 - y0) * (x1 - x0));
