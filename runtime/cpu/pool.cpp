@@ -13,11 +13,35 @@
 namespace dlc::rt::cpu {
 namespace {
 
+/// The input rows [y0, y1) and columns [x0, x1) of one window, clipped to
+/// the input (padded positions take no part).
+struct PoolWindow {
+  int64_t y0, y1, x0, x1;
+};
+
 struct PoolGeometry {
   int64_t batch, channels, height, width, outH, outW;
   bool channelsLast;
   std::vector<int64_t> kernel, stride, padding;
+
+  PoolWindow window(int64_t y, int64_t x) const {
+    int64_t y0 = y * stride[0] - padding[0], x0 = x * stride[1] - padding[1];
+    return {std::max<int64_t>(y0, 0), std::min(y0 + kernel[0], height),
+            std::max<int64_t>(x0, 0), std::min(x0 + kernel[1], width)};
+  }
+  /// What an average divides a window's sum by: its counted elements
+  /// (Average) or the whole kernel (AverageIncludePad).
+  template <typename T> T divisor(fb::PoolKind kind, const PoolWindow &w) const {
+    return kind == fb::PoolKind::Average ? T((w.y1 - w.y0) * (w.x1 - w.x0))
+                                         : T(kernel[0] * kernel[1]);
+  }
 };
+
+/// Whether max pooling prefers `value` to the largest so far: larger, or
+/// the first NaN (NaN propagates).
+template <typename T> bool beatsForMax(T value, T current) {
+  return value > current || (std::isnan(value) && !std::isnan(current));
+}
 
 /// The geometry of pooling input -> output (for a gradient: of its forward
 /// pooling), checked against the tensors.
@@ -102,22 +126,18 @@ void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *outpu
     T *plane = output + n * g.channels * g.outH * g.outW + c * outC;
     for (int64_t y = 0; y < g.outH; ++y)
       for (int64_t x = 0; x < g.outW; ++x) {
-        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
-        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
-        y0 = std::max<int64_t>(y0, 0);
-        x0 = std::max<int64_t>(x0, 0);
+        const PoolWindow w = g.window(y, x);
         T result = kind == fb::PoolKind::Max ? -std::numeric_limits<T>::infinity() : T(0);
-        for (int64_t iy = y0; iy < y1; ++iy)
-          for (int64_t ix = x0; ix < x1; ++ix) {
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
             T value = in[iy * inY + ix * inX];
-            result = kind != fb::PoolKind::Max       ? result + value
-                     : value > result || value != value ? value
-                                                         : result; // NaN propagates
+            if (kind != fb::PoolKind::Max)
+              result += value;
+            else if (beatsForMax(value, result))
+              result = value;
           }
-        if (kind == fb::PoolKind::Average)
-          result /= T((y1 - y0) * (x1 - x0));
-        else if (kind == fb::PoolKind::AverageIncludePad)
-          result /= T(g.kernel[0] * g.kernel[1]);
+        if (kind != fb::PoolKind::Max)
+          result /= g.divisor<T>(kind, w);
         plane[y * outY + x * outX] = result;
       }
   }
@@ -151,10 +171,11 @@ namespace {
 
 /// dx for a pooling's output gradient dy: max sends each window's gradient
 /// to its first largest input (row-major in the window; NaN counts as
-/// largest), the averages spread it over the counted positions. One (n, c)
-/// plane per thread, so windows that overlap never race.
+/// largest), the averages spread it over the counted positions. Work is
+/// split so that overlapping windows never race.
+///
 /// NHWC: one sample per thread, every loop over channels innermost and
-/// contiguous; the same choice of element as the plane-wise loop below.
+/// contiguous.
 template <typename T>
 void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input,
                               const T *grad, T *output, int threads) {
@@ -168,31 +189,25 @@ void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T 
     std::vector<int64_t> best(static_cast<size_t>(C));
     for (int64_t y = 0; y < g.outH; ++y)
       for (int64_t x = 0; x < g.outW; ++x) {
-        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
-        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
-        y0 = std::max<int64_t>(y0, 0);
-        x0 = std::max<int64_t>(x0, 0);
+        const PoolWindow w = g.window(y, x);
         const T *g0 = dy + (y * g.outW + x) * C;
         if (kind == fb::PoolKind::Max) {
           for (int64_t c = 0; c < C; ++c)
-            best[c] = (y0 * g.width + x0) * C + c;
-          for (int64_t iy = y0; iy < y1; ++iy)
-            for (int64_t ix = x0; ix < x1; ++ix) {
+            best[c] = (w.y0 * g.width + w.x0) * C + c;
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = w.x0; ix < w.x1; ++ix) {
               const int64_t base = (iy * g.width + ix) * C;
-              for (int64_t c = 0; c < C; ++c) {
-                T value = in[base + c], current = in[best[c]];
-                if (value > current || (std::isnan(value) && !std::isnan(current)))
+              for (int64_t c = 0; c < C; ++c)
+                if (beatsForMax(in[base + c], in[best[c]]))
                   best[c] = base + c;
-              }
             }
           for (int64_t c = 0; c < C; ++c)
             dx[best[c]] += g0[c];
           continue;
         }
-        T count = kind == fb::PoolKind::Average ? T((y1 - y0) * (x1 - x0))
-                                                : T(g.kernel[0] * g.kernel[1]);
-        for (int64_t iy = y0; iy < y1; ++iy)
-          for (int64_t ix = x0; ix < x1; ++ix) {
+        const T count = g.divisor<T>(kind, w);
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
             T *d = dx + (iy * g.width + ix) * C;
             for (int64_t c = 0; c < C; ++c)
               d[c] += g0[c] / count;
@@ -201,49 +216,36 @@ void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T 
   }
 }
 
+/// NCHW: one (n, c) plane per thread.
 template <typename T>
 void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, const T *grad,
                       T *output, int threads) {
   if (g.channelsLast)
     return poolBackwardChannelsLast(g, kind, input, grad, output, threads);
-  const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
-  const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
-  const int64_t outC = g.channelsLast ? 1 : g.outH * g.outW;
-  const int64_t outX = g.channelsLast ? g.channels : 1, outY = g.outW * outX;
-  const int64_t planes = g.batch * g.channels;
+  const int64_t planeSize = g.height * g.width, outPlaneSize = g.outH * g.outW;
 #pragma omp parallel for num_threads(threads)
-  for (int64_t p = 0; p < planes; ++p) {
-    const int64_t n = p / g.channels, c = p % g.channels;
-    const int64_t inBase = n * g.channels * g.height * g.width + c * inC;
-    const T *in = input + inBase;
-    T *dx = output + inBase;
-    const T *dy = grad + n * g.channels * g.outH * g.outW + c * outC;
-    for (int64_t iy = 0; iy < g.height; ++iy)
-      for (int64_t ix = 0; ix < g.width; ++ix)
-        dx[iy * inY + ix * inX] = T(0);
+  for (int64_t p = 0; p < g.batch * g.channels; ++p) {
+    const T *in = input + p * planeSize;
+    T *dx = output + p * planeSize;
+    const T *dy = grad + p * outPlaneSize;
+    std::fill(dx, dx + planeSize, T(0));
     for (int64_t y = 0; y < g.outH; ++y)
       for (int64_t x = 0; x < g.outW; ++x) {
-        int64_t y0 = y * g.stride[0] - g.padding[0], x0 = x * g.stride[1] - g.padding[1];
-        int64_t y1 = std::min(y0 + g.kernel[0], g.height), x1 = std::min(x0 + g.kernel[1], g.width);
-        y0 = std::max<int64_t>(y0, 0);
-        x0 = std::max<int64_t>(x0, 0);
-        T g0 = dy[y * outY + x * outX];
+        const PoolWindow w = g.window(y, x);
+        const T g0 = dy[y * g.outW + x];
         if (kind == fb::PoolKind::Max) {
-          int64_t best = y0 * inY + x0 * inX;
-          for (int64_t iy = y0; iy < y1; ++iy)
-            for (int64_t ix = x0; ix < x1; ++ix) {
-              T value = in[iy * inY + ix * inX];
-              if (value > in[best] || (std::isnan(value) && !std::isnan(in[best])))
-                best = iy * inY + ix * inX;
-            }
+          int64_t best = w.y0 * g.width + w.x0;
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = w.x0; ix < w.x1; ++ix)
+              if (beatsForMax(in[iy * g.width + ix], in[best]))
+                best = iy * g.width + ix;
           dx[best] += g0;
           continue;
         }
-        T share = kind == fb::PoolKind::Average ? g0 / T((y1 - y0) * (x1 - x0))
-                                                : g0 / T(g.kernel[0] * g.kernel[1]);
-        for (int64_t iy = y0; iy < y1; ++iy)
-          for (int64_t ix = x0; ix < x1; ++ix)
-            dx[iy * inY + ix * inX] += share;
+        const T share = g0 / g.divisor<T>(kind, w);
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix)
+            dx[iy * g.width + ix] += share;
       }
   }
 }

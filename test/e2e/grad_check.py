@@ -17,7 +17,6 @@ Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME]
 """
 import argparse
 import os
-import subprocess
 import sys
 import zlib
 
@@ -27,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from op_reference import mlir_type  # noqa: E402
 import safetensors_io  # noqa: E402
+from commands import run  # noqa: E402
 
 RNG = np.random.default_rng(4321)
 EPS = 1e-6
@@ -270,13 +270,6 @@ def cases():
                    "%ce = dl.softmax_cross_entropy %o, %labels : tensor<4x3xf64>, tensor<4xi32>",
                    "%y = dl.add %ce, %reg : tensor<f64>"], "tensor<f64>"))
     return c
-
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result
 
 
 def loss_at(args, d, fb, params, tag, state):

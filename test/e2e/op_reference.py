@@ -11,10 +11,12 @@ Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME]
 import argparse
 import math
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from commands import run  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 
@@ -346,12 +348,6 @@ def cases():
                       f"%y = dl.mse_loss %p, %q reduction = {reduction} : tensor<6x4xf32>",
                       "tensor<f32>", lambda i, fn=fn: np.float32(fn(i["p"].astype(np.float64) - i["q"]))))
     return c
-
-
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
 
 
 def main():

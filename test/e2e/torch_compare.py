@@ -20,7 +20,6 @@ Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -30,15 +29,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from philox import dropout_mask  # noqa: E402
 import safetensors_io  # noqa: E402
+from commands import run  # noqa: E402
 
 BATCH, STEPS = 128, 5
-
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result
 
 
 class Mlp:

@@ -21,13 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import safetensors_io  # noqa: E402
-
-
-def run(command, expect_ok=True):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if expect_ok and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result
+from commands import run  # noqa: E402
 
 
 def losses(path):
