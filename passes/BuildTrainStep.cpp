@@ -137,10 +137,8 @@ public:
     func::FuncOp step = *gradient;
     Block &body = step.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    Value t = &body.front() && isa<dl::ParamGetOp>(body.front())
-                  ? body.front().getResult(0)
-                  : Value();
-    assert(t && "the step counter is read first");
+    // The counter read made first in the forward copy leads the clone too.
+    Value t = cast<dl::ParamGetOp>(body.front()).getResult();
 
     // The gradients are the results marked dl.gradient_of; the others are
     // the loss function's results, which train_step returns.

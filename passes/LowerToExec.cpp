@@ -292,15 +292,17 @@ public:
     return success();
   }
 
-  /// Fusion groups: runs of elementwise ops in program order with the same
-  /// result shape and compute type (constants and parameter reads between
-  /// them do not break a run; anything else does). A group becomes one
-  /// kernel with an output per value used outside it.
+  /// Epilogues of matmuls and convolutions first (their ops are not fused
+  /// into kernels), then fusion groups: runs of elementwise ops in program
+  /// order with the same result shape and compute type (constants and
+  /// parameter reads between them do not break a run; anything else does).
+  /// A group becomes one kernel with an output per value used outside it.
   void planFusion(Block &body) {
     for (Operation &op : body)
       if (isa<dl::MatmulOp, dl::Conv2DOp>(&op)) {
         Epilogue epilogue = matchEpilogue(&op);
         absorbed.insert(epilogue.absorbed.begin(), epilogue.absorbed.end());
+        epilogues[&op] = std::move(epilogue);
       }
     SmallVector<Operation *> group;
     std::pair<ArrayRef<int64_t>, Type> key;
@@ -402,14 +404,13 @@ private:
     for (Value operand : op->getOperands())
       ins.push_back(bufferOf(operand));
     Value result = op->getResult(0);
-    if (isa<dl::MatmulOp, dl::Conv2DOp>(op)) {
-      Epilogue epilogue = matchEpilogue(op);
+    if (auto it = epilogues.find(op); it != epilogues.end()) {
+      const Epilogue &epilogue = it->second;
       if (epilogue.bias)
         ins.push_back(bufferOf(epilogue.bias));
       if (epilogue.relu)
         spec->attributes.push_back(
             builder.getNamedAttr("activation", builder.getStringAttr("relu")));
-      absorbed.insert(epilogue.absorbed.begin(), epilogue.absorbed.end());
       result = epilogue.result;
     }
     emitCall(op, spec->routine, ins, spec->attributes, result);
@@ -591,6 +592,7 @@ private:
   unsigned &kernelCount;
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
+  DenseMap<Operation *, Epilogue> epilogues; // of each matmul and conv2d
   DenseSet<Operation *> absorbed; // epilogue ops a library call performs
   SmallVector<SmallVector<Operation *>> groups; // fusion groups of two or more ops
   DenseMap<Operation *, size_t> groupOf;
