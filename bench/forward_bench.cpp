@@ -54,11 +54,10 @@ struct Options {
 };
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: forward_bench MODEL.fb [--input [NAME=]FILE.npy]... [--threads N]\n"
-               "         [--params P.safetensors] [--save-params P.safetensors]\n"
-               "         [--output OUT.npy] [--entry forward] [--warmup W] [--iters K]\n"
-               "         [--seed S] [--label TEXT]\n");
+  std::fprintf(stderr, "usage: forward_bench MODEL.fb [--input [NAME=]FILE.npy]... [--threads N]\n"
+                       "         [--params P.safetensors] [--save-params P.safetensors]\n"
+                       "         [--output OUT.npy] [--entry forward] [--warmup W] [--iters K]\n"
+                       "         [--seed S] [--label TEXT]\n");
 }
 
 bool parse(int argc, char **argv, Options *o) {
@@ -297,19 +296,18 @@ int main(int argc, char **argv) {
   for (double s : sorted)
     variance += (s - mean) * (s - mean);
   double stdev = n > 1 ? std::sqrt(variance / (n - 1)) : 0.0;
-  int64_t batch = inputs.empty() || inputs[0].tensor.shape.rank == 0
-                      ? 1
-                      : inputs[0].tensor.shape.dims[0];
+  int64_t batch =
+      inputs.empty() || inputs[0].tensor.shape.rank == 0 ? 1 : inputs[0].tensor.shape.dims[0];
   int threads = o.threads > 0 ? o.threads : 0;
-  std::printf("{\"runtime\": \"dlc\", \"label\": %s, \"model\": %s, \"entry\": %s, "
-              "\"threads\": %d, \"batch\": %lld, \"warmup\": %d, \"iters\": %d, "
-              "\"first_run_ms\": %.4f, \"median_ms\": %.4f, \"mean_ms\": %.4f, "
-              "\"min_ms\": %.4f, \"max_ms\": %.4f, \"stdev_ms\": %.4f, "
-              "\"samples_per_s\": %.1f, \"minor_faults_per_iter\": %.2f}\n",
-              jsonString(o.label.empty() ? dlc_executable_model_name(executable.get()) : o.label)
-                  .c_str(),
-              jsonString(o.model).c_str(), jsonString(o.entry).c_str(), threads,
-              static_cast<long long>(batch), o.warmup, o.iters, firstMs, median, mean, sorted[0],
-              sorted[n - 1], stdev, batch * 1000.0 / median, faultsPerIter);
+  std::printf(
+      "{\"runtime\": \"dlc\", \"label\": %s, \"model\": %s, \"entry\": %s, "
+      "\"threads\": %d, \"batch\": %lld, \"warmup\": %d, \"iters\": %d, "
+      "\"first_run_ms\": %.4f, \"median_ms\": %.4f, \"mean_ms\": %.4f, "
+      "\"min_ms\": %.4f, \"max_ms\": %.4f, \"stdev_ms\": %.4f, "
+      "\"samples_per_s\": %.1f, \"minor_faults_per_iter\": %.2f}\n",
+      jsonString(o.label.empty() ? dlc_executable_model_name(executable.get()) : o.label).c_str(),
+      jsonString(o.model).c_str(), jsonString(o.entry).c_str(), threads,
+      static_cast<long long>(batch), o.warmup, o.iters, firstMs, median, mean, sorted[0],
+      sorted[n - 1], stdev, batch * 1000.0 / median, faultsPerIter);
   return 0;
 }

@@ -6,10 +6,10 @@
 
 #include "executable_generated.h"
 
-#include "llvm/ADT/TypeSwitch.h"
-#include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -158,12 +158,12 @@ private:
   LogicalResult emitParameters() {
     for (auto param : module.getOps<dl::ParamOp>()) {
       RankedTensorType type = param.getTensorType();
-      FailureOr<uint32_t> index =
-          addBuffer(param, param.getSymName(), type,
-                    param->hasAttr(dl::DLDialect::kOptimizerStateAttrName) ? fb::Role::OptimizerState
-                    : param.getState()                                      ? fb::Role::State
-                                                                            : fb::Role::Parameter,
-                    fb::Region::Persistent, -1, persistentSize);
+      FailureOr<uint32_t> index = addBuffer(param, param.getSymName(), type,
+                                            param->hasAttr(dl::DLDialect::kOptimizerStateAttrName)
+                                                ? fb::Role::OptimizerState
+                                            : param.getState() ? fb::Role::State
+                                                               : fb::Role::Parameter,
+                                            fb::Region::Persistent, -1, persistentSize);
       if (failed(index))
         return failure();
       persistentSize = llvm::alignTo(persistentSize + byteSize(type), kAlignment);
@@ -255,9 +255,8 @@ private:
     uint64_t offset = llvm::alignTo(constants.size(), kAlignment);
     constants.resize(offset, 0);
     constants.insert(constants.end(), bytes->begin(), bytes->end());
-    FailureOr<uint32_t> index =
-        addBuffer(op, "constant", op.getBuffer().getType(), fb::Role::Constant,
-                  fb::Region::Constants, -1, offset);
+    FailureOr<uint32_t> index = addBuffer(op, "constant", op.getBuffer().getType(),
+                                          fb::Role::Constant, fb::Region::Constants, -1, offset);
     if (succeeded(index))
       constantIndex[op.getValue()] = *index;
     return index;
@@ -382,8 +381,8 @@ private:
     auto shapeType = cast<ShapedType>(yield.getResults().front().getType());
     std::vector<int64_t> shape(shapeType.getShape().begin(), shapeType.getShape().end());
     return fb::CreateKernelDirect(builder, kernel.getSymName().str().c_str(), &shape,
-                                  wide ? fb::DType::F64 : fb::DType::F32,
-                                  body.getNumArguments(), &instructions, &results);
+                                  wide ? fb::DType::F64 : fb::DType::F32, body.getNumArguments(),
+                                  &instructions, &results);
   }
 
   //===--------------------------------------------------------------------===//
@@ -393,7 +392,8 @@ private:
   /// The call or launch that writes `buffer`, if any.
   static Operation *producerOf(Value buffer) {
     for (Operation *user : buffer.getUsers()) {
-      if (auto call = dyn_cast<exec::CallOp>(user); call && llvm::is_contained(call.getOuts(), buffer))
+      if (auto call = dyn_cast<exec::CallOp>(user);
+          call && llvm::is_contained(call.getOuts(), buffer))
         return user;
       if (auto launch = dyn_cast<exec::LaunchOp>(user);
           launch && llvm::is_contained(launch.getOuts(), buffer))
@@ -476,8 +476,8 @@ private:
     }
     for (Value result : ret.getResults())
       outputs.push_back(bufferIndex.lookup(result));
-    return fb::CreateEntryPointDirect(builder, entry.getSymName().str().c_str(), &inputs,
-                                      &outputs, *entry.getArenaSize(), &commands);
+    return fb::CreateEntryPointDirect(builder, entry.getSymName().str().c_str(), &inputs, &outputs,
+                                      *entry.getArenaSize(), &commands);
   }
 
   /// A view is another buffer over its source's bytes: in the arena, a

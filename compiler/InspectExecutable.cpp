@@ -38,7 +38,8 @@ public:
   }
 
 private:
-  template <typename T> static std::vector<const T *> list(const flatbuffers::Vector<flatbuffers::Offset<T>> *v) {
+  template <typename T>
+  static std::vector<const T *> list(const flatbuffers::Vector<flatbuffers::Offset<T>> *v) {
     std::vector<const T *> items;
     if (v)
       for (const T *item : *v)

@@ -110,8 +110,7 @@ private:
   static Value constantLike(OpBuilder &b, Location loc, Value like, double value) {
     auto type = cast<RankedTensorType>(like.getType());
     return dl::ConstantOp::create(
-        b, loc, type,
-        DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
+        b, loc, type, DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
   }
 
   /// A value is active when it is a float that depends on a trainable

@@ -93,7 +93,8 @@ struct Trained {
 
 class TrainStepBuilder {
 public:
-  TrainStepBuilder(ModuleOp module, func::FuncOp loss) : module(module), loss(loss), symbols(module) {}
+  TrainStepBuilder(ModuleOp module, func::FuncOp loss)
+      : module(module), loss(loss), symbols(module) {}
 
   LogicalResult run() {
     Attribute optimizer = module->getAttr(dl::DLDialect::kOptimizerAttrName);
@@ -147,8 +148,7 @@ public:
     SmallVector<DictionaryAttr> resultAttrs;
     b.setInsertionPoint(ret);
     for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-      auto of = step.getResultAttrOfType<FlatSymbolRefAttr>(
-          i, dl::DLDialect::kGradientOfAttrName);
+      auto of = step.getResultAttrOfType<FlatSymbolRefAttr>(i, dl::DLDialect::kGradientOfAttrName);
       if (!of) {
         results.push_back(value);
         resultAttrs.push_back(step.getResultAttrDict(i));
@@ -192,9 +192,8 @@ private:
     if (symbols.lookup(name))
       return module.emitError() << "the training step needs the name @" << name
                                 << " for optimizer state; rename the model's symbol";
-    auto param = dl::ParamOp::create(b, module.getLoc(), b.getStringAttr(name),
-                                     TypeAttr::get(type), dl::ZerosInitAttr::get(b.getContext()),
-                                     b.getUnitAttr());
+    auto param = dl::ParamOp::create(b, module.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
+                                     dl::ZerosInitAttr::get(b.getContext()), b.getUnitAttr());
     param->setAttr(dl::DLDialect::kOptimizerStateAttrName, b.getUnitAttr());
     symbols.insert(param);
     return param;
@@ -335,14 +334,13 @@ private:
       if (failed(second))
         return failure();
       Value g = p.grad, w = p.value;
-      Value mNew = m.add(m.mul(m.like(m.f64(beta1), w), get(*first)),
-                         m.mul(m.like(m.f64(1 - beta1), w), g));
+      Value mNew =
+          m.add(m.mul(m.like(m.f64(beta1), w), get(*first)), m.mul(m.like(m.f64(1 - beta1), w), g));
       Value vNew = m.add(m.mul(m.like(m.f64(beta2), w), get(*second)),
                          m.mul(m.like(m.f64(1 - beta2), w), m.mul(g, g)));
       set(*first, mNew);
       set(*second, vNew);
-      Value denominator =
-          m.add(m.sqrt(m.div(vNew, m.like(c2, w))), m.like(m.f64(epsilon), w));
+      Value denominator = m.add(m.sqrt(m.div(vNew, m.like(c2, w))), m.like(m.f64(epsilon), w));
       Value direction = m.div(m.div(mNew, m.like(c1, w)), denominator);
       if (decay != 0)
         direction = m.add(direction, m.mul(m.like(m.f64(decay), w), w));
@@ -376,8 +374,7 @@ struct DLBuildTrainStepPass : dlc::impl::DLBuildTrainStepBase<DLBuildTrainStepPa
     ModuleOp module = getOperation();
     auto loss = module.lookupSymbol<func::FuncOp>(functionName);
     if (!loss) {
-      module.emitError() << "dl-build-train-step: no function @" << functionName
-                         << " to train";
+      module.emitError() << "dl-build-train-step: no function @" << functionName << " to train";
       return signalPassFailure();
     }
     if (failed(TrainStepBuilder(module, loss).run()))

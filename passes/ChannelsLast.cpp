@@ -66,8 +66,8 @@ struct ConvToNhwc : OpRewritePattern<dl::Conv2DOp> {
     Value input = transpose(rewriter, loc, op.getInput(), kToNhwc);
     auto type = permuted(op.getType(), kToNhwc);
     auto conv = dl::Conv2DOp::create(rewriter, loc, type, input, op.getFilter(), op.getBias(),
-                                     op.getStrideAttr(), op.getPaddingAttr(),
-                                     op.getDilationAttr(), op.getGroupsAttr(),
+                                     op.getStrideAttr(), op.getPaddingAttr(), op.getDilationAttr(),
+                                     op.getGroupsAttr(),
                                      dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
     rewriter.replaceOp(op, transpose(rewriter, loc, conv, kToNchw));
     return success();
@@ -100,9 +100,10 @@ struct ConvBackwardDataToNhwc : OpRewritePattern<dl::Conv2DBackwardDataOp> {
       return failure();
     Location loc = op.getLoc();
     auto nhwc = dl::Conv2DBackwardDataOp::create(
-        rewriter, loc, permuted(op.getType(), kToNhwc), transpose(rewriter, loc, op.getGrad(), kToNhwc),
-        op.getFilter(), op.getStrideAttr(), op.getPaddingAttr(), op.getDilationAttr(),
-        op.getGroupsAttr(), dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
+        rewriter, loc, permuted(op.getType(), kToNhwc),
+        transpose(rewriter, loc, op.getGrad(), kToNhwc), op.getFilter(), op.getStrideAttr(),
+        op.getPaddingAttr(), op.getDilationAttr(), op.getGroupsAttr(),
+        dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
     rewriter.replaceOp(op, transpose(rewriter, loc, nhwc, kToNchw));
     return success();
   }

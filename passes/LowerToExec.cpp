@@ -27,10 +27,9 @@ MemRefType bufferType(Type tensor) {
 /// view, or a buffer declaration.
 bool isElementwise(Operation *op) {
   return isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
-             dl::SinOp, dl::CosOp,
-             dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp,
-             dl::PowOp, dl::MaximumOp, dl::MinimumOp, dl::CompareOp, dl::SelectOp, dl::CastOp,
-             dl::BroadcastToOp>(op);
+             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::AddOp, dl::SubOp,
+             dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp, dl::CompareOp,
+             dl::SelectOp, dl::CastOp, dl::BroadcastToOp>(op);
 }
 
 /// A constant a kernel can carry as an immediate instead of a buffer.
@@ -41,8 +40,7 @@ bool isScalarSplat(Value value) {
 
 /// stride, padding [top, left, bottom, right], dilation and groups of a
 /// convolution gradient op, defaults filled in.
-template <typename ConvGradOp>
-SmallVector<NamedAttribute> convAttrs(ConvGradOp op, Builder &b) {
+template <typename ConvGradOp> SmallVector<NamedAttribute> convAttrs(ConvGradOp op, Builder &b) {
   auto list = [](std::optional<ArrayRef<int64_t>> given, SmallVector<int64_t> fallback) {
     return given ? SmallVector<int64_t>(*given) : fallback;
   };
@@ -52,8 +50,8 @@ SmallVector<NamedAttribute> convAttrs(ConvGradOp op, Builder &b) {
   return {b.getNamedAttr("stride", b.getDenseI64ArrayAttr(list(op.getStride(), {1, 1}))),
           b.getNamedAttr("padding", b.getDenseI64ArrayAttr(padding)),
           b.getNamedAttr("dilation", b.getDenseI64ArrayAttr(list(op.getDilation(), {1, 1}))),
-          b.getNamedAttr("groups", b.getI64IntegerAttr(static_cast<int64_t>(
-                                        op.getGroups().value_or(1))))};
+          b.getNamedAttr("groups",
+                         b.getI64IntegerAttr(static_cast<int64_t>(op.getGroups().value_or(1))))};
 }
 
 /// The routine and its attributes (named as the executable schema's fields)
@@ -99,8 +97,8 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
       .Case([&](dl::AvgPool2DOp p) {
         return CallSpec{
             "pool2d",
-            {named("kind", b.getStringAttr(p.getCountIncludePad() ? "average_include_pad"
-                                                                  : "average")),
+            {named("kind",
+                   b.getStringAttr(p.getCountIncludePad() ? "average_include_pad" : "average")),
              named("kernel", ints(p.getKernel())), named("stride", ints(p.getStrideOrDefault())),
              named("padding", ints(p.getPaddingOrDefault()))}}
             .withLayout(p.getLayout(), b);
@@ -124,16 +122,16 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
             .withLayout(p.getLayout(), b);
       })
       .Case([&](dl::ReduceSumOp r) {
-        return CallSpec{"reduce", {named("kind", b.getStringAttr("sum")),
-                                   named("axes", ints(r.getAxes()))}};
+        return CallSpec{"reduce",
+                        {named("kind", b.getStringAttr("sum")), named("axes", ints(r.getAxes()))}};
       })
       .Case([&](dl::ReduceMeanOp r) {
-        return CallSpec{"reduce", {named("kind", b.getStringAttr("mean")),
-                                   named("axes", ints(r.getAxes()))}};
+        return CallSpec{"reduce",
+                        {named("kind", b.getStringAttr("mean")), named("axes", ints(r.getAxes()))}};
       })
       .Case([&](dl::ReduceMaxOp r) {
-        return CallSpec{"reduce", {named("kind", b.getStringAttr("max")),
-                                   named("axes", ints(r.getAxes()))}};
+        return CallSpec{"reduce",
+                        {named("kind", b.getStringAttr("max")), named("axes", ints(r.getAxes()))}};
       })
       .Case([&](dl::ArgmaxOp a) {
         return CallSpec{"argmax", {named("axis", b.getI64IntegerAttr(a.getAxis()))}};
@@ -152,40 +150,52 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
                         {named("starts", ints(s.getStarts())), named("strides", ints(strides))}};
       })
       .Case([&](dl::PadOp p) {
-        return CallSpec{"pad", {named("low", ints(p.getLow())),
-                                named("value", b.getF64FloatAttr(
-                                                   p.getValue() ? p.getValue()->convertToDouble()
-                                                                : 0.0))}};
+        return CallSpec{
+            "pad",
+            {named("low", ints(p.getLow())),
+             named("value",
+                   b.getF64FloatAttr(p.getValue() ? p.getValue()->convertToDouble() : 0.0))}};
       })
       .Case([&](dl::SoftmaxOp s) {
-        return CallSpec{"softmax", {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
-                                    named("log", b.getBoolAttr(false))}};
+        return CallSpec{"softmax",
+                        {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
+                         named("log", b.getBoolAttr(false))}};
       })
       .Case([&](dl::LogSoftmaxOp s) {
-        return CallSpec{"softmax", {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
-                                    named("log", b.getBoolAttr(true))}};
+        return CallSpec{"softmax",
+                        {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
+                         named("log", b.getBoolAttr(true))}};
       })
       .Case([&](dl::BatchNormOp n) {
-        return CallSpec{"batch_norm", {named("epsilon", n.getEpsilonAttr()),
-                                       named("momentum", n.getMomentumAttr()),
-                                       named("training", b.getBoolAttr(n.getTraining()))}};
+        return CallSpec{"batch_norm",
+                        {named("epsilon", n.getEpsilonAttr()),
+                         named("momentum", n.getMomentumAttr()),
+                         named("training", b.getBoolAttr(n.getTraining()))}};
       })
       .Case([&](dl::LayerNormOp n) {
-        return CallSpec{"layer_norm", {named("axis", b.getI64IntegerAttr(n.getAxisOrDefault())),
-                                       named("epsilon", n.getEpsilonAttr())}};
+        return CallSpec{"layer_norm",
+                        {named("axis", b.getI64IntegerAttr(n.getAxisOrDefault())),
+                         named("epsilon", n.getEpsilonAttr())}};
       })
-      .Case([&](dl::EmbeddingOp) { return CallSpec{"embedding", {}}; })
+      .Case([&](dl::EmbeddingOp) {
+        return CallSpec{"embedding", {}};
+      })
       .Case([&](dl::DropoutOp d) {
-        return CallSpec{"dropout", {named("rate", d.getRateAttr()),
-                                    named("seed", d.getSeedAttr()),
-                                    named("training", b.getBoolAttr(d.getTraining()))}};
+        return CallSpec{"dropout",
+                        {named("rate", d.getRateAttr()), named("seed", d.getSeedAttr()),
+                         named("training", b.getBoolAttr(d.getTraining()))}};
       })
-      .Case([&](dl::SoftmaxCrossEntropyOp) { return CallSpec{"softmax_cross_entropy", {}}; })
+      .Case([&](dl::SoftmaxCrossEntropyOp) {
+        return CallSpec{"softmax_cross_entropy", {}};
+      })
       .Case([&](dl::MseLossOp l) {
-        return CallSpec{"mse_loss", {named("reduction", b.getStringAttr(stringifyLossReduction(
-                                                            l.getReduction())))}};
+        return CallSpec{
+            "mse_loss",
+            {named("reduction", b.getStringAttr(stringifyLossReduction(l.getReduction())))}};
       })
-      .Case([&](dl::AccuracyOp) { return CallSpec{"accuracy", {}}; })
+      .Case([&](dl::AccuracyOp) {
+        return CallSpec{"accuracy", {}};
+      })
       .Default([](Operation *) { return std::nullopt; });
 }
 
@@ -196,14 +206,12 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
 struct Epilogue {
   Value bias;
   bool relu = false;
-  Value result;                       // what the call's output buffer holds
+  Value result;                         // what the call's output buffer holds
   SmallVector<Operation *, 2> absorbed; // the ops the call performs too
 };
 
 /// The only user of `value`, if it has exactly one.
-Operation *soleUser(Value value) {
-  return value.hasOneUse() ? *value.getUsers().begin() : nullptr;
-}
+Operation *soleUser(Value value) { return value.hasOneUse() ? *value.getUsers().begin() : nullptr; }
 
 Epilogue matchEpilogue(Operation *op) {
   Epilogue epilogue;
@@ -279,11 +287,10 @@ public:
                                        builder.getArrayAttr(outputNames), IntegerAttr());
     builder.setInsertionPointToStart(&entry.getBody().emplaceBlock());
     for (BlockArgument argument : function.getArguments()) {
-      auto name = cast<StringAttr>(nameOf(function.getArgAttrDict(argument.getArgNumber()),
-                                          "input", argument.getArgNumber()));
-      buffers[argument] = exec::InputOp::create(builder, function.getLoc(),
-                                                bufferType(argument.getType()), name,
-                                                IntegerAttr());
+      auto name = cast<StringAttr>(nameOf(function.getArgAttrDict(argument.getArgNumber()), "input",
+                                          argument.getArgNumber()));
+      buffers[argument] = exec::InputOp::create(
+          builder, function.getLoc(), bufferType(argument.getType()), name, IntegerAttr());
     }
     planFusion(function.getBody().front());
     for (Operation &op : function.getBody().front())
@@ -592,8 +599,8 @@ private:
   unsigned &kernelCount;
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
-  DenseMap<Operation *, Epilogue> epilogues; // of each matmul and conv2d
-  DenseSet<Operation *> absorbed; // epilogue ops a library call performs
+  DenseMap<Operation *, Epilogue> epilogues;    // of each matmul and conv2d
+  DenseSet<Operation *> absorbed;               // epilogue ops a library call performs
   SmallVector<SmallVector<Operation *>> groups; // fusion groups of two or more ops
   DenseMap<Operation *, size_t> groupOf;
   DenseSet<Operation *> writtenInPlace; // dl.param.set a kernel already did

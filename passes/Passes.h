@@ -21,9 +21,8 @@ namespace dlc {
 /// of its first result with respect to each trainable parameter it depends
 /// on (what dl-autodiff does for `loss`). Fails with a diagnostic where a
 /// gradient cannot flow.
-mlir::FailureOr<mlir::func::FuncOp> buildGradientFunction(mlir::ModuleOp module,
-                                                          mlir::func::FuncOp function,
-                                                          llvm::StringRef name);
+mlir::FailureOr<mlir::func::FuncOp>
+buildGradientFunction(mlir::ModuleOp module, mlir::func::FuncOp function, llvm::StringRef name);
 
 } // namespace dlc
 

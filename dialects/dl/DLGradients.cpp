@@ -220,8 +220,8 @@ namespace {
 /// where wanted) to the operands' types.
 template <typename BinaryOp>
 LogicalResult binaryGradients(BinaryOp op, OpBuilder &b, ArrayRef<bool> wanted,
-                              SmallVectorImpl<Value> &grads,
-                              function_ref<Value(Grad &)> dx, function_ref<Value(Grad &)> dy) {
+                              SmallVectorImpl<Value> &grads, function_ref<Value(Grad &)> dx,
+                              function_ref<Value(Grad &)> dy) {
   Grad d(b, op.getLoc());
   clearGrads(op, grads);
   if (wanted[0])
@@ -282,28 +282,28 @@ LogicalResult minMaxGradients(MinMaxOp op, CompareDirection wins, OpBuilder &b, 
   Grad d(b, op.getLoc());
   Value x = op.getLhs(), y = op.getRhs();
   Type element = tensorType(g).getElementType();
-  Value share = d.add(d.cast(d.compare(wins, x, y), element),
-                      d.mul(d.cast(d.compare(CompareDirection::eq, x, y), element),
-                            d.scalar(g, 0.5)));
+  Value share =
+      d.add(d.cast(d.compare(wins, x, y), element),
+            d.mul(d.cast(d.compare(CompareDirection::eq, x, y), element), d.scalar(g, 0.5)));
   return binaryGradients(
       op, b, wanted, grads, [&](Grad &d) { return d.mul(g, share); },
       [&](Grad &d) { return d.mul(g, d.sub(d.scalar(g, 1), share)); });
 }
 } // namespace
 
-LogicalResult MaximumOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                        ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult MaximumOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                        SmallVectorImpl<Value> &grads) {
   return minMaxGradients(*this, CompareDirection::gt, b, resultGrads[0], wanted, grads);
 }
 
-LogicalResult MinimumOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                        ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult MinimumOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                        SmallVectorImpl<Value> &grads) {
   return minMaxGradients(*this, CompareDirection::lt, b, resultGrads[0], wanted, grads);
 }
 
 /// The chosen operand gets g, the other 0; the condition has no gradient.
-LogicalResult SelectOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                       ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult SelectOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                       SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   Value g = resultGrads[0], zero = d.scalar(g, 0);
   clearGrads(*this, grads);
@@ -350,8 +350,8 @@ LogicalResult BroadcastToOp::buildGradients(OpBuilder &b, ValueRange resultGrads
 }
 
 /// Each operand's gradient is its slice of g along the axis.
-LogicalResult ConcatOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                       ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult ConcatOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                       SmallVectorImpl<Value> &grads) {
   clearGrads(*this, grads);
   RankedTensorType full = tensorType(getResult());
   int64_t axis = static_cast<int64_t>(getAxis()), offset = 0;
@@ -361,9 +361,8 @@ LogicalResult ConcatOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
       SmallVector<int64_t> starts(full.getRank(), 0), limits(full.getShape());
       starts[axis] = offset;
       limits[axis] = offset + type.getDimSize(axis);
-      grads[i] = SliceOp::create(b, getLoc(), type, resultGrads[0],
-                                 b.getDenseI64ArrayAttr(starts), b.getDenseI64ArrayAttr(limits),
-                                 DenseI64ArrayAttr());
+      grads[i] = SliceOp::create(b, getLoc(), type, resultGrads[0], b.getDenseI64ArrayAttr(starts),
+                                 b.getDenseI64ArrayAttr(limits), DenseI64ArrayAttr());
     }
     offset += type.getDimSize(axis);
   }
@@ -381,7 +380,7 @@ LogicalResult SliceOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Arra
   for (auto [dim, limit] : llvm::zip(input.getShape(), getLimits()))
     high.push_back(dim - limit);
   grads.assign({PadOp::create(b, getLoc(), input, resultGrads[0], getStartsAttr(),
-                         b.getDenseI64ArrayAttr(high), FloatAttr())});
+                              b.getDenseI64ArrayAttr(high), FloatAttr())});
   return success();
 }
 
@@ -393,14 +392,13 @@ LogicalResult PadOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayR
   for (auto [low, dim] : llvm::zip(getLow(), input.getShape()))
     limits.push_back(low + dim);
   grads.assign({SliceOp::create(b, getLoc(), input, resultGrads[0], getLowAttr(),
-                           b.getDenseI64ArrayAttr(limits), DenseI64ArrayAttr())});
+                                b.getDenseI64ArrayAttr(limits), DenseI64ArrayAttr())});
   return success();
 }
 
 namespace {
 /// g (dims restored) broadcast back over the reduced axes, times `scale`.
-template <typename ReduceOp>
-Value spreadBack(ReduceOp op, Grad &d, Value g) {
+template <typename ReduceOp> Value spreadBack(ReduceOp op, Grad &d, Value g) {
   RankedTensorType input = tensorType(op.getInput());
   return d.broadcastTo(d.keepDims(g, input, op.getAxes()), input);
 }
@@ -431,8 +429,8 @@ LogicalResult ReduceMaxOp::buildGradients(OpBuilder &b, ValueRange resultGrads, 
                                           SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   RankedTensorType input = tensorType(getInput());
-  Value isMax = d.compare(CompareDirection::eq, getInput(),
-                          d.keepDims(getResult(), input, getAxes()));
+  Value isMax =
+      d.compare(CompareDirection::eq, getInput(), d.keepDims(getResult(), input, getAxes()));
   Value count = d.sum(d.cast(isMax, input.getElementType()), getAxes(), /*keepdims=*/true);
   Value share = d.div(d.keepDims(resultGrads[0], input, getAxes()), count);
   grads.assign({d.select(isMax, share, d.scalar(share, 0))});
@@ -446,18 +444,18 @@ LogicalResult ReduceMaxOp::buildGradients(OpBuilder &b, ValueRange resultGrads, 
 /// For z = op(a) op(b): d op(a) = g op(b)^T and d op(b) = op(a)^T g, written
 /// with the transpose flags so no transpose is materialized; batch dims that
 /// broadcast are summed back.
-LogicalResult MatmulOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                       ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult MatmulOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                       SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   Value g = resultGrads[0], x = getLhs(), y = getRhs();
   bool ta = getTransposeA(), tb = getTransposeB();
   clearGrads(*this, grads);
   if (wanted[0])
-    grads[0] = d.unbroadcast(ta ? d.matmul(y, g, tb, true) : d.matmul(g, y, false, !tb),
-                             x.getType());
+    grads[0] =
+        d.unbroadcast(ta ? d.matmul(y, g, tb, true) : d.matmul(g, y, false, !tb), x.getType());
   if (wanted[1])
-    grads[1] = d.unbroadcast(tb ? d.matmul(g, x, true, ta) : d.matmul(x, g, !ta, false),
-                             y.getType());
+    grads[1] =
+        d.unbroadcast(tb ? d.matmul(g, x, true, ta) : d.matmul(x, g, !ta, false), y.getType());
   return success();
 }
 
@@ -517,8 +515,8 @@ LogicalResult SoftmaxCrossEntropyOp::buildGradients(OpBuilder &b, ValueRange res
 
 /// d prediction = 2 (prediction - target) g / n, with n the divisor of the
 /// reduction; d target is its negation.
-LogicalResult MseLossOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                        ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult MseLossOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                        SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   RankedTensorType type = tensorType(getPrediction());
   double divisor = 1;
@@ -542,8 +540,8 @@ LogicalResult MseLossOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
 
 /// dx by the transposed convolution, dw by correlating x with g, the bias's
 /// gradient by summing g over all but the channel dim.
-LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
-                                       ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
+LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> wanted,
+                                       SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   Value g = resultGrads[0];
   clearGrads(*this, grads);
@@ -553,11 +551,11 @@ LogicalResult Conv2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
                                             getGroupsAttr(), getLayoutAttr());
   if (wanted[1])
     grads[1] = Conv2DBackwardFilterOp::create(b, getLoc(), getFilter().getType(), getInput(), g,
-                                              getStrideAttr(), getPaddingAttr(),
-                                              getDilationAttr(), getGroupsAttr(), getLayoutAttr());
+                                              getStrideAttr(), getPaddingAttr(), getDilationAttr(),
+                                              getGroupsAttr(), getLayoutAttr());
   if (getBias() && wanted[2]) {
-    SmallVector<int64_t> axes = getLayout() == Layout::nhwc ? SmallVector<int64_t>{0, 1, 2}
-                                                            : SmallVector<int64_t>{0, 2, 3};
+    SmallVector<int64_t> axes =
+        getLayout() == Layout::nhwc ? SmallVector<int64_t>{0, 1, 2} : SmallVector<int64_t>{0, 2, 3};
     grads[2] = d.sum(g, axes, /*keepdims=*/false);
   }
   return success();
@@ -576,11 +574,11 @@ LogicalResult MaxPool2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads, 
 LogicalResult AvgPool2DOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                           SmallVectorImpl<Value> &grads) {
   PoolKind kind = getCountIncludePad() ? PoolKind::average_include_pad : PoolKind::average;
-  grads.assign({Pool2DBackwardOp::create(b, getLoc(), getInput().getType(),
-                                         PoolKindAttr::get(b.getContext(), kind), getInput(),
-                                         resultGrads[0], getKernelAttr(), getStrideAttr(),
-                                         getPaddingAttr(), getLayoutAttr())
-                    .getResult()});
+  grads.assign(
+      {Pool2DBackwardOp::create(b, getLoc(), getInput().getType(),
+                                PoolKindAttr::get(b.getContext(), kind), getInput(), resultGrads[0],
+                                getKernelAttr(), getStrideAttr(), getPaddingAttr(), getLayoutAttr())
+           .getResult()});
   return success();
 }
 
@@ -629,8 +627,8 @@ LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
     Value direction = g;
     if (getTraining()) {
       Value inverse = d.scalar(g, 1.0 / double(count));
-      direction = d.sub(d.sub(g, d.mul(gradOffset, inverse)),
-                        d.mul(normalized, d.mul(gradScale, inverse)));
+      direction =
+          d.sub(d.sub(g, d.mul(gradOffset, inverse)), d.mul(normalized, d.mul(gradScale, inverse)));
     }
     grads[0] = d.mul(slope, direction);
   }
@@ -668,8 +666,8 @@ LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Array
     // Where x is 0 the division's NaN is replaced; divide by 1 there instead.
     Value safeX = d.select(isZero, d.scalar(x, 1), x);
     Value cdf = d.select(isZero, d.scalar(x, 0.5), d.div(getResult(), safeX));
-    Value pdf = d.mul(d.scalar(x, 0.3989422804014327),
-                      d.exp(d.mul(d.scalar(x, -0.5), d.mul(x, x))));
+    Value pdf =
+        d.mul(d.scalar(x, 0.3989422804014327), d.exp(d.mul(d.scalar(x, -0.5), d.mul(x, x))));
     slope = d.add(cdf, d.mul(x, pdf));
   }
   grads.assign({d.mul(g, slope)});
@@ -706,7 +704,8 @@ LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
   clearGrads(*this, grads);
   if (wanted[0]) {
     Value h = d.mul(g, getScale());
-    grads[0] = d.mul(rstd, d.sub(d.sub(h, meanOver(h)), d.mul(normalizedX, meanOver(d.mul(h, normalizedX)))));
+    grads[0] = d.mul(
+        rstd, d.sub(d.sub(h, meanOver(h)), d.mul(normalizedX, meanOver(d.mul(h, normalizedX)))));
   }
   if (wanted[1])
     grads[1] = d.sum(d.mul(g, normalizedX), leading, /*keepdims=*/false);

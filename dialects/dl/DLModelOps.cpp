@@ -99,8 +99,8 @@ LogicalResult ParamSetOp::verifySymbolUses(SymbolTableCollection &symbols) {
   if (failed(param))
     return failure();
   if (param->getTensorType() != getValue().getType())
-    return emitOpError() << "writes " << getValue().getType() << " to " << getNameAttr()
-                         << " : " << param->getTensorType();
+    return emitOpError() << "writes " << getValue().getType() << " to " << getNameAttr() << " : "
+                         << param->getTensorType();
   return success();
 }
 

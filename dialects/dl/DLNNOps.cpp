@@ -59,7 +59,9 @@ expandPadding(std::optional<ArrayRef<int64_t>> padding) {
 
 /// Whether a conv or pool's `layout` is NHWC. Type inference during parsing
 /// sees the attribute absent (null) when the default applies.
-static bool isChannelsLast(LayoutAttr layout) { return layout && layout.getValue() == Layout::nhwc; }
+static bool isChannelsLast(LayoutAttr layout) {
+  return layout && layout.getValue() == Layout::nhwc;
+}
 
 namespace {
 /// Window geometry of a 2-D conv or pool, checked and defaulted.
@@ -165,9 +167,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
       return fail("bias must be " + str(RankedTensorType::get({outChannels}, x.getElementType())) +
                   ", got " + str(b));
   }
-  FailureOr<Window> window =
-      makeWindow(w.getShape().take_back(2), adaptor.getStride(), {1, 1}, adaptor.getPadding(),
-                 adaptor.getDilation(), spatial, fail);
+  FailureOr<Window> window = makeWindow(w.getShape().take_back(2), adaptor.getStride(), {1, 1},
+                                        adaptor.getPadding(), adaptor.getDilation(), spatial, fail);
   if (failed(window))
     return failure();
   SmallVector<int64_t, 4> shape{x.getDimSize(0), outChannels, window->outputSize(0),
@@ -425,7 +426,8 @@ LogicalResult Conv2DBackwardDataOp::verify() {
   FailureOr<RankedTensorType> y =
       convForwardType(*this, dx, w, getStride(), getPadding(), getDilation(),
                       static_cast<int64_t>(getGroups().value_or(1)), getLayout() == Layout::nhwc);
-  return failed(y) ? failure() : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
+  return failed(y) ? failure()
+                   : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
 }
 
 LogicalResult Conv2DBackwardFilterOp::verify() {
@@ -433,7 +435,8 @@ LogicalResult Conv2DBackwardFilterOp::verify() {
   FailureOr<RankedTensorType> y =
       convForwardType(*this, x, dw, getStride(), getPadding(), getDilation(),
                       static_cast<int64_t>(getGroups().value_or(1)), getLayout() == Layout::nhwc);
-  return failed(y) ? failure() : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
+  return failed(y) ? failure()
+                   : checkGradType(*this, cast<RankedTensorType>(getGrad().getType()), *y);
 }
 
 LogicalResult Pool2DBackwardOp::verify() {

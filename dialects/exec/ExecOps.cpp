@@ -32,12 +32,10 @@ ArrayRef<Routine> routines() {
   static const RoutineAttr matmul[] = {{"transpose_a", Kind::Bool, true},
                                        {"transpose_b", Kind::Bool, true},
                                        {"activation", Kind::String, true, activations}};
-  static const RoutineAttr conv2d[] = {{"stride", Kind::I64Array},
-                                       {"padding", Kind::I64Array},
-                                       {"dilation", Kind::I64Array},
-                                       {"groups", Kind::I64},
-                                       {"channels_last", Kind::Bool, true},
-                                       {"activation", Kind::String, true, activations}};
+  static const RoutineAttr conv2d[] = {
+      {"stride", Kind::I64Array},          {"padding", Kind::I64Array},
+      {"dilation", Kind::I64Array},        {"groups", Kind::I64},
+      {"channels_last", Kind::Bool, true}, {"activation", Kind::String, true, activations}};
   static const RoutineAttr pool2d[] = {{"kind", Kind::String, false, poolKinds},
                                        {"kernel", Kind::I64Array},
                                        {"stride", Kind::I64Array},
@@ -152,8 +150,7 @@ LogicalResult ConstantOp::verify() {
 
 LogicalResult ViewOp::verify() {
   auto from = getSource().getType(), to = getBuffer().getType();
-  if (from.getElementType() != to.getElementType() ||
-      from.getNumElements() != to.getNumElements())
+  if (from.getElementType() != to.getElementType() || from.getNumElements() != to.getNumElements())
     return emitOpError() << "cannot view " << from << " as " << to;
   return success();
 }

@@ -96,9 +96,8 @@ private:
     dnnl::memory inner(wanted, engine_);
     std::vector<BoundPrimitive> &list = isInput ? before_ : after_;
     const dnnl::memory &from = isInput ? user : inner, &to = isInput ? inner : user;
-    list.emplace_back(dnnl::reorder(from, to),
-                      std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, from},
-                                                            {DNNL_ARG_TO, to}});
+    list.emplace_back(dnnl::reorder(from, to), std::unordered_map<int, dnnl::memory>{
+                                                   {DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
     return inner;
   }
 
@@ -154,10 +153,10 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
                          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                          c.any(c.src), c.any(c.weights), biasDesc, c.any(c.dst), c.strides,
                          c.dilates, c.padL, c.padR)
-                   : dnnl::convolution_forward::desc(
-                         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                         c.any(c.src), c.any(c.weights), c.any(c.dst), c.strides, c.dilates,
-                         c.padL, c.padR);
+                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct,
+                                                     c.any(c.src), c.any(c.weights), c.any(c.dst),
+                                                     c.strides, c.dilates, c.padL, c.padR);
   dnnl::convolution_forward::primitive_desc pd(desc, attr, ctx.engine);
   StagedPrimitive staged(ctx.engine);
   staged.input(DNNL_ARG_SRC, pd.src_desc(), c.user(c.src, c.data, ctx.engine, input.data));
@@ -346,9 +345,9 @@ Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardDat
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
       OneDnnConv c(g);
-      dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
-                                                 c.any(c.src), c.any(c.weights), c.any(c.dst),
-                                                 c.strides, c.dilates, c.padL, c.padR);
+      dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, c.any(c.src),
+                                                 c.any(c.weights), c.any(c.dst), c.strides,
+                                                 c.dilates, c.padL, c.padR);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       dnnl::convolution_backward_data::primitive_desc pd(desc, attr, ctx.engine,

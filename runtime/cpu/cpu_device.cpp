@@ -197,7 +197,8 @@ public:
     size_t i = 0;
     try {
       for (; i < commands_.size(); ++i) {
-        auto start = profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+        auto start =
+            profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         Status status = commands_[i].step(info);
         if (!status.ok())
           return status.withContext(commands_[i].description);

@@ -248,8 +248,7 @@ Status prepareDropout(const Context &ctx, const fb::Dropout &op, Step *out) {
     return error(DLC_INVALID_FILE, "dropout rate {} is outside [0, 1]", rate);
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, seed = op.seed(), training = op.training(),
-            threads = ctx.threads](const RunInfo &) {
+    *out = [=, seed = op.seed(), training = op.training(), threads = ctx.threads](const RunInfo &) {
       uint64_t t = stepCounter ? static_cast<uint64_t>(*stepCounter) : 0;
       if (training)
         dropout(input.as<T>(), output.as<T>(), input.elements(), rate, seed, t, threads);

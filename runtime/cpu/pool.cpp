@@ -26,8 +26,8 @@ struct PoolGeometry {
 
   PoolWindow window(int64_t y, int64_t x) const {
     int64_t y0 = y * stride[0] - padding[0], x0 = x * stride[1] - padding[1];
-    return {std::max<int64_t>(y0, 0), std::min(y0 + kernel[0], height),
-            std::max<int64_t>(x0, 0), std::min(x0 + kernel[1], width)};
+    return {std::max<int64_t>(y0, 0), std::min(y0 + kernel[0], height), std::max<int64_t>(x0, 0),
+            std::min(x0 + kernel[1], width)};
   }
   /// What an average divides a window's sum by: its counted elements
   /// (Average) or the whole kernel (AverageIncludePad).

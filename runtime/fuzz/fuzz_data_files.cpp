@@ -24,8 +24,8 @@ void expectClean(const dlc::rt::Status &status, const char *reader) {
 /// /dev/shm exists: the readers take paths, and disks are slow).
 const std::string &scratchPath() {
   static const std::string path =
-      std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") +
-      "/dlc_fuzz_data_files." + std::to_string(::getpid());
+      std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/dlc_fuzz_data_files." +
+      std::to_string(::getpid());
   return path;
 }
 

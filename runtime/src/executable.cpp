@@ -43,7 +43,9 @@ Status Executable::loadMemory(const void *data, size_t size, const std::string &
 }
 
 const char *Executable::modelName() const { return root_->model() ? root_->model()->c_str() : ""; }
-const char *Executable::dataset() const { return root_->dataset() ? root_->dataset()->c_str() : ""; }
+const char *Executable::dataset() const {
+  return root_->dataset() ? root_->dataset()->c_str() : "";
+}
 
 BufferInfo Executable::bufferInfo(uint32_t index) const {
   const fb::Buffer &b = buffer(index);

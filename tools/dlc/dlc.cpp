@@ -13,11 +13,11 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 
@@ -85,7 +85,8 @@ int runCompile() {
   options.gradients = compileGradients;
   // A model with a loss and an optimizer is trainable: it gets train_step
   // and eval.
-  options.training = !compileNoTrain && (*module)->hasAttr(dlc::dl::DLDialect::kOptimizerAttrName) &&
+  options.training = !compileNoTrain &&
+                     (*module)->hasAttr(dlc::dl::DLDialect::kOptimizerAttrName) &&
                      (*module).lookupSymbol<mlir::func::FuncOp>(dlc::kLossFunctionName);
   if (failed(dlc::lowerModel(*module, options)))
     return 1;

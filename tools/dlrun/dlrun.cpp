@@ -2,9 +2,9 @@
 // files, run an entry point (forward by default), write outputs as .npy.
 // Training (--train): see train.cpp.
 #include "dlc/runtime.hpp"
-#include "train.h"
 #include "idx.h"
 #include "npy.h"
+#include "train.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -41,8 +41,8 @@ std::string describe(const dlc::TensorInfo &info) {
 /// Data files by extension: .npy, else MNIST IDX (plain or .gz).
 HostTensor readTensor(const std::string &path) {
   HostTensor tensor;
-  Status status = fs::path(path).extension() == ".npy" ? readNpy(path, &tensor)
-                                                       : readIdx(path, &tensor);
+  Status status =
+      fs::path(path).extension() == ".npy" ? readNpy(path, &tensor) : readIdx(path, &tensor);
   if (!status.ok())
     throw dlc::Error(status.code(), status.message());
   return tensor;
@@ -95,8 +95,8 @@ void runInference(const Options &options) {
 
   session.run(options.entry);
 
-  bool toDirectory = !options.output.empty() &&
-                     (fs::is_directory(options.output) || options.output.back() == '/');
+  bool toDirectory =
+      !options.output.empty() && (fs::is_directory(options.output) || options.output.back() == '/');
   if (toDirectory && !fs::is_directory(options.output)) {
     std::error_code error;
     fs::create_directories(options.output, error);
@@ -141,8 +141,7 @@ int main(int argc, char **argv) {
                  "Write the output to FILE.npy, or every output to DIR/NAME.npy");
   app.add_option("--params", options.params, "Load parameters from a .safetensors file");
   app.add_option("--device", options.device, "cpu")->capture_default_str();
-  app.add_option("--threads", options.threads, "Threads (0: one per core)")
-      ->capture_default_str();
+  app.add_option("--threads", options.threads, "Threads (0: one per core)")->capture_default_str();
   bool training = false;
   dlc::tools::TrainOptions train;
   app.add_flag("--train", training, "Train the model (its train_step entry point)");

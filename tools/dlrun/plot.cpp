@@ -120,8 +120,8 @@ void Plot::write(const std::string &path, const std::string &title) const {
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error)
-    throw dlc::Error(DLC_IO_ERROR, fmt::format("cannot write the plot {}: {}", path,
-                                               error.message()));
+    throw dlc::Error(DLC_IO_ERROR,
+                     fmt::format("cannot write the plot {}: {}", path, error.message()));
 }
 
 } // namespace dlc::tools

@@ -23,8 +23,9 @@ private:
     int64_t step;
     double value;
   };
-  std::vector<std::string> order_;                               // quantities, first seen first
-  std::map<std::string, std::map<std::string, std::vector<Point>>> series_; // name -> kind -> points
+  std::vector<std::string> order_; // quantities, first seen first
+  std::map<std::string, std::map<std::string, std::vector<Point>>>
+      series_; // name -> kind -> points
 };
 
 } // namespace dlc::tools

@@ -151,9 +151,8 @@ Dataset loadFiles(const std::string &where, size_t inputs) {
   for (Split *split : {&d.train, &d.test}) {
     split->count = split->columns[0].count;
     if (split->columns[1].count != split->count)
-      fail(DLC_INVALID_ARGUMENT,
-           fmt::format("{}: {} feature rows but {} labels", where, split->count,
-                       split->columns[1].count));
+      fail(DLC_INVALID_ARGUMENT, fmt::format("{}: {} feature rows but {} labels", where,
+                                             split->count, split->columns[1].count));
   }
   return d;
 }
@@ -185,8 +184,8 @@ Dataset randomData(const std::vector<dlc::TensorInfo> &inputs, uint64_t seed) {
         int32_t v = static_cast<int32_t>(rng.next() % 10);
         std::memcpy(t.bytes.data() + i * 4, &v, 4);
       } else {
-        fail(DLC_INVALID_ARGUMENT, fmt::format("random data for input '{}' of dtype {}",
-                                               input.name, dtypeName(t.dtype)));
+        fail(DLC_INVALID_ARGUMENT,
+             fmt::format("random data for input '{}' of dtype {}", input.name, dtypeName(t.dtype)));
       }
     }
     d.train.columns.push_back(samplesOf(std::move(t), input.name));
@@ -206,16 +205,37 @@ void convertInto(const Samples &from, const uint8_t *src, fb::DType to, uint8_t 
   for (int64_t i = 0; i < elements; ++i) {
     int64_t v = 0;
     switch (from.dtype) {
-    case fb::DType::U8: v = src[i]; break;
-    case fb::DType::I32: { int32_t x; std::memcpy(&x, src + 4 * i, 4); v = x; break; }
-    case fb::DType::I64: std::memcpy(&v, src + 8 * i, 8); break;
-    default: break;
+    case fb::DType::U8:
+      v = src[i];
+      break;
+    case fb::DType::I32: {
+      int32_t x;
+      std::memcpy(&x, src + 4 * i, 4);
+      v = x;
+      break;
+    }
+    case fb::DType::I64:
+      std::memcpy(&v, src + 8 * i, 8);
+      break;
+    default:
+      break;
     }
     switch (to) {
-    case fb::DType::I32: { int32_t x = static_cast<int32_t>(v); std::memcpy(dst + 4 * i, &x, 4); break; }
-    case fb::DType::I64: std::memcpy(dst + 8 * i, &v, 8); break;
-    case fb::DType::F32: { float x = static_cast<float>(v); std::memcpy(dst + 4 * i, &x, 4); break; }
-    default: break;
+    case fb::DType::I32: {
+      int32_t x = static_cast<int32_t>(v);
+      std::memcpy(dst + 4 * i, &x, 4);
+      break;
+    }
+    case fb::DType::I64:
+      std::memcpy(dst + 8 * i, &v, 8);
+      break;
+    case fb::DType::F32: {
+      float x = static_cast<float>(v);
+      std::memcpy(dst + 4 * i, &x, 4);
+      break;
+    }
+    default:
+      break;
     }
   }
 }
@@ -239,15 +259,16 @@ void checkColumn(const Samples &column, const dlc::TensorInfo &input, const std:
 
 /// Feeds the batch of rows `rows` of `split` to `entry`'s inputs.
 void setBatch(dlc::Session &session, const std::string &entry,
-              const std::vector<dlc::TensorInfo> &inputs, const Split &split,
-              const int64_t *rows, std::vector<std::vector<uint8_t>> &staging) {
+              const std::vector<dlc::TensorInfo> &inputs, const Split &split, const int64_t *rows,
+              std::vector<std::vector<uint8_t>> &staging) {
   staging.resize(inputs.size());
   for (size_t k = 0; k < inputs.size(); ++k) {
     const dlc::TensorInfo &input = inputs[k];
     const Samples &column = split.columns[k];
     int64_t batch = input.shape[0];
     size_t bytesPerSample = input.sizeBytes / static_cast<size_t>(batch);
-    int64_t elements = static_cast<int64_t>(bytesPerSample / dtypeSize(static_cast<fb::DType>(input.dtype)));
+    int64_t elements =
+        static_cast<int64_t>(bytesPerSample / dtypeSize(static_cast<fb::DType>(input.dtype)));
     staging[k].resize(input.sizeBytes);
     for (int64_t i = 0; i < batch; ++i)
       convertInto(column, column.bytes.data() + rows[i] * column.sampleBytes,
@@ -340,8 +361,8 @@ void train(const TrainOptions &options) {
   }
   const int64_t stepsPerEpoch = data.fixedBatch ? 1 : data.train.count / batch;
   if (stepsPerEpoch == 0)
-    fail(DLC_INVALID_ARGUMENT, fmt::format("{} training samples do not fill one batch of {}",
-                                           data.train.count, batch));
+    fail(DLC_INVALID_ARGUMENT,
+         fmt::format("{} training samples do not fill one batch of {}", data.train.count, batch));
   int64_t totalSteps = options.steps;
   if (options.epochs > 0)
     totalSteps = options.epochs * stepsPerEpoch;
@@ -447,12 +468,13 @@ void train(const TrainOptions &options) {
     if (!std::isfinite(values[0]))
       fail(DLC_INTERNAL,
            fmt::format("the loss became {} at step {} (epoch {}); stopping. {}",
-                       std::isnan(values[0]) ? "NaN" : values[0] > 0 ? "+inf" : "-inf", step + 1,
-                       epoch + 1,
-                       savedStep >= 0
-                           ? fmt::format("{} holds the last good state (step {}).",
-                                         options.checkpoint, savedStep)
-                           : std::string("No checkpoint was written.")));
+                       std::isnan(values[0]) ? "NaN"
+                       : values[0] > 0       ? "+inf"
+                                             : "-inf",
+                       step + 1, epoch + 1,
+                       savedStep >= 0 ? fmt::format("{} holds the last good state (step {}).",
+                                                    options.checkpoint, savedStep)
+                                      : std::string("No checkpoint was written.")));
     ++step;
     for (size_t i = 0; i < names.size(); ++i)
       sums[i] += values[i];
@@ -468,9 +490,9 @@ void train(const TrainOptions &options) {
       std::vector<double> means(names.size());
       for (size_t i = 0; i < names.size(); ++i)
         means[i] = sums[i] / static_cast<double>(sinceReport);
-      std::string line = fmt::format("epoch {}/{} step {}/{}", step / stepsPerEpoch +
-                                                                   (epochDone ? 0 : 1),
-                                     totalEpochs, step, totalSteps);
+      std::string line =
+          fmt::format("epoch {}/{} step {}/{}", step / stepsPerEpoch + (epochDone ? 0 : 1),
+                      totalEpochs, step, totalSteps);
       for (size_t i = 0; i < names.size(); ++i)
         line += fmt::format(" {} {:.4f}", names[i], means[i]);
       fmt::print("{} | {:.0f} samples/s | ETA {}\n", line, rate,

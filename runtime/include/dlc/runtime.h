@@ -116,15 +116,15 @@ dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size
 typedef struct dlc_session dlc_session;
 
 typedef struct dlc_session_options {
-  const char *device; /* "cpu" (NULL means "cpu") */
+  const char *device;  /* "cpu" (NULL means "cpu") */
   int32_t num_threads; /* 0: one per core */
   uint64_t seed;       /* added to every initializer's seed; 0 keeps the file's */
 } dlc_session_options;
 
 /* Allocates the persistent region and the arena, and initializes every
  * parameter from its initializer. */
-dlc_status *dlc_session_create(const dlc_executable *executable,
-                               const dlc_session_options *options, dlc_session **out);
+dlc_status *dlc_session_create(const dlc_executable *executable, const dlc_session_options *options,
+                               dlc_session **out);
 void dlc_session_release(dlc_session *session);
 
 /* Copies an input in. dtype and shape must match the declaration exactly. */

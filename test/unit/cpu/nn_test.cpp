@@ -109,8 +109,7 @@ TEST(Dropout, MaskChangesWithTheStep) {
   uint32_t step = stepCounter(p, c.attrs["step"].get<int64_t>() + 1);
   p.addCommand(fb::Op::Dropout,
                fb::CreateDropout(p.builder(), p.buffer("input"), p.buffer("output"),
-                                 c.attrs["rate"], c.attrs["seed"], true,
-                                 static_cast<int32_t>(step))
+                                 c.attrs["rate"], c.attrs["seed"], true, static_cast<int32_t>(step))
                    .Union());
   ASSERT_OK(p.prepare());
   ASSERT_OK(p.run());

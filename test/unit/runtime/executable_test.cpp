@@ -526,8 +526,8 @@ TEST(Executable, OpShapesAreChecked) {
       {"pool2d", // channels-last
        command(fb::Op::Pool2D,
                [=](auto &b) {
-                 return fb::CreatePool2DDirect(b, fb::PoolKind::Max, convNhwc, pooledNhwc, &k2,
-                                               &k2, &p0, true)
+                 return fb::CreatePool2DDirect(b, fb::PoolKind::Max, convNhwc, pooledNhwc, &k2, &k2,
+                                               &p0, true)
                      .Union();
                }),
        command(fb::Op::Pool2D,

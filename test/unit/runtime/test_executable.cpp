@@ -230,8 +230,8 @@ ExecutableSpec allOpsSpec() {
       op(fb::Op::Pool2DBackward,
          [=](Builder &b) {
            V two = {2, 2}, zero = {0, 0, 0, 0};
-           return fb::CreatePool2DBackwardDirect(b, fb::PoolKind::Max, bn, pooled, dbn, &two,
-                                                 &two, &zero)
+           return fb::CreatePool2DBackwardDirect(b, fb::PoolKind::Max, bn, pooled, dbn, &two, &two,
+                                                 &zero)
                .Union();
          }),
       op(fb::Op::Conv2DBackwardData,
