@@ -598,6 +598,7 @@ private:
         t.input = idx(ins[0]);
         t.grad = idx(ins[1]);
         t.output = out;
+        t.bias_grad = call.getOuts().size() > 1 ? static_cast<int32_t>(idx(call.getOuts()[1])) : -1;
         t.stride = ints(attr("stride"));
         t.padding = ints(attr("padding"));
         t.dilation = ints(attr("dilation"));
@@ -617,6 +618,7 @@ private:
         t.stride = ints(attr("stride"));
         t.padding = ints(attr("padding"));
         t.channels_last = flag(attr("channels_last"));
+        t.relu_mask = flag(attr("relu_mask"));
         payload.Set(std::move(t));
       } else if (routine == "reduce") {
         fb::ReduceT t;

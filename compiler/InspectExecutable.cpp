@@ -197,7 +197,10 @@ private:
     }
     case fb::Op::Conv2DBackwardFilter: {
       auto t = c.op_as_Conv2DBackwardFilter();
-      return {{t->input(), t->grad()}, {t->output()}};
+      Operands o{{t->input(), t->grad()}, {t->output()}};
+      if (t->bias_grad() >= 0)
+        o.outs.push_back(t->bias_grad());
+      return o;
     }
     case fb::Op::Pool2DBackward: {
       auto t = c.op_as_Pool2DBackward();
@@ -238,6 +241,8 @@ private:
       flags.push_back("nhwc");
     if (auto t = command.op_as_Pool2DBackward(); t && t->channels_last())
       flags.push_back("nhwc");
+    if (auto t = command.op_as_Pool2DBackward(); t && t->relu_mask())
+      flags.push_back("relu mask");
     for (auto [i, flag] : llvm::enumerate(flags))
       os << (i ? ", " : " [") << flag << (i + 1 == flags.size() ? "]" : "");
   }

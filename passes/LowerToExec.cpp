@@ -243,6 +243,61 @@ Epilogue matchEpilogue(Operation *op) {
   return epilogue;
 }
 
+/// Whether `value` is a splat constant of floating-point zero (+0.0 only
+/// where `positive`).
+bool isZeroSplat(Value value, bool positive = false) {
+  auto constant = value.getDefiningOp<dl::ConstantOp>();
+  auto splat = constant ? dyn_cast<SplatElementsAttr>(constant.getValue()) : nullptr;
+  if (!splat || !isa<FloatType>(splat.getElementType()))
+    return false;
+  APFloat zero = splat.getSplatValue<APFloat>();
+  return positive ? zero.isPosZero() : zero.isZero();
+}
+
+/// The ReLU mask a max pool's gradient can apply as it scatters:
+/// `select(compare gt(x, 0), pool2d_backward max(x, dy), +0)`, where the
+/// gradient's only user is the select and x is the pooling's input (the
+/// ReLU gradient's form when a ReLU feeds the pool). Returns the select,
+/// or null.
+dl::SelectOp matchPoolReluMask(dl::Pool2DBackwardOp pool) {
+  if (pool.getKind() != dl::PoolKind::max)
+    return {};
+  auto select = dyn_cast_or_null<dl::SelectOp>(soleUser(pool.getResult()));
+  if (!select || select.getOnTrue() != pool.getResult() ||
+      !isZeroSplat(select.getOnFalse(), /*positive=*/true) || select.getType() != pool.getType())
+    return {};
+  auto compare = select.getCondition().getDefiningOp<dl::CompareOp>();
+  if (!compare || compare.getDirection() != dl::CompareDirection::gt ||
+      compare.getLhs() != pool.getInput() || !isZeroSplat(compare.getRhs()))
+    return {};
+  return select;
+}
+
+/// The bias gradient a filter gradient can compute alongside: a reduce_sum
+/// of the same output gradient over batch and space (N, H, W), every user
+/// of which comes after the filter gradient (where the call runs). Returns
+/// the reduce_sum, or null.
+dl::ReduceSumOp matchBiasGradient(dl::Conv2DBackwardFilterOp filter) {
+  Value grad = filter.getGrad();
+  SmallVector<int64_t, 3> axes = filter.getLayout() == dl::Layout::nhwc
+                                     ? SmallVector<int64_t, 3>{0, 1, 2}
+                                     : SmallVector<int64_t, 3>{0, 2, 3};
+  for (Operation *user : grad.getUsers()) {
+    auto sum = dyn_cast<dl::ReduceSumOp>(user);
+    if (!sum || sum->getBlock() != filter->getBlock() || sum.getKeepdims())
+      continue;
+    SmallVector<int64_t, 3> sorted(sum.getAxes());
+    llvm::sort(sorted);
+    if (sorted != axes)
+      continue;
+    if (llvm::all_of(sum->getUsers(), [&](Operation *later) {
+          return later->getBlock() == filter->getBlock() && filter->isBeforeInBlock(later);
+        }))
+      return sum;
+  }
+  return {};
+}
+
 /// The element type a kernel computes an elementwise op in, if it can be
 /// fused with others of that type: every operand and result is that float
 /// type or i1 (a cast may also read a narrow integer, converted exactly on
@@ -305,12 +360,26 @@ public:
   /// parameter reads between them do not break a run; anything else does).
   /// A group becomes one kernel with an output per value used outside it.
   void planFusion(Block &body) {
-    for (Operation &op : body)
+    for (Operation &op : body) {
       if (isa<dl::MatmulOp, dl::Conv2DOp>(&op)) {
         Epilogue epilogue = matchEpilogue(&op);
         absorbed.insert(epilogue.absorbed.begin(), epilogue.absorbed.end());
         epilogues[&op] = std::move(epilogue);
+      } else if (auto pool = dyn_cast<dl::Pool2DBackwardOp>(&op)) {
+        if (dl::SelectOp select = matchPoolReluMask(pool)) {
+          absorbed.insert(select);
+          if (Operation *compare = select.getCondition().getDefiningOp();
+              compare->hasOneUse())
+            absorbed.insert(compare);
+          reluMasked[pool] = select.getResult();
+        }
+      } else if (auto filter = dyn_cast<dl::Conv2DBackwardFilterOp>(&op)) {
+        if (dl::ReduceSumOp sum = matchBiasGradient(filter)) {
+          absorbed.insert(sum);
+          biasGradients[filter] = sum.getResult();
+        }
       }
+    }
     SmallVector<Operation *> group;
     std::pair<ArrayRef<int64_t>, Type> key;
     auto close = [&] {
@@ -420,21 +489,31 @@ private:
             builder.getNamedAttr("activation", builder.getStringAttr("relu")));
       result = epilogue.result;
     }
-    emitCall(op, spec->routine, ins, spec->attributes, result);
+    SmallVector<Value, 2> results{result};
+    if (auto it = reluMasked.find(op); it != reluMasked.end()) {
+      spec->attributes.push_back(builder.getNamedAttr("relu_mask", builder.getBoolAttr(true)));
+      results = {it->second};
+    }
+    if (auto it = biasGradients.find(op); it != biasGradients.end())
+      results.push_back(it->second);
+    emitCall(op, spec->routine, ins, spec->attributes, results);
     return success();
   }
 
-  /// A library call writing `result` (by default the op's only result).
+  /// A library call writing `results` (by default the op's only result).
   void emitCall(Operation *op, StringRef routine, ValueRange ins,
-                ArrayRef<NamedAttribute> attributes, Value result = {}) {
-    if (!result)
-      result = op->getResult(0);
-    Value out = alloc(op->getLoc(), result.getType());
+                ArrayRef<NamedAttribute> attributes, ValueRange results = {}) {
+    if (results.empty())
+      results = op->getResults();
+    SmallVector<Value, 2> outs;
+    for (Value result : results) {
+      outs.push_back(alloc(op->getLoc(), result.getType()));
+      buffers[result] = outs.back();
+    }
     auto call = exec::CallOp::create(builder, op->getLoc(), builder.getStringAttr(routine), ins,
-                                     ValueRange{out});
+                                     outs);
     for (const NamedAttribute &attribute : attributes)
       call->setAttr(attribute.getName(), attribute.getValue());
-    buffers[result] = out;
   }
 
   /// A reshape of an arena buffer is a view of its bytes. A constant is
@@ -600,7 +679,9 @@ private:
   OpBuilder builder;
   DenseMap<Value, Value> buffers;
   DenseMap<Operation *, Epilogue> epilogues;    // of each matmul and conv2d
-  DenseSet<Operation *> absorbed;               // epilogue ops a library call performs
+  DenseSet<Operation *> absorbed;               // ops a library call performs too
+  DenseMap<Operation *, Value> reluMasked;      // max pool gradient -> its masked result
+  DenseMap<Operation *, Value> biasGradients;   // conv filter gradient -> the bias gradient
   SmallVector<SmallVector<Operation *>> groups; // fusion groups of two or more ops
   DenseMap<Operation *, size_t> groupOf;
   DenseSet<Operation *> writtenInPlace; // dl.param.set a kernel already did

@@ -202,12 +202,16 @@ LogicalResult SigmoidOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Ar
   return success();
 }
 
-/// g where x > 0, else 0 (0 at x = 0, as PyTorch and JAX).
+/// g where x > 0, else 0 (0 at x = 0, as PyTorch and JAX). The mask reads
+/// the result (relu(x) > 0 exactly where x > 0), so the input is needed by
+/// nothing but the ReLU: a conv2d or matmul can then apply the ReLU as it
+/// writes, and a max pool's gradient can apply the mask as it scatters.
 LogicalResult ReluOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
-  Value zero = d.scalar(getInput(), 0);
-  grads.assign({d.select(d.compare(CompareDirection::gt, getInput(), zero), resultGrads[0], zero)});
+  Value zero = d.scalar(getResult(), 0);
+  grads.assign(
+      {d.select(d.compare(CompareDirection::gt, getResult(), zero), resultGrads[0], zero)});
   return success();
 }
 

@@ -36,6 +36,7 @@ struct Routine {
   llvm::StringLiteral name;
   unsigned minIns, maxIns, outs;
   llvm::ArrayRef<RoutineAttr> attributes = {};
+  unsigned optionalOuts = 0; // outputs after the first `outs` that may be left out
 };
 llvm::ArrayRef<Routine> routines();
 const Routine *lookupRoutine(llvm::StringRef name);

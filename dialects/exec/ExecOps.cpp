@@ -41,6 +41,12 @@ ArrayRef<Routine> routines() {
                                        {"stride", Kind::I64Array},
                                        {"padding", Kind::I64Array},
                                        {"channels_last", Kind::Bool, true}};
+  static const RoutineAttr pool2dBackward[] = {{"kind", Kind::String, false, poolKinds},
+                                               {"kernel", Kind::I64Array},
+                                               {"stride", Kind::I64Array},
+                                               {"padding", Kind::I64Array},
+                                               {"channels_last", Kind::Bool, true},
+                                               {"relu_mask", Kind::Bool, true}};
   static const RoutineAttr convBackward[] = {{"stride", Kind::I64Array},
                                              {"padding", Kind::I64Array},
                                              {"dilation", Kind::I64Array},
@@ -64,8 +70,8 @@ ArrayRef<Routine> routines() {
       {"conv2d", 2, 3, 1, conv2d},
       {"pool2d", 1, 1, 1, pool2d},
       {"conv2d_backward_data", 2, 2, 1, convBackward},
-      {"conv2d_backward_filter", 2, 2, 1, convBackward},
-      {"pool2d_backward", 2, 2, 1, pool2d},
+      {"conv2d_backward_filter", 2, 2, 1, convBackward, /*optionalOuts=*/1}, // + bias gradient
+      {"pool2d_backward", 2, 2, 1, pool2dBackward},
       {"reduce", 1, 1, 1, reduce},
       {"argmax", 1, 1, 1, axis},
       {"transpose", 1, 1, 1, transpose},
@@ -194,14 +200,19 @@ LogicalResult CallOp::verify() {
   if (!routine)
     return emitOpError() << "unknown routine '" << getCallee() << "'";
   unsigned ins = getIns().size();
-  if (ins < routine->minIns || ins > routine->maxIns || getOuts().size() != routine->outs) {
+  unsigned outs = getOuts().size();
+  if (ins < routine->minIns || ins > routine->maxIns || outs < routine->outs ||
+      outs > routine->outs + routine->optionalOuts) {
     InFlightDiagnostic diag = emitOpError() << "'" << getCallee() << "' takes " << routine->minIns;
     if (routine->maxIns == ~0u)
       diag << " or more";
     else if (routine->maxIns != routine->minIns)
       diag << " or " << routine->maxIns;
-    return diag << " inputs and " << routine->outs << " output, got " << ins << " and "
-                << getOuts().size();
+    diag << " inputs and " << routine->outs;
+    if (routine->optionalOuts)
+      diag << " or " << routine->outs + routine->optionalOuts;
+    return diag << " output" << (routine->outs + routine->optionalOuts > 1 ? "s" : "") << ", got "
+                << ins << " and " << outs;
   }
   if (getCallee() == "copy") {
     auto from = cast<MemRefType>(getIns()[0].getType());
@@ -210,6 +221,9 @@ LogicalResult CallOp::verify() {
         from.getNumElements() != to.getNumElements())
       return emitOpError() << "cannot copy " << from << " to " << to;
   }
+  if (auto mask = (*this)->getAttrOfType<BoolAttr>("relu_mask");
+      mask && mask.getValue() && (*this)->getAttr("kind") != StringAttr::get(getContext(), "max"))
+    return emitOpError() << "'" << getCallee() << "' applies relu_mask to max pooling only";
   for (const RoutineAttr &expected : routine->attributes) {
     Attribute attr = (*this)->getAttr(expected.name);
     if (!attr && expected.optional)

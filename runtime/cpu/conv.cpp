@@ -106,6 +106,14 @@ private:
   std::unordered_map<int, dnnl::memory> args_;
 };
 
+/// The layout a gradient primitive is asked to use for its images.
+struct ImageLayout {
+  dnnl::memory::format_tag tag;
+  dnnl::memory::desc operator()(const dnnl::memory::dims &dims) const {
+    return {dims, dnnl::memory::data_type::f32, tag};
+  }
+};
+
 /// A convolution's oneDNN dims (always N, C, H, W and [G,] O, I, KH, KW) and
 /// the tags of the model's layouts, shared by the forward op and its
 /// gradients.
@@ -250,12 +258,27 @@ Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
 namespace {
 
 /// The forward primitive descriptor oneDNN wants as a hint for a
-/// convolution's gradient primitives.
-dnnl::convolution_forward::primitive_desc forwardHint(const Context &ctx, const OneDnnConv &c) {
+/// convolution's gradient primitives, its images in `image`'s layout.
+dnnl::convolution_forward::primitive_desc forwardHint(const Context &ctx, const OneDnnConv &c,
+                                                      const ImageLayout &image) {
   dnnl::convolution_forward::desc forward(
-      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, c.any(c.src),
-      c.any(c.weights), c.any(c.dst), c.strides, c.dilates, c.padL, c.padR);
+      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, image(c.src),
+      c.any(c.weights), image(c.dst), c.strides, c.dilates, c.padL, c.padR);
   return dnnl::convolution_forward::primitive_desc(forward, ctx.engine);
+}
+
+/// Builds a gradient primitive descriptor, `build(layout)`, on the model's
+/// NHWC images as they lie (oneDNN's direct kernels read them in place at
+/// the speed of its blocked layouts, so reorders in and out would only add
+/// time) unless oneDNN has only its reference code for them; on NCHW
+/// images, or then, in the layouts oneDNN prefers.
+template <typename Build> auto gradientPrimitive(const OneDnnConv &c, Build build) {
+  if (c.data == dnnl::memory::format_tag::nhwc) {
+    auto pd = build(ImageLayout{c.data});
+    if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref")
+      return pd;
+  }
+  return build(ImageLayout{dnnl::memory::format_tag::any});
 }
 
 /// dx[n, c, iy, ix] += dy[n, o, y, x] * w[o, c', ky, kx] over every window
@@ -297,11 +320,12 @@ void convBackwardDataLoop(const ConvGeometry &g, const T *grad, const T *filter,
   }
 }
 
-/// dw[o, c', ky, kx] = sum over n, y, x of dy[n, o, y, x] * x[n, c, iy, ix];
-/// one output channel per thread.
+/// dw[o, c', ky, kx] = sum over n, y, x of dy[n, o, y, x] * x[n, c, iy, ix]
+/// and, where wanted, db[o] = sum over n, y, x of dy[n, o, y, x]; one output
+/// channel per thread.
 template <typename T>
 void convBackwardFilterLoop(const ConvGeometry &g, const T *input, const T *grad, T *output,
-                            int threads) {
+                            T *biasGrad, int threads) {
   int64_t groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups;
   ImageStrides in = imageStrides(g.channelsLast, g.inChannels, g.height, g.width);
   ImageStrides out = imageStrides(g.channelsLast, g.outChannels, g.outH, g.outW);
@@ -327,6 +351,14 @@ void convBackwardFilterLoop(const ConvGeometry &g, const T *input, const T *grad
             }
           dw[(c * g.kernelH + ky) * g.kernelW + kx] = sum;
         }
+    if (biasGrad) {
+      T sum = 0;
+      for (int64_t n = 0; n < g.batch; ++n)
+        for (int64_t y = 0; y < g.outH; ++y)
+          for (int64_t x = 0; x < g.outW; ++x)
+            sum += grad[n * out.n + o * out.c + y * out.y + x * out.x];
+      biasGrad[o] = sum;
+    }
   }
 }
 
@@ -345,13 +377,15 @@ Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardDat
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
       OneDnnConv c(g);
-      dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, c.any(c.src),
-                                                 c.any(c.weights), c.any(c.dst), c.strides,
-                                                 c.dilates, c.padL, c.padR);
-      dnnl::primitive_attr attr;
-      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      dnnl::convolution_backward_data::primitive_desc pd(desc, attr, ctx.engine,
-                                                         forwardHint(ctx, c));
+      auto pd = gradientPrimitive(c, [&](const ImageLayout &image) {
+        dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
+                                                   image(c.src), c.any(c.weights), image(c.dst),
+                                                   c.strides, c.dilates, c.padL, c.padR);
+        dnnl::primitive_attr attr;
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        return dnnl::convolution_backward_data::primitive_desc(desc, attr, ctx.engine,
+                                                               forwardHint(ctx, c, image));
+      });
       StagedPrimitive staged(ctx.engine);
       staged.input(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(),
                    c.user(c.dst, c.data, ctx.engine, grad.data));
@@ -373,36 +407,54 @@ Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardDat
 
 Status prepareConv2DBackwardFilter(const Context &ctx, const fb::Conv2DBackwardFilter &op,
                                    Step *out) {
-  Tensor input, grad, output;
+  Tensor input, grad, output, biasGrad;
   DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &grad));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
   DLC_RETURN_IF_ERROR(expectSameDtype(grad, output));
   DLC_RETURN_IF_ERROR(expectSameDtype(input, output));
+  const bool withBias = op.bias_grad() >= 0;
+  if (withBias) {
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias_grad(), "bias_grad", &biasGrad));
+    DLC_RETURN_IF_ERROR(expectSameDtype(biasGrad, output));
+  }
   ConvGeometry g;
-  DLC_RETURN_IF_ERROR(convGeometry(op, input, output, grad, nullptr, &g));
+  DLC_RETURN_IF_ERROR(convGeometry(op, input, output, grad, withBias ? &biasGrad : nullptr, &g));
   return withFloatType(output, [&](auto zero) -> Status {
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
       OneDnnConv c(g);
-      dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct,
-                                                    c.any(c.src), c.any(c.weights), c.any(c.dst),
-                                                    c.strides, c.dilates, c.padL, c.padR);
-      dnnl::primitive_attr attr;
-      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      dnnl::convolution_backward_weights::primitive_desc pd(desc, attr, ctx.engine,
-                                                            forwardHint(ctx, c));
+      dnnl::memory::desc biasDesc({g.outChannels}, dnnl::memory::data_type::f32,
+                                  dnnl::memory::format_tag::x);
+      auto pd = gradientPrimitive(c, [&](const ImageLayout &image) {
+        auto desc = withBias ? dnnl::convolution_backward_weights::desc(
+                                   dnnl::algorithm::convolution_direct, image(c.src),
+                                   c.any(c.weights), biasDesc, image(c.dst), c.strides, c.dilates,
+                                   c.padL, c.padR)
+                             : dnnl::convolution_backward_weights::desc(
+                                   dnnl::algorithm::convolution_direct, image(c.src),
+                                   c.any(c.weights), image(c.dst), c.strides, c.dilates, c.padL,
+                                   c.padR);
+        dnnl::primitive_attr attr;
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        return dnnl::convolution_backward_weights::primitive_desc(desc, attr, ctx.engine,
+                                                                  forwardHint(ctx, c, image));
+      });
       StagedPrimitive staged(ctx.engine);
       staged.input(DNNL_ARG_SRC, pd.src_desc(), c.user(c.src, c.data, ctx.engine, input.data));
       staged.input(DNNL_ARG_DIFF_DST, pd.diff_dst_desc(),
                    c.user(c.dst, c.data, ctx.engine, grad.data));
       staged.output(DNNL_ARG_DIFF_WEIGHTS, pd.diff_weights_desc(),
                     c.user(c.weights, c.filter, ctx.engine, output.data));
+      if (withBias)
+        staged.output(DNNL_ARG_DIFF_BIAS, pd.diff_bias_desc(),
+                      dnnl::memory(biasDesc, ctx.engine, biasGrad.data));
       staged.argument(DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine));
       *out = staged.finish(dnnl::convolution_backward_weights(pd), ctx.stream);
     } else {
+      T *biasData = withBias ? biasGrad.as<T>() : nullptr;
       *out = [=, threads = ctx.threads](const RunInfo &) {
-        convBackwardFilterLoop(g, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
+        convBackwardFilterLoop(g, input.as<T>(), grad.as<T>(), output.as<T>(), biasData, threads);
         return okStatus();
       };
     }

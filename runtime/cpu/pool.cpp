@@ -171,57 +171,98 @@ namespace {
 
 /// dx for a pooling's output gradient dy: max sends each window's gradient
 /// to its first largest input (row-major in the window; NaN counts as
-/// largest), the averages spread it over the counted positions. Work is
-/// split so that overlapping windows never race.
+/// largest), the averages spread it over the counted positions. With
+/// `reluMask` (max only), a gradient reaching an input that is not positive
+/// is dropped. Work is split so that overlapping windows never race.
 ///
 /// NHWC: one sample per thread, every loop over channels innermost and
-/// contiguous.
+/// contiguous. Max keeps each channel's largest value and its place in the
+/// window, then writes the window's gradient; where the windows tile the
+/// image exactly (stride = kernel, no padding, nothing left over) every
+/// element is written once, with no zeroing first.
 template <typename T>
-void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input,
-                              const T *grad, T *output, int threads) {
+void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
+                              const T *input, const T *grad, T *output, int threads) {
   const int64_t C = g.channels, imageSize = g.height * g.width * C;
-#pragma omp parallel for num_threads(threads)
-  for (int64_t n = 0; n < g.batch; ++n) {
-    const T *in = input + n * imageSize;
-    T *dx = output + n * imageSize;
-    const T *dy = grad + n * g.outH * g.outW * C;
-    std::fill(dx, dx + imageSize, T(0));
-    std::vector<int64_t> best(static_cast<size_t>(C));
-    for (int64_t y = 0; y < g.outH; ++y)
-      for (int64_t x = 0; x < g.outW; ++x) {
-        const PoolWindow w = g.window(y, x);
-        const T *g0 = dy + (y * g.outW + x) * C;
-        if (kind == fb::PoolKind::Max) {
-          for (int64_t c = 0; c < C; ++c)
-            best[c] = (w.y0 * g.width + w.x0) * C + c;
+  const bool tiles = g.stride == g.kernel && g.padding == std::vector<int64_t>{0, 0, 0, 0} &&
+                     g.outH * g.kernel[0] == g.height && g.outW * g.kernel[1] == g.width;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> bestValue(static_cast<size_t>(C));
+    // Places are small integers held in T, so that every loop over channels
+    // is of one type and vectorizes.
+    std::vector<T> bestPlace(static_cast<size_t>(C));
+#pragma omp for
+    for (int64_t n = 0; n < g.batch; ++n) {
+      const T *in = input + n * imageSize;
+      T *__restrict dx = output + n * imageSize;
+      const T *__restrict dy = grad + n * g.outH * g.outW * C;
+      if (!tiles || kind != fb::PoolKind::Max)
+        std::fill(dx, dx + imageSize, T(0));
+      T *__restrict value = bestValue.data();
+      T *__restrict place = bestPlace.data();
+      for (int64_t y = 0; y < g.outH; ++y)
+        for (int64_t x = 0; x < g.outW; ++x) {
+          const PoolWindow w = g.window(y, x);
+          const T *g0 = dy + (y * g.outW + x) * C;
+          if (kind == fb::PoolKind::Max) {
+            T k = 0;
+            for (int64_t iy = w.y0; iy < w.y1; ++iy)
+              for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
+                const T *__restrict v = in + (iy * g.width + ix) * C;
+                if (k == 0) {
+                  std::copy(v, v + C, value);
+                  std::fill(place, place + C, T(0));
+                  continue;
+                }
+                // beatsForMax without branches, so that it vectorizes.
+                for (int64_t c = 0; c < C; ++c) {
+                  const T candidate = v[c], current = value[c];
+                  const bool beats =
+                      (candidate > current) | ((candidate != candidate) & (current == current));
+                  value[c] = beats ? candidate : current;
+                  place[c] = beats ? k : place[c];
+                }
+              }
+            if (reluMask)
+              for (int64_t c = 0; c < C; ++c)
+                place[c] = value[c] > T(0) ? place[c] : T(-1);
+            k = 0;
+            for (int64_t iy = w.y0; iy < w.y1; ++iy)
+              for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
+                T *__restrict d = dx + (iy * g.width + ix) * C;
+                // Both operands loaded first: a select, not a branch.
+                if (tiles)
+                  for (int64_t c = 0; c < C; ++c) {
+                    const T share = g0[c], at = place[c];
+                    d[c] = at == k ? share : T(0);
+                  }
+                else
+                  for (int64_t c = 0; c < C; ++c) {
+                    const T share = g0[c], at = place[c], before = d[c];
+                    d[c] = before + (at == k ? share : T(0));
+                  }
+              }
+            continue;
+          }
+          const T count = g.divisor<T>(kind, w);
           for (int64_t iy = w.y0; iy < w.y1; ++iy)
             for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-              const int64_t base = (iy * g.width + ix) * C;
+              T *d = dx + (iy * g.width + ix) * C;
               for (int64_t c = 0; c < C; ++c)
-                if (beatsForMax(in[base + c], in[best[c]]))
-                  best[c] = base + c;
+                d[c] += g0[c] / count;
             }
-          for (int64_t c = 0; c < C; ++c)
-            dx[best[c]] += g0[c];
-          continue;
         }
-        const T count = g.divisor<T>(kind, w);
-        for (int64_t iy = w.y0; iy < w.y1; ++iy)
-          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-            T *d = dx + (iy * g.width + ix) * C;
-            for (int64_t c = 0; c < C; ++c)
-              d[c] += g0[c] / count;
-          }
-      }
+    }
   }
 }
 
 /// NCHW: one (n, c) plane per thread.
 template <typename T>
-void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, const T *grad,
-                      T *output, int threads) {
+void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, bool reluMask, const T *input,
+                      const T *grad, T *output, int threads) {
   if (g.channelsLast)
-    return poolBackwardChannelsLast(g, kind, input, grad, output, threads);
+    return poolBackwardChannelsLast(g, kind, reluMask, input, grad, output, threads);
   const int64_t planeSize = g.height * g.width, outPlaneSize = g.outH * g.outW;
 #pragma omp parallel for num_threads(threads)
   for (int64_t p = 0; p < g.batch * g.channels; ++p) {
@@ -239,7 +280,8 @@ void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, 
             for (int64_t ix = w.x0; ix < w.x1; ++ix)
               if (beatsForMax(in[iy * g.width + ix], in[best]))
                 best = iy * g.width + ix;
-          dx[best] += g0;
+          if (!reluMask || in[best] > T(0))
+            dx[best] += g0;
           continue;
         }
         const T share = g0 / g.divisor<T>(kind, w);
@@ -260,12 +302,14 @@ Status preparePool2DBackward(const Context &ctx, const fb::Pool2DBackward &op, S
   DLC_RETURN_IF_ERROR(expectSameDtype(output, input));
   DLC_RETURN_IF_ERROR(expectSameDtype(grad, input));
   DLC_RETURN_IF_ERROR(expectShape(output, input.shape));
+  if (op.relu_mask() && op.kind() != fb::PoolKind::Max)
+    return error(DLC_INVALID_FILE, "pooling gradient: relu_mask applies to max pooling only");
   PoolGeometry g;
   DLC_RETURN_IF_ERROR(poolGeometry(op, input, grad, &g));
   return withFloatType(output, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, kind = op.kind(), threads = ctx.threads](const RunInfo &) {
-      poolBackwardLoop(g, kind, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
+    *out = [=, kind = op.kind(), reluMask = op.relu_mask(), threads = ctx.threads](const RunInfo &) {
+      poolBackwardLoop(g, kind, reluMask, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
       return okStatus();
     };
     return okStatus();

@@ -61,12 +61,13 @@ public:
   }
 
   /// An operand given as an int that is -1 when absent.
-  Status optionalOperand(int32_t index, const char *role, Operand *out) const {
+  Status optionalOperand(int32_t index, const char *role, Operand *out,
+                         bool written = false) const {
     if (index == -1)
       return okStatus();
     if (index < 0)
       return fail("{} is buffer {}, which does not exist", role, index);
-    return operand(static_cast<uint32_t>(index), role, false, out);
+    return operand(static_cast<uint32_t>(index), role, written, out);
   }
 
   Status spend(uint64_t elements) const { return c_.spend(elements); }
@@ -268,11 +269,18 @@ Status checkConv2DBackwardData(const CommandCheck &k, const fb::Conv2DBackwardDa
 
 /// output is the filter's gradient.
 Status checkConv2DBackwardFilter(const CommandCheck &k, const fb::Conv2DBackwardFilter &op) {
-  Operand in, grad, out;
+  Operand in, grad, out, biasGrad;
   DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
   DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
   DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
-  return checkConvShapes(k, op, in, out, grad);
+  DLC_RETURN_IF_ERROR(k.optionalOperand(op.bias_grad(), "bias_grad", &biasGrad, true));
+  DLC_RETURN_IF_ERROR(checkConvShapes(k, op, in, out, grad));
+  if (biasGrad.present()) {
+    DLC_RETURN_IF_ERROR(k.sameDtype(biasGrad, out));
+    DLC_RETURN_IF_ERROR(k.rank(biasGrad, 1));
+    DLC_RETURN_IF_ERROR(k.elements(biasGrad, out.dim(0)));
+  }
+  return okStatus();
 }
 
 /// A 2-D pooling of `in` into `out` with these attributes.
@@ -312,6 +320,8 @@ Status checkPool2DBackward(const CommandCheck &k, const fb::Pool2DBackward &op) 
   DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
   DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
   DLC_RETURN_IF_ERROR(k.sameType(in, out));
+  if (op.relu_mask() && op.kind() != fb::PoolKind::Max)
+    return k.fail("relu_mask applies to max pooling only");
   return checkPoolShapes(k, op, in, grad);
 }
 

@@ -214,6 +214,20 @@ def cases():
                       [f"%y = dl.max_pool2d %x kernel = [3, 2] stride = [2, 2] padding = [1, 1] "
                        f"layout = nhwc : {t((2, 7, 6, 3))}"], t((2, 4, 4, 3)),
                       **(dict(eps=5e-3, rtol=5e-3) if tag == "f32" else {})))
+        # ReLU then max pooling: the pool's gradient applies the ReLU mask as
+        # it scatters (overlapping, padded windows: the accumulating paths).
+        # Values 0.1 apart and 0.05 away from 0, so no step crosses a kink.
+        for layout, shape, order in (("", (2, 3, 7, 6), (0, 1, 2, 3)),
+                                     (" layout = nhwc", (2, 7, 6, 3), (0, 2, 3, 1))):
+            name = f"relu_max_pool2d{'_nhwc' if layout else ''}_{tag}"
+            out_shape = (2, 3, 4, 4) if not layout else (2, 4, 4, 3)
+            c.append(Case(name,
+                          {"x": (spaced + 0.05).transpose(order).astype(
+                              np.float32 if tag == "f32" else np.float64)},
+                          [f"%r = dl.relu %x : {t(shape)}",
+                           f"%y = dl.max_pool2d %r kernel = [3, 2] stride = [2, 2] padding = [1, 1]"
+                           f"{layout} : {t(shape)}"], t(out_shape),
+                          **(dict(eps=5e-3, rtol=5e-3) if tag == "f32" else {})))
         c.append(Case(f"avg_pool2d_{tag}", params(x=(2, 3, 7, 6)),
                       [f"%y = dl.avg_pool2d %x kernel = [2, 2] padding = [1, 1] : {t((2, 3, 7, 6))}"],
                       t((2, 3, 4, 4)), **extra))

@@ -6,7 +6,7 @@
 // differences by test/e2e/grad_check.py; this file pins the IR the rules
 // build.
 
-// The seed is 1.0; reduce_sum spreads it back, relu masks by its input > 0,
+// The seed is 1.0; reduce_sum spreads it back, relu masks by its result > 0,
 // exp multiplies by its result.
 // CHECK-LABEL: module @chain
 // CHECK: func.func @loss_grad() -> (tensor<f32>, tensor<4xf32> {dl.gradient_of = @p, dl.name = "p.grad"})
@@ -18,7 +18,7 @@
 // CHECK-NEXT: %[[K:.*]] = dl.reshape %[[ONE]] : tensor<f32> -> tensor<1xf32>
 // CHECK-NEXT: %[[G:.*]] = dl.broadcast_to %[[K]] : tensor<1xf32> -> tensor<4xf32>
 // CHECK-NEXT: %[[ZERO:.*]] = dl.constant dense<0.000000e+00> : tensor<f32>
-// CHECK-NEXT: %[[POS:.*]] = dl.compare gt, %[[E]], %[[ZERO]] : tensor<4xf32>, tensor<f32>
+// CHECK-NEXT: %[[POS:.*]] = dl.compare gt, %[[R]], %[[ZERO]] : tensor<4xf32>, tensor<f32>
 // CHECK-NEXT: %[[GR:.*]] = dl.select %[[POS]], %[[G]], %[[ZERO]] : tensor<4xi1>, tensor<4xf32>, tensor<f32>
 // CHECK-NEXT: %[[GP:.*]] = dl.mul %[[GR]], %[[E]] : tensor<4xf32>
 // CHECK-NEXT: return %[[L]], %[[GP]] : tensor<f32>, tensor<4xf32>

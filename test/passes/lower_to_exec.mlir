@@ -440,6 +440,79 @@ func.func @epilogues(%x: tensor<4x8xf32>, %w: tensor<8x5xf32>, %b: tensor<5xf32>
 
 // -----
 
+// Gradients: a max pool's gradient applies the ReLU mask (the select of its
+// result where the pool's input is > 0) as it scatters, and a filter
+// gradient computes the bias gradient (the output gradient summed over N, H
+// and W) alongside.
+// CHECK-LABEL: exec.entry @gradient_fusion
+// CHECK: %[[R:.*]] = exec.input "input0" : memref<2x4x4x3xf32>
+// CHECK: %[[DY:.*]] = exec.input "input1" : memref<2x2x2x3xf32>
+// CHECK: %[[X:.*]] = exec.input "input2" : memref<2x4x4x2xf32>
+// CHECK: exec.call "pool2d_backward" ins(%[[R]], %[[DY]] : memref<2x4x4x3xf32>, memref<2x2x2x3xf32>) outs(%[[DR:.*]] : memref<2x4x4x3xf32>) {channels_last = true, kernel = array<i64: 2, 2>, kind = "max", padding = array<i64: 0, 0, 0, 0>, relu_mask = true, stride = array<i64: 2, 2>}
+// CHECK-NOT: exec.launch
+// CHECK: exec.call "conv2d_backward_filter" ins(%[[X]], %[[DR]] : memref<2x4x4x2xf32>, memref<2x4x4x3xf32>) outs(%[[DW:.*]], %[[DB:.*]] : memref<3x2x3x3xf32>, memref<3xf32>) {channels_last = true,
+// CHECK-NOT: exec.call "reduce"
+// CHECK: exec.return %[[DW]], %[[DB]]
+func.func @gradient_fusion(%r: tensor<2x4x4x3xf32>, %dy: tensor<2x2x2x3xf32>,
+                           %x: tensor<2x4x4x2xf32>)
+    -> (tensor<3x2x3x3xf32>, tensor<3xf32>) {
+  %zero = dl.constant dense<0.0> : tensor<f32>
+  %p = dl.pool2d_backward max %r, %dy kernel = [2, 2] layout = nhwc
+      : tensor<2x4x4x3xf32>, tensor<2x2x2x3xf32>
+  %m = dl.compare gt, %r, %zero : tensor<2x4x4x3xf32>, tensor<f32>
+  %s = dl.select %m, %p, %zero : tensor<2x4x4x3xi1>, tensor<2x4x4x3xf32>, tensor<f32>
+  %dw = dl.conv2d_backward_filter %x, %s padding = [1, 1] layout = nhwc
+      : tensor<2x4x4x2xf32>, tensor<2x4x4x3xf32> -> tensor<3x2x3x3xf32>
+  %db = dl.reduce_sum %s axes = [2, 1, 0] : tensor<2x4x4x3xf32>
+  return %dw, %db : tensor<3x2x3x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Not fused: a mask by another value than the pool's input, a pool gradient
+// with another user, an average pool; a sum over other axes, and a sum used
+// before the filter gradient runs.
+// CHECK-LABEL: exec.entry @no_gradient_fusion
+// CHECK: exec.call "pool2d_backward" {{.*}} {kernel = {{.*}}, kind = "max", padding = {{.*}}, stride = {{.*}}}
+// CHECK-NEXT: exec.alloc
+// CHECK-NEXT: exec.launch @{{.*}}_compare_select
+// CHECK: exec.call "pool2d_backward" {{.*}} {kernel = {{.*}}, kind = "max", padding = {{.*}}, stride = {{.*}}}
+// CHECK-NEXT: exec.alloc
+// CHECK-NEXT: exec.alloc
+// CHECK-NEXT: exec.launch @{{.*}}_compare_select
+// CHECK: exec.call "pool2d_backward" {{.*}} {kernel = {{.*}}, kind = "average", padding = {{.*}}, stride = {{.*}}}
+// CHECK-NEXT: exec.alloc
+// CHECK-NEXT: exec.launch @{{.*}}_select
+// CHECK: exec.call "reduce" {{.*}} {axes = array<i64: 0, 2, 3>, kind = "sum"}
+// CHECK: exec.launch @{{.*}}_exp
+// CHECK: exec.call "conv2d_backward_filter" ins({{.*}}) outs(%{{[^,]*}} : memref<3x2x3x3xf32>)
+// CHECK: exec.call "reduce" {{.*}} {axes = array<i64: 0, 1, 2>, kind = "sum"}
+// CHECK-NOT: relu_mask
+func.func @no_gradient_fusion(%r: tensor<2x3x4x4xf32>, %other: tensor<2x3x4x4xf32>,
+                              %dy: tensor<2x3x2x2xf32>, %x: tensor<2x2x4x4xf32>)
+    -> (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>,
+        tensor<3x2x3x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<4xf32>) {
+  %zero = dl.constant dense<0.0> : tensor<f32>
+  %p1 = dl.pool2d_backward max %r, %dy kernel = [2, 2] : tensor<2x3x4x4xf32>, tensor<2x3x2x2xf32>
+  %m1 = dl.compare gt, %other, %zero : tensor<2x3x4x4xf32>, tensor<f32>
+  %s1 = dl.select %m1, %p1, %zero : tensor<2x3x4x4xi1>, tensor<2x3x4x4xf32>, tensor<f32>
+  %p2 = dl.pool2d_backward max %r, %dy kernel = [2, 2] : tensor<2x3x4x4xf32>, tensor<2x3x2x2xf32>
+  %m2 = dl.compare gt, %r, %zero : tensor<2x3x4x4xf32>, tensor<f32>
+  %s2 = dl.select %m2, %p2, %zero : tensor<2x3x4x4xi1>, tensor<2x3x4x4xf32>, tensor<f32>
+  %p3 = dl.pool2d_backward average %r, %dy kernel = [2, 2] : tensor<2x3x4x4xf32>, tensor<2x3x2x2xf32>
+  %s3 = dl.select %m2, %p3, %zero : tensor<2x3x4x4xi1>, tensor<2x3x4x4xf32>, tensor<f32>
+  %early = dl.reduce_sum %s1 axes = [0, 2, 3] : tensor<2x3x4x4xf32>
+  %e = dl.exp %early : tensor<3xf32>
+  %dw = dl.conv2d_backward_filter %x, %s1 padding = [1, 1]
+      : tensor<2x2x4x4xf32>, tensor<2x3x4x4xf32> -> tensor<3x2x3x3xf32>
+  %wrong = dl.reduce_sum %s1 axes = [0, 1, 2] : tensor<2x3x4x4xf32>
+  return %s1, %s2, %p2, %s3, %dw, %e, %early, %wrong
+      : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>,
+        tensor<3x2x3x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<4xf32>
+}
+
+// -----
+
 // The epilogue stops at a value with another user (the biased result is
 // also returned, so the ReLU is a kernel of its own); no bias where the add
 // is not a vector along the last dim, or where the bias is computed after

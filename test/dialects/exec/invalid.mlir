@@ -195,6 +195,32 @@ exec.entry @fixed_arity outputs [] {
 
 // -----
 
+exec.entry @optional_output outputs [] {
+  %x = exec.alloc : memref<2x4x4x2xf32>
+  %dy = exec.alloc : memref<2x4x4x3xf32>
+  %dw = exec.alloc : memref<3x2x3x3xf32>
+  %db = exec.alloc : memref<3xf32>
+  // The bias gradient is an optional second output; a third is an error.
+  exec.call "conv2d_backward_filter" ins(%x, %dy : memref<2x4x4x2xf32>, memref<2x4x4x3xf32>) outs(%dw, %db : memref<3x2x3x3xf32>, memref<3xf32>) {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, channels_last = true}
+  // expected-error @+1 {{'exec.call' op 'conv2d_backward_filter' takes 2 inputs and 1 or 2 outputs, got 2 and 3}}
+  exec.call "conv2d_backward_filter" ins(%x, %dy : memref<2x4x4x2xf32>, memref<2x4x4x3xf32>) outs(%dw, %db, %db : memref<3x2x3x3xf32>, memref<3xf32>, memref<3xf32>) {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, channels_last = true}
+  exec.return
+}
+
+// -----
+
+exec.entry @relu_mask_average outputs [] {
+  %x = exec.alloc : memref<2x3x4x4xf32>
+  %dy = exec.alloc : memref<2x3x2x2xf32>
+  %dx = exec.alloc : memref<2x3x4x4xf32>
+  exec.call "pool2d_backward" ins(%x, %dy : memref<2x3x4x4xf32>, memref<2x3x2x2xf32>) outs(%dx : memref<2x3x4x4xf32>) {kernel = array<i64: 2, 2>, kind = "max", padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>, relu_mask = true}
+  // expected-error @+1 {{'exec.call' op 'pool2d_backward' applies relu_mask to max pooling only}}
+  exec.call "pool2d_backward" ins(%x, %dy : memref<2x3x4x4xf32>, memref<2x3x2x2xf32>) outs(%dx : memref<2x3x4x4xf32>) {kernel = array<i64: 2, 2>, kind = "average", padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>, relu_mask = true}
+  exec.return
+}
+
+// -----
+
 exec.entry @optional_bias outputs [] {
   %a = exec.alloc : memref<4x4xf32>
   %b = exec.alloc : memref<4x4xf32>
