@@ -14,8 +14,10 @@ import os
 import random
 import signal
 import subprocess
+import struct
 import sys
 import time
+import zlib
 
 import numpy as np
 
@@ -40,6 +42,51 @@ def synthetic(path, rng, train=512, test=256):
     x_train, y_train = make(train)
     x_test, y_test = make(test)
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+
+
+def read_png(path):
+    """Width, height and the RGB pixels of an 8-bit RGB PNG (every filter)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color = header[:4]
+    assert depth == 8 and color == 2, header  # 8-bit RGB
+    raw = zlib.decompress(idat)
+    stride = width * 3
+    rows, previous = [], np.zeros(stride, dtype=np.int64)
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int64)
+        out = np.zeros(stride, dtype=np.int64)
+        for x in range(stride):
+            a = out[x - 3] if x >= 3 else 0
+            b = previous[x]
+            c = previous[x - 3] if x >= 3 else 0
+            if kind == 0:
+                predictor = 0
+            elif kind == 1:
+                predictor = a
+            elif kind == 2:
+                predictor = b
+            elif kind == 3:
+                predictor = (a + b) // 2
+            else:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                predictor = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+            out[x] = (line[x] + predictor) & 255
+        rows.append(out)
+        previous = out
+    return width, height, np.array(rows, dtype=np.uint8).reshape(height, width, 3)
 
 
 def main():
@@ -82,10 +129,24 @@ def main():
 
     # Interrupted after 6 steps (mid-epoch), resumed to 12: the same losses.
     run(train + ["--steps", "6", "--seed", "5", "--log", w("b.jsonl"), "--checkpoint", w("b.ckpt")])
-    run(train + ["--steps", "12", "--resume", w("b.ckpt"), "--log", w("c.jsonl")])
+    run(train + ["--steps", "12", "--resume", w("b.ckpt"), "--log", w("c.jsonl"),
+                 "--plot", w("c.png")])
     resumed = losses(w("b.jsonl")) + losses(w("c.jsonl"))
     assert resumed == a, f"resumed run differs:\n{resumed}\n{a}"
     print("PASS resume: steps 7-12 repeat the uninterrupted run's losses exactly")
+
+    # The picture as PNG: decoded here, it is 560 pixels wide, mostly white,
+    # with the training (blue) and evaluation (red) curves drawn. A format
+    # other than .svg and .png is refused before any training.
+    width, height, pixels = read_png(w("c.png"))
+    colors = {tuple(p) for p in pixels.reshape(-1, 3)[::7]}
+    white = np.all(pixels == 255, axis=2).mean()
+    assert width == 560 and height > 500 and white > 0.7, (width, height, white)
+    assert (0x1f, 0x77, 0xb4) in colors and (0xd6, 0x27, 0x28) in colors, "curves missing"
+    refused = run(train + ["--steps", "2", "--plot", w("c.jpg")], expect_ok=False)
+    assert refused.returncode != 0 and "written as .svg or .png" in refused.stderr, refused.stderr
+    assert "epoch 1" not in refused.stdout, refused.stdout
+    print(f"PASS plot: SVG with 4 curves, PNG {width}x{height} ({white:.0%} white), .jpg refused")
 
     # A diverging run (learning rate 1e30) stops at the first non-finite loss;
     # the checkpoint of the last finished epoch stays loadable.

@@ -403,7 +403,9 @@ void train(const TrainOptions &options) {
   std::fflush(stdout);
 
   MetricsLog log(options.log);
-  Plot plot;
+  std::optional<Plot> plot;
+  if (!options.plot.empty())
+    plot.emplace(options.plot);
   std::vector<std::vector<uint8_t>> staging;
   std::vector<double> sums(names.size(), 0.0), values(names.size());
   int64_t sinceReport = 0;
@@ -432,7 +434,8 @@ void train(const TrainOptions &options) {
     fmt::print("{} ({} of {} test samples)\n", line, evalBatches * batch, data.test.count);
     std::fflush(stdout);
     log.write("eval", epoch, step, names, totals, std::nullopt);
-    plot.add("eval", step, names, totals);
+    if (plot)
+      plot->add("eval", step, names, totals);
     return totals;
   };
   int64_t savedStep = -1; // the step of the checkpoint this run last wrote
@@ -499,7 +502,8 @@ void train(const TrainOptions &options) {
                  duration(perStep * static_cast<double>(totalSteps - step)));
       std::fflush(stdout);
       log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, names, means, rate);
-      plot.add("train", step, names, means);
+      if (plot)
+        plot->add("train", step, names, means);
       std::fill(sums.begin(), sums.end(), 0.0);
       sinceReport = 0;
       lastReport = Clock::now();
@@ -510,8 +514,8 @@ void train(const TrainOptions &options) {
       lastEval = evaluate(step / stepsPerEpoch + (epochDone ? 0 : 1));
     if (epochDone || step == totalSteps)
       saveCheckpoint();
-    if (!options.plot.empty() && (epochDone || step == totalSteps || evalNow))
-      plot.write(options.plot, executable.modelName());
+    if (plot && (epochDone || step == totalSteps || evalNow))
+      plot->write(executable.modelName());
   }
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::string summary = fmt::format("done: {} steps in {}", step - firstStep, duration(seconds));
