@@ -82,7 +82,7 @@ public:
     sequence.emplace_back(primitive, std::move(args_));
     for (BoundPrimitive &reorder : after_)
       sequence.push_back(std::move(reorder));
-    return [sequence, stream](const RunInfo &) {
+    return [sequence, stream]() {
       for (const BoundPrimitive &bound : sequence)
         DLC_RETURN_IF_ERROR(bound.execute(stream));
       return okStatus();
@@ -246,7 +246,7 @@ Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
     } else {
       const T *biasData = biasOrNull ? bias.as<T>() : nullptr;
       bool relu = op.activation() == fb::Activation::Relu;
-      *out = [=, threads = ctx.threads](const RunInfo &) {
+      *out = [=, threads = ctx.threads]() {
         convLoop(g, input.as<T>(), filter.as<T>(), biasData, output.as<T>(), relu, threads);
         return okStatus();
       };
@@ -396,7 +396,7 @@ Status prepareConv2DBackwardData(const Context &ctx, const fb::Conv2DBackwardDat
       staged.argument(DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine));
       *out = staged.finish(dnnl::convolution_backward_data(pd), ctx.stream);
     } else {
-      *out = [=, threads = ctx.threads](const RunInfo &) {
+      *out = [=, threads = ctx.threads]() {
         convBackwardDataLoop(g, grad.as<T>(), filter.as<T>(), output.as<T>(), threads);
         return okStatus();
       };
@@ -453,7 +453,7 @@ Status prepareConv2DBackwardFilter(const Context &ctx, const fb::Conv2DBackwardF
       *out = staged.finish(dnnl::convolution_backward_weights(pd), ctx.stream);
     } else {
       T *biasData = withBias ? biasGrad.as<T>() : nullptr;
-      *out = [=, threads = ctx.threads](const RunInfo &) {
+      *out = [=, threads = ctx.threads]() {
         convBackwardFilterLoop(g, input.as<T>(), grad.as<T>(), output.as<T>(), biasData, threads);
         return okStatus();
       };

@@ -16,7 +16,7 @@
 namespace dlc::rt::cpu {
 
 /// One prepared command.
-using Step = std::function<Status(const RunInfo &)>;
+using Step = std::function<Status()>;
 
 /// Below this many elements of work a command runs on one thread: starting
 /// the OpenMP team costs more than it saves.

@@ -192,14 +192,14 @@ public:
     return okStatus();
   }
 
-  Status run(const RunInfo &info) override {
+  Status run() override {
     omp_set_num_threads(threads_);
     size_t i = 0;
     try {
       for (; i < commands_.size(); ++i) {
         auto start =
             profile_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-        Status status = commands_[i].step(info);
+        Status status = commands_[i].step();
         if (!status.ok())
           return status.withContext(commands_[i].description);
         if (profile_)

@@ -455,7 +455,7 @@ Status prepareLaunch(const Context &ctx, const fb::Launch &op, Step *out) {
   if (kernel.compute_type() == fb::DType::F32) {
     std::shared_ptr<KernelProgram<float>> program;
     DLC_RETURN_IF_ERROR(prepareProgram(ctx, kernel, op, shape, fb::DType::F32, &program));
-    *out = [program](const RunInfo &) {
+    *out = [program]() {
       program->run();
       return okStatus();
     };
@@ -464,7 +464,7 @@ Status prepareLaunch(const Context &ctx, const fb::Launch &op, Step *out) {
   if (kernel.compute_type() == fb::DType::F64) {
     std::shared_ptr<KernelProgram<double>> program;
     DLC_RETURN_IF_ERROR(prepareProgram(ctx, kernel, op, shape, fb::DType::F64, &program));
-    *out = [program](const RunInfo &) {
+    *out = [program]() {
       program->run();
       return okStatus();
     };

@@ -54,7 +54,7 @@ Status prepareSoftmaxCrossEntropy(const Context &ctx, const fb::SoftmaxCrossEntr
     return withIndexType(labels, [&](auto indexZero) {
       using I = decltype(indexZero);
       *out = [=, batch = logits.shape[0], classes = logits.shape[1],
-              threads = ctx.threads](const RunInfo &) {
+              threads = ctx.threads]() {
         const I *label = labels.as<I>();
         for (int64_t n = 0; n < batch; ++n)
           if (label[n] < 0 || label[n] >= classes)
@@ -85,7 +85,7 @@ Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out) {
       using R = decltype(outputZero);
       return withIndexType(labels, [&](auto indexZero) {
         using I = decltype(indexZero);
-        *out = [=, batch = logits.shape[0], classes = logits.shape[1]](const RunInfo &) {
+        *out = [=, batch = logits.shape[0], classes = logits.shape[1]]() {
           int64_t hits = 0;
           const I *label = labels.as<I>();
           for (int64_t n = 0; n < batch; ++n) {
@@ -118,7 +118,7 @@ Status prepareMseLoss(const Context &ctx, const fb::MseLoss &op, Step *out) {
                        : double(prediction.shape.rank ? prediction.shape[0] : 1);
   return withFloatType(prediction, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, threads = ctx.threads](const RunInfo &) {
+    *out = [=, threads = ctx.threads]() {
       const T *p = prediction.as<T>(), *t = target.as<T>();
       double total = 0;
 #pragma omp parallel for num_threads(threads) reduction(+ : total) if (count >= kParallelMinWork)

@@ -136,7 +136,7 @@ Status prepareOneDnnMatmul(const Context &ctx, const fb::Matmul &op, const Matmu
     args[DNNL_ARG_BIAS] = memory(biasDesc, ctx.engine, bias->data);
   BoundPrimitive matmul(dnnl::matmul(pd), std::move(args));
   dnnl::stream stream = ctx.stream;
-  *out = [matmul, stream](const RunInfo &) { return matmul.execute(stream); };
+  *out = [matmul, stream]() { return matmul.execute(stream); };
   return okStatus();
 }
 
@@ -243,7 +243,7 @@ Status prepareLoopMatmul(const Context &ctx, const fb::Matmul &op, const MatmulS
     loop.biasStrides = broadcastStrides(s.bias, s.c);
     loop.biasOffset = batchOffsets(s.bias, s.c);
   }
-  *out = [loop](const RunInfo &) {
+  *out = [loop]() {
     loop.run();
     return okStatus();
   };

@@ -123,7 +123,7 @@ Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
   bool log = op.log();
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, threads = ctx.threads](const RunInfo &) {
+    *out = [=, threads = ctx.threads]() {
       if (v.size == 0)
         return okStatus();
 #pragma omp parallel for num_threads(threads) if (input.elements() >= kParallelMinWork)
@@ -159,7 +159,7 @@ Status prepareBatchNorm(const Context &ctx, const fb::BatchNorm &op, Step *out) 
                           variance.as<T>(), output.as<T>(), v.outer,        v.size,
                           v.inner,          op.epsilon(),   op.momentum(),  op.training(),
                           ctx.threads};
-    *out = [args](const RunInfo &) {
+    *out = [args]() {
       args.run();
       return okStatus();
     };
@@ -188,7 +188,7 @@ Status prepareLayerNorm(const Context &ctx, const fb::LayerNorm &op, Step *out) 
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
     *out = [=, rows = v.outer, width = v.size * v.inner, epsilon = op.epsilon(),
-            threads = ctx.threads](const RunInfo &) {
+            threads = ctx.threads]() {
       layerNorm(input.as<T>(), scale.as<T>(), offset.as<T>(), output.as<T>(), rows, width, epsilon,
                 threads);
       return okStatus();
@@ -212,7 +212,7 @@ Status prepareEmbedding(const Context &ctx, const fb::Embedding &op, Step *out) 
   return withIndexType(indices, [&](auto zero) {
     using I = decltype(zero);
     *out = [=, rows = table.shape[0], rowBytes = table.shape[1] * dtypeSize(table.dtype),
-            threads = ctx.threads](const RunInfo &) {
+            threads = ctx.threads]() {
       const I *index = indices.as<I>();
       int64_t count = indices.elements();
       for (int64_t i = 0; i < count; ++i)
@@ -248,7 +248,7 @@ Status prepareDropout(const Context &ctx, const fb::Dropout &op, Step *out) {
     return error(DLC_INVALID_FILE, "dropout rate {} is outside [0, 1]", rate);
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, seed = op.seed(), training = op.training(), threads = ctx.threads](const RunInfo &) {
+    *out = [=, seed = op.seed(), training = op.training(), threads = ctx.threads]() {
       uint64_t t = stepCounter ? static_cast<uint64_t>(*stepCounter) : 0;
       if (training)
         dropout(input.as<T>(), output.as<T>(), input.elements(), rate, seed, t, threads);

@@ -1,7 +1,9 @@
 // 2-D max and average pooling over NCHW or channels-last NHWC, padding
 // [top, left, bottom, right].
 // Max ignores padded positions; Average leaves them out of the count,
-// AverageIncludePad counts them as zeros. f32 runs on oneDNN, f64 on a loop.
+// AverageIncludePad counts them as zeros. f32 averages run on oneDNN; max
+// pooling (whose NaN must propagate, which oneDNN's does not do) and f64 on
+// loops here.
 #include "cpu_commands.h"
 #include "onednn.h"
 
@@ -91,8 +93,8 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
   const auto layout = g.channelsLast ? memory::format_tag::nhwc : memory::format_tag::nchw;
   memory::desc src({g.batch, g.channels, g.height, g.width}, f32, layout);
   memory::desc dst({g.batch, g.channels, g.outH, g.outW}, f32, layout);
-  dnnl::algorithm algorithm = op.kind() == fb::PoolKind::Max ? dnnl::algorithm::pooling_max
-                              : op.kind() == fb::PoolKind::Average
+  // Averages only: max pooling runs on poolLoop.
+  dnnl::algorithm algorithm = op.kind() == fb::PoolKind::Average
                                   ? dnnl::algorithm::pooling_avg_exclude_padding
                                   : dnnl::algorithm::pooling_avg_include_padding;
   dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, dst,
@@ -106,12 +108,56 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
                        {DNNL_ARG_DST, memory(dst, ctx.engine, output.data)},
                        {DNNL_ARG_SCRATCHPAD, scratchpadFor(pd, ctx.engine)}});
   dnnl::stream stream = ctx.stream;
-  *out = [pool, stream](const RunInfo &) { return pool.execute(stream); };
+  *out = [pool, stream]() { return pool.execute(stream); };
   return okStatus();
+}
+
+/// NHWC: one sample per thread, every loop over channels innermost and
+/// contiguous (and free of branches, so that it vectorizes).
+template <typename T>
+void poolChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output,
+                      int threads) {
+  const int64_t C = g.channels;
+  int64_t work = g.batch * g.outH * g.outW * C * g.kernel[0] * g.kernel[1];
+#pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
+  for (int64_t n = 0; n < g.batch; ++n) {
+    const T *image = input + n * g.height * g.width * C;
+    for (int64_t y = 0; y < g.outH; ++y)
+      for (int64_t x = 0; x < g.outW; ++x) {
+        const PoolWindow w = g.window(y, x);
+        T *__restrict result = output + ((n * g.outH + y) * g.outW + x) * C;
+        bool first = true;
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
+            const T *__restrict v = image + (iy * g.width + ix) * C;
+            if (first) {
+              std::copy(v, v + C, result);
+              first = false;
+            } else if (kind == fb::PoolKind::Max) {
+              for (int64_t c = 0; c < C; ++c) {
+                const T candidate = v[c], current = result[c];
+                const bool beats =
+                    (candidate > current) | ((candidate != candidate) & (current == current));
+                result[c] = beats ? candidate : current;
+              }
+            } else {
+              for (int64_t c = 0; c < C; ++c)
+                result[c] += v[c];
+            }
+          }
+        if (kind != fb::PoolKind::Max) {
+          const T divisor = g.divisor<T>(kind, w);
+          for (int64_t c = 0; c < C; ++c)
+            result[c] /= divisor;
+        }
+      }
+  }
 }
 
 template <typename T>
 void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output, int threads) {
+  if (g.channelsLast)
+    return poolChannelsLast(g, kind, input, output, threads);
   // Element strides of channel, row and column; a plane is one (n, c).
   const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
   const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
@@ -154,16 +200,15 @@ Status preparePool2D(const Context &ctx, const fb::Pool2D &op, Step *out) {
   DLC_RETURN_IF_ERROR(poolGeometry(op, input, output, &g));
   return withFloatType(output, [&](auto zero) {
     using T = decltype(zero);
-    if constexpr (std::is_same_v<T, float>) {
-      return prepareOneDnnPool(ctx, op, g, input, output, out);
-    } else {
-      fb::PoolKind kind = op.kind();
-      *out = [=, threads = ctx.threads](const RunInfo &) {
-        poolLoop(g, kind, input.as<T>(), output.as<T>(), threads);
-        return okStatus();
-      };
+    if constexpr (std::is_same_v<T, float>)
+      if (op.kind() != fb::PoolKind::Max)
+        return prepareOneDnnPool(ctx, op, g, input, output, out);
+    fb::PoolKind kind = op.kind();
+    *out = [=, threads = ctx.threads]() {
+      poolLoop(g, kind, input.as<T>(), output.as<T>(), threads);
       return okStatus();
-    }
+    };
+    return okStatus();
   });
 }
 
@@ -308,7 +353,7 @@ Status preparePool2DBackward(const Context &ctx, const fb::Pool2DBackward &op, S
   DLC_RETURN_IF_ERROR(poolGeometry(op, input, grad, &g));
   return withFloatType(output, [&](auto zero) {
     using T = decltype(zero);
-    *out = [=, kind = op.kind(), reluMask = op.relu_mask(), threads = ctx.threads](const RunInfo &) {
+    *out = [=, kind = op.kind(), reluMask = op.relu_mask(), threads = ctx.threads]() {
       poolBackwardLoop(g, kind, reluMask, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
       return okStatus();
     };

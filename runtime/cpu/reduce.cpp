@@ -171,7 +171,7 @@ Status prepareReduce(const Context &ctx, const fb::Reduce &op, Step *out) {
     using T = decltype(zero);
     if (kind == fb::ReduceKind::Mean && !std::is_floating_point_v<T>)
       return error(DLC_INVALID_FILE, "mean of integer tensor '{}'", input.name);
-    *out = [=, threads = ctx.threads](const RunInfo &) {
+    *out = [=, threads = ctx.threads]() {
       reduce(plan, kind, input.as<T>(), output.as<T>(), threads);
       return okStatus();
     };
@@ -192,7 +192,7 @@ Status prepareArgmax(const Context &ctx, const fb::Argmax &op, Step *out) {
     using T = decltype(zero);
     return withIndexType(output, [&](auto indexZero) {
       using I = decltype(indexZero);
-      *out = [=, threads = ctx.threads](const RunInfo &) {
+      *out = [=, threads = ctx.threads]() {
         const T *in = input.as<T>();
         I *result = output.as<I>();
         // The first maximum wins; a NaN counts as the maximum, as in NumPy.

@@ -121,7 +121,7 @@ std::vector<int64_t> dimsOf(const Shape &shape) {
 Step stepOf(std::vector<StridedCopy> copies, int threads) {
   for (StridedCopy &copy : copies)
     copy.simplify();
-  return [copies = std::move(copies), threads](const RunInfo &) {
+  return [copies = std::move(copies), threads]() {
     for (const StridedCopy &copy : copies)
       copy.run(threads);
     return okStatus();
@@ -230,7 +230,7 @@ Status prepareSlice(const Context &ctx, const fb::Slice &op, Step *out) {
   }
   copy.source = static_cast<const char *>(input.data) + base * dtypeSize(input.dtype);
   if (output.elements() == 0) {
-    *out = [](const RunInfo &) { return okStatus(); };
+    *out = []() { return okStatus(); };
     return okStatus();
   }
   *out = stepOf({copy}, ctx.threads);
@@ -271,9 +271,9 @@ Status preparePad(const Context &ctx, const fb::Pad &op, Step *out) {
   });
   Step copyInput = stepOf({copy}, ctx.threads);
   *out = [=, data = output.data, count = output.elements(), hasInput = input.elements() > 0,
-          threads = ctx.threads](const RunInfo &info) {
+          threads = ctx.threads]() {
     fill(data, count, size, pattern, threads);
-    return hasInput ? copyInput(info) : okStatus();
+    return hasInput ? copyInput() : okStatus();
   };
   return okStatus();
 }

@@ -16,18 +16,13 @@
 
 namespace dlc::rt {
 
-/// Per-run values commands may need.
-struct RunInfo {
-  uint64_t step = 0; // the training step, for dropout masks
-};
-
 /// One entry point, ready to run on a device.
 class Program {
 public:
   virtual ~Program() = default;
   /// Runs every command in order. An error names the failing command's model
   /// location (see describeCommand).
-  virtual Status run(const RunInfo &info) = 0;
+  virtual Status run() = 0;
 };
 
 class Device {

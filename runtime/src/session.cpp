@@ -172,9 +172,8 @@ Status Session::run(std::string_view entry) {
   // The memory plan may reuse an input's bytes after its last reader, so a
   // run consumes its inputs, whether it succeeds or not.
   state.inputSet.assign(state.inputSet.size(), false);
-  RunInfo info;
-  info.step = state.runs++;
-  Status status = state.program->run(info);
+  ++state.runs;
+  Status status = state.program->run();
   if (!status.ok())
     return status.withContext(
         fmt::format("{}: running '{}'", exe.fileName(), exe.entryPointName(e)));

@@ -252,13 +252,17 @@ def cases():
     c.append(Case("avg_pool2d_include_pad", {"x": img}, "%y = dl.avg_pool2d %x kernel = [2, 2] "
                   "padding = [1, 1] count_include_pad : tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
                   lambda i: pool2d(i["x"], (2, 2), (2, 2), (1, 1, 1, 1), "avg_include_pad")))
-    # Max pooling propagates NaN (f64: the reference loop).
+    # Max pooling propagates NaN (f64: the reference loop; f32: oneDNN).
     nan_img = rand(1, 2, 4, 4, dtype=np.float64)
     nan_img[0, 1, 2, 3] = np.nan
     c.append(Case("max_pool2d_nan_f64", {"x": nan_img},
                   "%y = dl.max_pool2d %x kernel = [2, 2] : tensor<1x2x4x4xf64>",
                   "tensor<1x2x2x2xf64>", lambda i: pool2d(i["x"], (2, 2), (2, 2), (0, 0, 0, 0),
                                                           "max"), rtol=1e-12, atol=1e-12))
+    c.append(Case("max_pool2d_nan_f32", {"x": nan_img.astype(np.float32)},
+                  "%y = dl.max_pool2d %x kernel = [2, 2] : tensor<1x2x4x4xf32>",
+                  "tensor<1x2x2x2xf32>", lambda i: pool2d(i["x"], (2, 2), (2, 2), (0, 0, 0, 0),
+                                                          "max")))
     # Channels-last (NHWC) convolution and pooling, f32 (oneDNN) and f64.
     nchw, nhwc = (0, 3, 1, 2), (0, 2, 3, 1)
     for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):

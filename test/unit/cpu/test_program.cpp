@@ -182,11 +182,7 @@ Status TestProgram::prepare() {
   return device_->prepare(executable, *executable.entry_points()->Get(0), tensors_, &program_);
 }
 
-Status TestProgram::run(uint64_t step) {
-  RunInfo info;
-  info.step = step;
-  return program_->run(info);
-}
+Status TestProgram::run() { return program_->run(); }
 
 Array TestProgram::read(uint32_t buffer) const {
   const Tensor &tensor = tensors_.at(buffer);

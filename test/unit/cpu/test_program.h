@@ -83,7 +83,7 @@ public:
   /// Finishes and verifies the executable, allocates and fills the buffers
   /// on the device and prepares the entry point.
   Status prepare();
-  Status run(uint64_t step = 0);
+  Status run();
 
   Array read(uint32_t buffer) const;
   /// Compares every expected array of `c` with the buffer of its name.

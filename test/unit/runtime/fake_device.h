@@ -44,7 +44,7 @@ public:
 private:
   struct CopyProgram : rt::Program {
     std::vector<std::pair<rt::Tensor, rt::Tensor>> copies;
-    rt::Status run(const rt::RunInfo &) override {
+    rt::Status run() override {
       for (const auto &[source, dest] : copies)
         std::memmove(dest.data, source.data, source.bytes());
       return rt::okStatus();
