@@ -24,7 +24,7 @@ process of their own (`forward.py --worker torch|ort`; per batch: one module
 call under inference_mode / one InferenceSession.run with the uint8 batch),
 so no runtime's idle thread pool sits beside another's.
 
-Run it through bench/run_forward.sh, which sets up bench/.venv first.
+Run it through bench/run.sh forward, which sets up bench/.venv first.
 """
 
 import argparse

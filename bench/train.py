@@ -17,7 +17,7 @@ Adam at lr 1e-3 as the models declare):
    rounds, each runtime in its own process.
 
 Prints samples/s and the ratios dlc/PyTorch and dlc/JAX; writes
-bench/results/train-<date>.json. Run it through bench/run_train.sh.
+bench/results/train-<date>.json. Run it through bench/run.sh train.
 """
 
 import argparse

@@ -9,6 +9,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -37,7 +38,7 @@ template <typename C>
 using StoreFunction = void (*)(const C *values, int64_t start, int64_t n, void *data);
 
 template <typename S, typename C>
-void loadInput(const InputPlan &in, int64_t start, int64_t n, C *out) {
+DLC_VECTOR_CLONES void loadInput(const InputPlan &in, int64_t start, int64_t n, C *out) {
   const S *source = static_cast<const S *>(in.data);
   if (in.kind == InputPlan::Full) {
     for (int64_t k = 0; k < n; ++k)
@@ -81,7 +82,7 @@ void loadInput(const InputPlan &in, int64_t start, int64_t n, C *out) {
 }
 
 template <typename S, typename C>
-void storeOutput(const C *values, int64_t start, int64_t n, void *data) {
+DLC_VECTOR_CLONES void storeOutput(const C *values, int64_t start, int64_t n, void *data) {
   S *dest = static_cast<S *>(data) + start;
   for (int64_t k = 0; k < n; ++k)
     dest[k] = fromCompute<S>(values[k]);
@@ -105,7 +106,8 @@ template <typename C> struct Output {
 };
 
 template <typename C>
-void evaluate(const Instruction<C> &in, const C *const *values, C *out, int64_t n) {
+DLC_VECTOR_CLONES void evaluate(const Instruction<C> &in, const C *const *values, C *out,
+                                int64_t n) {
   const C *a = values[in.operands[0]], *b = values[in.operands[1]], *c = values[in.operands[2]];
   auto unary = [&](auto f) {
     for (int64_t k = 0; k < n; ++k)
@@ -316,19 +318,29 @@ Status decodeInstructions(const fb::Kernel &kernel, KernelProgram<C> *program) {
   return okStatus();
 }
 
-// Whether input `index` can be read where it lies: it has the full shape and
-// the compute type, and no output overwrites it (a later store of a value
-// loaded from it would otherwise see the new contents).
+// Whether Load instruction `load` can read its input where it lies: the
+// input has the full shape and the compute type, and no output overwrites
+// part of it. An output that is the very same buffer (a parameter updated in
+// place) may: a tile stores its outputs only after every instruction has
+// read its inputs, and tiles cover disjoint elements (an output overlapping
+// it otherwise would let one tile's stores change what another tile loads)
+// -- unless the loaded value is itself stored, after the input was
+// overwritten.
 template <typename C>
-bool readsInPlace(const KernelProgram<C> &program, int index, fb::DType computeType) {
-  const InputPlan &plan = program.inputs[index];
+bool readsInPlace(const KernelProgram<C> &program, int load, fb::DType computeType) {
+  const InputPlan &plan = program.inputs[program.code[load].input];
   if (plan.kind != InputPlan::Full || plan.dtype != computeType)
     return false;
   const char *begin = static_cast<const char *>(plan.data);
   const char *end = begin + program.elements * sizeof(C);
+  const bool stored = std::any_of(program.outputs.begin(), program.outputs.end(),
+                                  [&](const Output<C> &output) { return output.value == load; });
   for (const Output<C> &output : program.outputs) {
     const char *outBegin = static_cast<const char *>(output.data);
-    if (outBegin < end && begin < outBegin + output.bytes)
+    const bool same = outBegin == begin && output.bytes == static_cast<size_t>(end - begin);
+    if (!same && outBegin < end && begin < outBegin + output.bytes)
+      return false;
+    if (same && stored)
       return false;
   }
   return true;
@@ -354,7 +366,7 @@ template <typename C> void assignSlots(KernelProgram<C> *program, fb::DType comp
       in.slot = program->slots++;
       continue;
     }
-    if (in.opcode == fb::Opcode::Load && readsInPlace(*program, in.input, computeType))
+    if (in.opcode == fb::Opcode::Load && readsInPlace(*program, i, computeType))
       continue; // slot -1: a view of the input
     for (int j = 0; j < arity(in.opcode); ++j) {
       int v = in.operands[j];

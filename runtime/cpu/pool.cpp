@@ -112,71 +112,74 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
   return okStatus();
 }
 
-/// NHWC: one sample per thread, every loop over channels innermost and
-/// contiguous (and free of branches, so that it vectorizes).
+/// Branch-free `beatsForMax`, so that a loop over channels vectorizes.
+template <typename T> bool beatsForMaxLanes(T value, T current) {
+  return (value > current) | ((value != value) & (current == current));
+}
+
+/// One NHWC sample: every loop over channels innermost and contiguous.
+template <typename T>
+DLC_VECTOR_CLONES void poolSample(const PoolGeometry &g, fb::PoolKind kind, const T *image,
+                                  T *output) {
+  const int64_t C = g.channels;
+  for (int64_t y = 0; y < g.outH; ++y)
+    for (int64_t x = 0; x < g.outW; ++x) {
+      const PoolWindow w = g.window(y, x);
+      T *__restrict result = output + (y * g.outW + x) * C;
+      bool first = true;
+      for (int64_t iy = w.y0; iy < w.y1; ++iy)
+        for (int64_t ix = w.x0; ix < w.x1; ++ix) {
+          const T *__restrict v = image + (iy * g.width + ix) * C;
+          if (first) {
+            std::copy(v, v + C, result);
+            first = false;
+          } else if (kind == fb::PoolKind::Max) {
+            for (int64_t c = 0; c < C; ++c) {
+              const T candidate = v[c], current = result[c];
+              result[c] = beatsForMaxLanes(candidate, current) ? candidate : current;
+            }
+          } else {
+            for (int64_t c = 0; c < C; ++c)
+              result[c] += v[c];
+          }
+        }
+      if (kind != fb::PoolKind::Max) {
+        const T divisor = g.divisor<T>(kind, w);
+        for (int64_t c = 0; c < C; ++c)
+          result[c] /= divisor;
+      }
+    }
+}
+
+/// NHWC: one sample per thread.
 template <typename T>
 void poolChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output,
                       int threads) {
-  const int64_t C = g.channels;
-  int64_t work = g.batch * g.outH * g.outW * C * g.kernel[0] * g.kernel[1];
+  const int64_t imageSize = g.height * g.width * g.channels, outSize = g.outH * g.outW * g.channels;
+  int64_t work = g.batch * outSize * g.kernel[0] * g.kernel[1];
 #pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
-  for (int64_t n = 0; n < g.batch; ++n) {
-    const T *image = input + n * g.height * g.width * C;
-    for (int64_t y = 0; y < g.outH; ++y)
-      for (int64_t x = 0; x < g.outW; ++x) {
-        const PoolWindow w = g.window(y, x);
-        T *__restrict result = output + ((n * g.outH + y) * g.outW + x) * C;
-        bool first = true;
-        for (int64_t iy = w.y0; iy < w.y1; ++iy)
-          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-            const T *__restrict v = image + (iy * g.width + ix) * C;
-            if (first) {
-              std::copy(v, v + C, result);
-              first = false;
-            } else if (kind == fb::PoolKind::Max) {
-              for (int64_t c = 0; c < C; ++c) {
-                const T candidate = v[c], current = result[c];
-                const bool beats =
-                    (candidate > current) | ((candidate != candidate) & (current == current));
-                result[c] = beats ? candidate : current;
-              }
-            } else {
-              for (int64_t c = 0; c < C; ++c)
-                result[c] += v[c];
-            }
-          }
-        if (kind != fb::PoolKind::Max) {
-          const T divisor = g.divisor<T>(kind, w);
-          for (int64_t c = 0; c < C; ++c)
-            result[c] /= divisor;
-        }
-      }
-  }
+  for (int64_t n = 0; n < g.batch; ++n)
+    poolSample(g, kind, input + n * imageSize, output + n * outSize);
 }
 
 template <typename T>
 void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *output, int threads) {
   if (g.channelsLast)
     return poolChannelsLast(g, kind, input, output, threads);
-  // Element strides of channel, row and column; a plane is one (n, c).
-  const int64_t inC = g.channelsLast ? 1 : g.height * g.width;
-  const int64_t inX = g.channelsLast ? g.channels : 1, inY = g.width * inX;
-  const int64_t outC = g.channelsLast ? 1 : g.outH * g.outW;
-  const int64_t outX = g.channelsLast ? g.channels : 1, outY = g.outW * outX;
+  // NCHW: one (n, c) plane per thread.
   const int64_t planes = g.batch * g.channels;
   int64_t work = planes * g.outH * g.outW * g.kernel[0] * g.kernel[1];
 #pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
   for (int64_t p = 0; p < planes; ++p) {
-    const int64_t n = p / g.channels, c = p % g.channels;
-    const T *in = input + n * g.channels * g.height * g.width + c * inC;
-    T *plane = output + n * g.channels * g.outH * g.outW + c * outC;
+    const T *in = input + p * g.height * g.width;
+    T *plane = output + p * g.outH * g.outW;
     for (int64_t y = 0; y < g.outH; ++y)
       for (int64_t x = 0; x < g.outW; ++x) {
         const PoolWindow w = g.window(y, x);
         T result = kind == fb::PoolKind::Max ? -std::numeric_limits<T>::infinity() : T(0);
         for (int64_t iy = w.y0; iy < w.y1; ++iy)
           for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-            T value = in[iy * inY + ix * inX];
+            T value = in[iy * g.width + ix];
             if (kind != fb::PoolKind::Max)
               result += value;
             else if (beatsForMax(value, result))
@@ -184,7 +187,7 @@ void poolLoop(const PoolGeometry &g, fb::PoolKind kind, const T *input, T *outpu
           }
         if (kind != fb::PoolKind::Max)
           result /= g.divisor<T>(kind, w);
-        plane[y * outY + x * outX] = result;
+        plane[y * g.outW + x] = result;
       }
   }
 }
@@ -220,11 +223,72 @@ namespace {
 /// `reluMask` (max only), a gradient reaching an input that is not positive
 /// is dropped. Work is split so that overlapping windows never race.
 ///
-/// NHWC: one sample per thread, every loop over channels innermost and
-/// contiguous. Max keeps each channel's largest value and its place in the
-/// window, then writes the window's gradient; where the windows tile the
-/// image exactly (stride = kernel, no padding, nothing left over) every
-/// element is written once, with no zeroing first.
+/// One NHWC sample, every loop over channels innermost and contiguous. Max
+/// keeps each channel's largest value and its place in the window (`value`,
+/// `place`: C each; places are small integers held in T, so that every loop
+/// is of one type and vectorizes), then writes the window's gradient; where
+/// the windows tile the image exactly (`tiles`: stride = kernel, no padding,
+/// nothing left over) every element is written once, with no zeroing first.
+template <typename T>
+DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind kind,
+                                          bool reluMask, bool tiles, const T *in, const T *dy,
+                                          T *dx, T *__restrict value, T *__restrict place) {
+  const int64_t C = g.channels;
+  if (!tiles || kind != fb::PoolKind::Max)
+    std::fill(dx, dx + g.height * g.width * C, T(0));
+  for (int64_t y = 0; y < g.outH; ++y)
+    for (int64_t x = 0; x < g.outW; ++x) {
+      const PoolWindow w = g.window(y, x);
+      const T *__restrict g0 = dy + (y * g.outW + x) * C;
+      if (kind != fb::PoolKind::Max) {
+        const T count = g.divisor<T>(kind, w);
+        for (int64_t iy = w.y0; iy < w.y1; ++iy)
+          for (int64_t ix = w.x0; ix < w.x1; ++ix) {
+            T *__restrict d = dx + (iy * g.width + ix) * C;
+            for (int64_t c = 0; c < C; ++c)
+              d[c] += g0[c] / count;
+          }
+        continue;
+      }
+      T k = 0;
+      for (int64_t iy = w.y0; iy < w.y1; ++iy)
+        for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
+          const T *__restrict v = in + (iy * g.width + ix) * C;
+          if (k == 0) {
+            std::copy(v, v + C, value);
+            std::fill(place, place + C, T(0));
+            continue;
+          }
+          for (int64_t c = 0; c < C; ++c) {
+            const T candidate = v[c], current = value[c];
+            const bool beats = beatsForMaxLanes(candidate, current);
+            value[c] = beats ? candidate : current;
+            place[c] = beats ? k : place[c];
+          }
+        }
+      if (reluMask)
+        for (int64_t c = 0; c < C; ++c)
+          place[c] = value[c] > T(0) ? place[c] : T(-1);
+      k = 0;
+      for (int64_t iy = w.y0; iy < w.y1; ++iy)
+        for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
+          T *__restrict d = dx + (iy * g.width + ix) * C;
+          // Both operands loaded first: a select, not a branch.
+          if (tiles)
+            for (int64_t c = 0; c < C; ++c) {
+              const T share = g0[c], at = place[c];
+              d[c] = at == k ? share : T(0);
+            }
+          else
+            for (int64_t c = 0; c < C; ++c) {
+              const T share = g0[c], at = place[c], before = d[c];
+              d[c] = before + (at == k ? share : T(0));
+            }
+        }
+    }
+}
+
+/// NHWC: one sample per thread.
 template <typename T>
 void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
                               const T *input, const T *grad, T *output, int threads) {
@@ -233,72 +297,12 @@ void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, bool rel
                      g.outH * g.kernel[0] == g.height && g.outW * g.kernel[1] == g.width;
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<T> bestValue(static_cast<size_t>(C));
-    // Places are small integers held in T, so that every loop over channels
-    // is of one type and vectorizes.
-    std::vector<T> bestPlace(static_cast<size_t>(C));
+    std::vector<T> value(static_cast<size_t>(C)), place(static_cast<size_t>(C));
 #pragma omp for
-    for (int64_t n = 0; n < g.batch; ++n) {
-      const T *in = input + n * imageSize;
-      T *__restrict dx = output + n * imageSize;
-      const T *__restrict dy = grad + n * g.outH * g.outW * C;
-      if (!tiles || kind != fb::PoolKind::Max)
-        std::fill(dx, dx + imageSize, T(0));
-      T *__restrict value = bestValue.data();
-      T *__restrict place = bestPlace.data();
-      for (int64_t y = 0; y < g.outH; ++y)
-        for (int64_t x = 0; x < g.outW; ++x) {
-          const PoolWindow w = g.window(y, x);
-          const T *g0 = dy + (y * g.outW + x) * C;
-          if (kind == fb::PoolKind::Max) {
-            T k = 0;
-            for (int64_t iy = w.y0; iy < w.y1; ++iy)
-              for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
-                const T *__restrict v = in + (iy * g.width + ix) * C;
-                if (k == 0) {
-                  std::copy(v, v + C, value);
-                  std::fill(place, place + C, T(0));
-                  continue;
-                }
-                // beatsForMax without branches, so that it vectorizes.
-                for (int64_t c = 0; c < C; ++c) {
-                  const T candidate = v[c], current = value[c];
-                  const bool beats =
-                      (candidate > current) | ((candidate != candidate) & (current == current));
-                  value[c] = beats ? candidate : current;
-                  place[c] = beats ? k : place[c];
-                }
-              }
-            if (reluMask)
-              for (int64_t c = 0; c < C; ++c)
-                place[c] = value[c] > T(0) ? place[c] : T(-1);
-            k = 0;
-            for (int64_t iy = w.y0; iy < w.y1; ++iy)
-              for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
-                T *__restrict d = dx + (iy * g.width + ix) * C;
-                // Both operands loaded first: a select, not a branch.
-                if (tiles)
-                  for (int64_t c = 0; c < C; ++c) {
-                    const T share = g0[c], at = place[c];
-                    d[c] = at == k ? share : T(0);
-                  }
-                else
-                  for (int64_t c = 0; c < C; ++c) {
-                    const T share = g0[c], at = place[c], before = d[c];
-                    d[c] = before + (at == k ? share : T(0));
-                  }
-              }
-            continue;
-          }
-          const T count = g.divisor<T>(kind, w);
-          for (int64_t iy = w.y0; iy < w.y1; ++iy)
-            for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-              T *d = dx + (iy * g.width + ix) * C;
-              for (int64_t c = 0; c < C; ++c)
-                d[c] += g0[c] / count;
-            }
-        }
-    }
+    for (int64_t n = 0; n < g.batch; ++n)
+      poolBackwardSample(g, kind, reluMask, tiles, input + n * imageSize,
+                         grad + n * g.outH * g.outW * C, output + n * imageSize, value.data(),
+                         place.data());
   }
 }
 

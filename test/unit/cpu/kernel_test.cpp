@@ -102,5 +102,41 @@ TEST(Launch, UpdatesAnInputInPlace) {
   }
 }
 
+// An input the kernel overwrites in place (as an optimizer step updates a
+// parameter) is read where it lies: every tile's outputs still see the old
+// values, over several tiles and threads.
+TEST(Launch, ReadsAnInputItOverwritesInPlace) {
+  TestProgram p(2);
+  Array start{fb::DType::F32, {3, 1100}, std::vector<uint8_t>(3 * 1100 * sizeof(float))};
+  auto *values = reinterpret_cast<float *>(start.bytes.data());
+  for (int i = 0; i < 3 * 1100; ++i)
+    values[i] = static_cast<float>(i % 97) - 40.0f;
+  uint32_t x = p.addBuffer("x", start);
+  uint32_t z = p.addBuffer("z", fb::DType::F32, {3, 1100});
+  auto &b = p.builder();
+  std::vector<uint16_t> none, twice = {0, 1}, plusOne = {2, 3}, thrice = {0, 5};
+  std::vector<uint16_t> results = {4, 6};
+  std::vector<flatbuffers::Offset<fb::Instruction>> instructions = {
+      fb::CreateInstructionDirect(b, fb::Opcode::Load, &none, 0),          // %0 = x
+      fb::CreateInstructionDirect(b, fb::Opcode::Constant, &none, 0, 2.0), // %1
+      fb::CreateInstructionDirect(b, fb::Opcode::Mul, &twice),             // %2 = 2x
+      fb::CreateInstructionDirect(b, fb::Opcode::Constant, &none, 0, 1.0), // %3
+      fb::CreateInstructionDirect(b, fb::Opcode::Add, &plusOne),           // %4 = 2x + 1
+      fb::CreateInstructionDirect(b, fb::Opcode::Constant, &none, 0, 3.0), // %5
+      fb::CreateInstructionDirect(b, fb::Opcode::Mul, &thrice)};           // %6 = 3x
+  std::vector<int64_t> shape = {3, 1100};
+  uint32_t kernel = p.addKernel(
+      fb::CreateKernelDirect(b, "update", &shape, fb::DType::F32, 1, &instructions, &results));
+  std::vector<uint32_t> inputs = {x}, outputs = {x, z};
+  p.addCommand(fb::Op::Launch, fb::CreateLaunchDirect(b, kernel, &inputs, &outputs).Union());
+  ASSERT_OK(p.prepare());
+  ASSERT_OK(p.run());
+  Array xs = p.read(x), zs = p.read(z);
+  for (int64_t i = 0; i < xs.elements(); ++i) {
+    ASSERT_EQ(xs.at(i), 2.0 * values[i] + 1.0) << i;
+    ASSERT_EQ(zs.at(i), 3.0 * values[i]) << i;
+  }
+}
+
 } // namespace
 } // namespace dlc::rt::test
