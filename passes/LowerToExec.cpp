@@ -368,8 +368,7 @@ public:
       } else if (auto pool = dyn_cast<dl::Pool2DBackwardOp>(&op)) {
         if (dl::SelectOp select = matchPoolReluMask(pool)) {
           absorbed.insert(select);
-          if (Operation *compare = select.getCondition().getDefiningOp();
-              compare->hasOneUse())
+          if (Operation *compare = select.getCondition().getDefiningOp(); compare->hasOneUse())
             absorbed.insert(compare);
           reluMasked[pool] = select.getResult();
         }
@@ -510,8 +509,8 @@ private:
       outs.push_back(alloc(op->getLoc(), result.getType()));
       buffers[result] = outs.back();
     }
-    auto call = exec::CallOp::create(builder, op->getLoc(), builder.getStringAttr(routine), ins,
-                                     outs);
+    auto call =
+        exec::CallOp::create(builder, op->getLoc(), builder.getStringAttr(routine), ins, outs);
     for (const NamedAttribute &attribute : attributes)
       call->setAttr(attribute.getName(), attribute.getValue());
   }

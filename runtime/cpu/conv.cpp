@@ -427,14 +427,13 @@ Status prepareConv2DBackwardFilter(const Context &ctx, const fb::Conv2DBackwardF
       dnnl::memory::desc biasDesc({g.outChannels}, dnnl::memory::data_type::f32,
                                   dnnl::memory::format_tag::x);
       auto pd = gradientPrimitive(c, [&](const ImageLayout &image) {
-        auto desc = withBias ? dnnl::convolution_backward_weights::desc(
-                                   dnnl::algorithm::convolution_direct, image(c.src),
-                                   c.any(c.weights), biasDesc, image(c.dst), c.strides, c.dilates,
-                                   c.padL, c.padR)
-                             : dnnl::convolution_backward_weights::desc(
-                                   dnnl::algorithm::convolution_direct, image(c.src),
-                                   c.any(c.weights), image(c.dst), c.strides, c.dilates, c.padL,
-                                   c.padR);
+        auto desc = withBias
+                        ? dnnl::convolution_backward_weights::desc(
+                              dnnl::algorithm::convolution_direct, image(c.src), c.any(c.weights),
+                              biasDesc, image(c.dst), c.strides, c.dilates, c.padL, c.padR)
+                        : dnnl::convolution_backward_weights::desc(
+                              dnnl::algorithm::convolution_direct, image(c.src), c.any(c.weights),
+                              image(c.dst), c.strides, c.dilates, c.padL, c.padR);
         dnnl::primitive_attr attr;
         attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
         return dnnl::convolution_backward_weights::primitive_desc(desc, attr, ctx.engine,

@@ -53,8 +53,7 @@ Status prepareSoftmaxCrossEntropy(const Context &ctx, const fb::SoftmaxCrossEntr
     using T = decltype(zero);
     return withIndexType(labels, [&](auto indexZero) {
       using I = decltype(indexZero);
-      *out = [=, batch = logits.shape[0], classes = logits.shape[1],
-              threads = ctx.threads]() {
+      *out = [=, batch = logits.shape[0], classes = logits.shape[1], threads = ctx.threads]() {
         const I *label = labels.as<I>();
         for (int64_t n = 0; n < batch; ++n)
           if (label[n] < 0 || label[n] >= classes)

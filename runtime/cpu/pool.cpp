@@ -230,9 +230,9 @@ namespace {
 /// the windows tile the image exactly (`tiles`: stride = kernel, no padding,
 /// nothing left over) every element is written once, with no zeroing first.
 template <typename T>
-DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind kind,
-                                          bool reluMask, bool tiles, const T *in, const T *dy,
-                                          T *dx, T *__restrict value, T *__restrict place) {
+DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
+                                          bool tiles, const T *in, const T *dy, T *dx,
+                                          T *__restrict value, T *__restrict place) {
   const int64_t C = g.channels;
   if (!tiles || kind != fb::PoolKind::Max)
     std::fill(dx, dx + g.height * g.width * C, T(0));

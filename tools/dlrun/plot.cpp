@@ -29,9 +29,9 @@ Plot::Plot(std::string path) : path_(std::move(path)) {
                      fmt::format("--plot {}: the picture is written as .svg or .png", path_));
 #ifndef DLC_DLRUN_PNG
   if (png_)
-    throw dlc::Error(DLC_INVALID_ARGUMENT,
-                     fmt::format("--plot {}: this dlrun was built without libpng; use .svg",
-                                 path_));
+    throw dlc::Error(
+        DLC_INVALID_ARGUMENT,
+        fmt::format("--plot {}: this dlrun was built without libpng; use .svg", path_));
 #endif
 }
 
@@ -104,7 +104,7 @@ public:
                         anchor == Anchor::Middle ? R"( text-anchor="middle")"
                         : anchor == Anchor::End  ? R"( text-anchor="end")"
                                                  : "",
-                        style == Style::Title    ? R"( font-size="15" font-weight="bold")"
+                        style == Style::Title  ? R"( font-size="15" font-weight="bold")"
                         : style == Style::Bold ? R"( font-weight="bold")"
                                                : "",
                         escaped);
@@ -148,13 +148,16 @@ public:
     const plotfont::Font &font = style == Style::Normal ? plotfont::kRegular : plotfont::kBold;
     auto glyph = [&](char c) -> const plotfont::Glyph & {
       int code = static_cast<unsigned char>(c);
-      return font.glyphs[code >= plotfont::kFirst && code <= plotfont::kLast ? code - plotfont::kFirst
-                                                                             : '?' - plotfont::kFirst];
+      return font
+          .glyphs[code >= plotfont::kFirst && code <= plotfont::kLast ? code - plotfont::kFirst
+                                                                      : '?' - plotfont::kFirst];
     };
     double advance = 0;
     for (char c : text)
       advance += glyph(c).advance16 / 16.0;
-    double pen = anchor == Anchor::Start ? x : anchor == Anchor::Middle ? x - advance / 2 : x - advance;
+    double pen = anchor == Anchor::Start    ? x
+                 : anchor == Anchor::Middle ? x - advance / 2
+                                            : x - advance;
     const int baseline = static_cast<int>(std::lround(y));
     for (char c : text) {
       const plotfont::Glyph &g = glyph(c);
@@ -222,8 +225,8 @@ private:
     const int yb = static_cast<int>(std::ceil(std::max(y1, y2) + half + 1));
     for (int py = std::max(ya, 0); py <= std::min(yb, height_ - 1); ++py)
       for (int px = std::max(xa, 0); px <= std::min(xb, width_ - 1); ++px) {
-        double t = length2 > 0 ? std::clamp(((px - x1) * dx + (py - y1) * dy) / length2, 0.0, 1.0)
-                               : 0.0;
+        double t =
+            length2 > 0 ? std::clamp(((px - x1) * dx + (py - y1) * dy) / length2, 0.0, 1.0) : 0.0;
         double distance = std::hypot(px - (x1 + t * dx), py - (y1 + t * dy));
         blend(px, py, color, std::clamp(half + 0.5 - distance, 0.0, 1.0));
       }
@@ -289,8 +292,8 @@ void Plot::write(const std::string &title) const {
         for (const auto &[x, y] : line)
           canvas->dot(x, y, 3, color);
       canvas->line(legend, y0 + 21, legend + 18, y0 + 21, color, 2);
-      canvas->text(legend + 22, y0 + 25, kind == "eval" ? "evaluation" : "training",
-                   Anchor::Start, Style::Normal);
+      canvas->text(legend + 22, y0 + 25, kind == "eval" ? "evaluation" : "training", Anchor::Start,
+                   Style::Normal);
       legend += 95;
     }
     y0 += panelHeight;
