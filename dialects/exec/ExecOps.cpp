@@ -222,7 +222,8 @@ LogicalResult CallOp::verify() {
       return emitOpError() << "cannot copy " << from << " to " << to;
   }
   if (auto mask = (*this)->getAttrOfType<BoolAttr>("relu_mask");
-      mask && mask.getValue() && (*this)->getAttr("kind") != StringAttr::get(getContext(), "max"))
+      getCallee() == "pool2d_backward" && mask && mask.getValue() &&
+      (*this)->getAttr("kind") != StringAttr::get(getContext(), "max"))
     return emitOpError() << "'" << getCallee() << "' applies relu_mask to max pooling only";
   for (const RoutineAttr &expected : routine->attributes) {
     Attribute attr = (*this)->getAttr(expected.name);

@@ -18,10 +18,12 @@ namespace dlc::rt::cpu {
 /// One prepared command.
 using Step = std::function<Status()>;
 
-/// On x86-64, the loops a command spends its time in are compiled for
-/// AVX-512, AVX2 and the baseline, and the dynamic loader picks the best the
-/// CPU has (the build targets the baseline, so the runtime runs anywhere).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// On x86-64 with GCC, the loops a command spends its time in are compiled
+/// for AVX-512, AVX2 and the baseline, and the dynamic loader picks the best
+/// the CPU has (the build targets the baseline, so the runtime runs
+/// anywhere). Clang does not clone function templates; it builds the
+/// baseline only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DLC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DLC_VECTOR_CLONES

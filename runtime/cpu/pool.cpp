@@ -126,14 +126,14 @@ DLC_VECTOR_CLONES void poolSample(const PoolGeometry &g, fb::PoolKind kind, cons
     for (int64_t x = 0; x < g.outW; ++x) {
       const PoolWindow w = g.window(y, x);
       T *__restrict result = output + (y * g.outW + x) * C;
-      bool first = true;
+      // As the NCHW loop: from -inf (max) or 0 (averages), so an empty
+      // window gives what it gives there.
+      std::fill(result, result + C,
+                kind == fb::PoolKind::Max ? -std::numeric_limits<T>::infinity() : T(0));
       for (int64_t iy = w.y0; iy < w.y1; ++iy)
         for (int64_t ix = w.x0; ix < w.x1; ++ix) {
           const T *__restrict v = image + (iy * g.width + ix) * C;
-          if (first) {
-            std::copy(v, v + C, result);
-            first = false;
-          } else if (kind == fb::PoolKind::Max) {
+          if (kind == fb::PoolKind::Max) {
             for (int64_t c = 0; c < C; ++c) {
               const T candidate = v[c], current = result[c];
               result[c] = beatsForMaxLanes(candidate, current) ? candidate : current;
@@ -273,11 +273,12 @@ DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind ki
       for (int64_t iy = w.y0; iy < w.y1; ++iy)
         for (int64_t ix = w.x0; ix < w.x1; ++ix, ++k) {
           T *__restrict d = dx + (iy * g.width + ix) * C;
-          // Both operands loaded first: a select, not a branch.
+          // Both operands loaded first: a select, not a branch. 0 + share,
+          // as the accumulating paths compute it (-0 becomes +0 there too).
           if (tiles)
             for (int64_t c = 0; c < C; ++c) {
               const T share = g0[c], at = place[c];
-              d[c] = at == k ? share : T(0);
+              d[c] = at == k ? T(0) + share : T(0);
             }
           else
             for (int64_t c = 0; c < C; ++c) {

@@ -252,7 +252,8 @@ def cases():
     c.append(Case("avg_pool2d_include_pad", {"x": img}, "%y = dl.avg_pool2d %x kernel = [2, 2] "
                   "padding = [1, 1] count_include_pad : tensor<2x4x9x8xf32>", "tensor<2x4x5x5xf32>",
                   lambda i: pool2d(i["x"], (2, 2), (2, 2), (1, 1, 1, 1), "avg_include_pad")))
-    # Max pooling propagates NaN (f64: the reference loop; f32: oneDNN).
+    # Max pooling propagates NaN (the runtime's own loops in f32 and f64,
+    # NCHW here, NHWC below).
     nan_img = rand(1, 2, 4, 4, dtype=np.float64)
     nan_img[0, 1, 2, 3] = np.nan
     c.append(Case("max_pool2d_nan_f64", {"x": nan_img},
@@ -285,6 +286,14 @@ def cases():
                       f": {mlir_type(xl)}", f"tensor<2x5x5x4x{tag}>",
                       lambda i: pool2d(i["x"].transpose(nchw), (2, 2), (2, 2), (1, 1, 1, 1),
                                        "avg").transpose(nhwc), **tol))
+        # NaN wins its NHWC windows too (a channel that has one, not its
+        # neighbours).
+        nan_nhwc = nan_img.transpose(nhwc).astype(dtype)
+        c.append(Case(f"max_pool2d_nhwc_nan_{tag}", {"x": nan_nhwc},
+                      f"%y = dl.max_pool2d %x kernel = [2, 2] layout = nhwc : {mlir_type(nan_nhwc)}",
+                      f"tensor<1x2x2x2x{tag}>",
+                      lambda i: pool2d(i["x"].transpose(nchw), (2, 2), (2, 2), (0, 0, 0, 0),
+                                       "max").transpose(nhwc), **tol))
     # Epilogues the compiler folds into library calls, and the NHWC chain it
     # builds around NCHW convolutions (dl-channels-last).
     mx, mw, mb = rand(6, 9), rand(9, 5), rand(5)

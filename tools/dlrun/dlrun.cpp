@@ -21,6 +21,13 @@ using namespace dlc::rt;
 
 namespace {
 
+#ifdef DLC_DLRUN_PNG
+constexpr const char *kPlotHelp = "Draw loss and metrics against steps to this .svg or .png";
+#else
+constexpr const char *kPlotHelp =
+    "Draw loss and metrics against steps to this .svg (built without libpng: no .png)";
+#endif
+
 struct Options {
   std::string model;
   std::string entry = "forward";
@@ -156,7 +163,7 @@ int main(int argc, char **argv) {
                  "Training and test data: a directory of MNIST-style IDX files (.gz too) or an "
                  ".npz with x_train, y_train, x_test, y_test (default: the model's dl.dataset)");
   app.add_option("--log", train.log, "Append JSON lines of metrics to this file");
-  app.add_option("--plot", train.plot, "Draw loss and metrics against steps to this .svg or .png");
+  app.add_option("--plot", train.plot, kPlotHelp);
   app.add_option("--checkpoint", train.checkpoint,
                  "Save parameters, optimizer state and step here after each epoch (atomically)");
   app.add_option("--resume", train.resume, "Continue from a checkpoint");

@@ -1,6 +1,7 @@
 """Writes plot_font.h: the printable ASCII glyphs of DejaVu Sans (12 px) and
-DejaVu Sans Bold (15 px) as 8-bit coverage bitmaps, for dlrun's PNG plots
-(which must not depend on fonts installed where they run).
+DejaVu Sans Bold (12 px, and 15 px for titles) as 8-bit coverage bitmaps,
+the sizes the SVG plots name, for dlrun's PNG plots (which must not depend on
+fonts installed where they run).
 
 DejaVu's fonts are free to use, copy and embed (Bitstream Vera license plus
 public-domain changes); the bitmaps below are rendered from them.
@@ -14,7 +15,8 @@ import sys
 from PIL import Image, ImageDraw, ImageFont
 
 FACES = [("kRegular", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 12),
-         ("kBold", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 15)]
+         ("kBold", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 12),
+         ("kTitle", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 15)]
 FIRST, LAST = 32, 126
 
 

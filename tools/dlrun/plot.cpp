@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -145,7 +146,11 @@ public:
         pixels_(static_cast<size_t>(width_) * height_ * 3, 255) {}
 
   void text(double x, double y, const std::string &text, Anchor anchor, Style style) override {
-    const plotfont::Font &font = style == Style::Normal ? plotfont::kRegular : plotfont::kBold;
+    if (!drawable(x) || !drawable(y))
+      return;
+    const plotfont::Font &font = style == Style::Normal ? plotfont::kRegular
+                                 : style == Style::Bold ? plotfont::kBold
+                                                        : plotfont::kTitle;
     auto glyph = [&](char c) -> const plotfont::Glyph & {
       int code = static_cast<unsigned char>(c);
       return font
@@ -181,6 +186,8 @@ public:
            width);
   }
   void dot(double x, double y, double radius, Color color) override {
+    if (!drawable(x) || !drawable(y))
+      return;
     x -= 0.5;
     y -= 0.5;
     for (int py = static_cast<int>(y - radius - 1); py <= static_cast<int>(y + radius + 1); ++py)
@@ -205,6 +212,10 @@ public:
   }
 
 private:
+  /// Whether a coordinate converts to int safely (a curve's values far
+  /// beyond the plot's range would not).
+  static bool drawable(double v) { return std::isfinite(v) && std::fabs(v) < 1e6; }
+
   void blend(int x, int y, Color color, double alpha) {
     if (x < 0 || y < 0 || x >= width_ || y >= height_ || alpha <= 0)
       return;
@@ -218,6 +229,8 @@ private:
   /// center lies inside the band (a distance from the segment under
   /// width / 2, softened over one pixel).
   void stroke(double x1, double y1, double x2, double y2, Color color, double width) {
+    if (!drawable(x1) || !drawable(y1) || !drawable(x2) || !drawable(y2))
+      return;
     const double half = width / 2, dx = x2 - x1, dy = y2 - y1, length2 = dx * dx + dy * dy;
     const int xa = static_cast<int>(std::floor(std::min(x1, x2) - half - 1));
     const int xb = static_cast<int>(std::ceil(std::max(x1, x2) + half + 1));
