@@ -681,6 +681,18 @@ private:
         t.epsilon = f64(attr("epsilon"));
         t.momentum = f64(attr("momentum"));
         t.training = flag(attr("training"));
+        t.channels_last = flag(attr("channels_last"));
+        payload.Set(std::move(t));
+      } else if (routine == "batch_norm_backward") {
+        fb::BatchNormBackwardT t;
+        t.input = idx(ins[0]);
+        t.grad = idx(ins[1]);
+        t.scale = idx(ins[2]);
+        t.input_grad = out;
+        t.scale_grad = idx(call.getOuts()[1]);
+        t.offset_grad = idx(call.getOuts()[2]);
+        t.epsilon = f64(attr("epsilon"));
+        t.channels_last = flag(attr("channels_last"));
         payload.Set(std::move(t));
       } else if (routine == "layer_norm") {
         fb::LayerNormT t;

@@ -202,6 +202,11 @@ private:
         o.outs.push_back(t->bias_grad());
       return o;
     }
+    case fb::Op::BatchNormBackward: {
+      auto t = c.op_as_BatchNormBackward();
+      return {{t->input(), t->grad(), t->scale()},
+              {t->input_grad(), t->scale_grad(), t->offset_grad()}};
+    }
     case fb::Op::Pool2DBackward: {
       auto t = c.op_as_Pool2DBackward();
       return {{t->input(), t->grad()}, {t->output()}};
@@ -243,6 +248,10 @@ private:
       flags.push_back("nhwc");
     if (auto t = command.op_as_Pool2DBackward(); t && t->relu_mask())
       flags.push_back("relu mask");
+    if (auto t = command.op_as_BatchNorm(); t && t->channels_last())
+      flags.push_back("nhwc");
+    if (auto t = command.op_as_BatchNormBackward(); t && t->channels_last())
+      flags.push_back("nhwc");
     for (auto [i, flag] : llvm::enumerate(flags))
       os << (i ? ", " : " [") << flag << (i + 1 == flags.size() ? "]" : "");
   }

@@ -51,7 +51,8 @@ bool isLayoutFreeElementwise(Operation *op) {
 bool worksInNhwc(Operation *op) {
   return isLayoutFreeElementwise(op) ||
          isa<dl::Conv2DOp, dl::MaxPool2DOp, dl::AvgPool2DOp, dl::Conv2DBackwardDataOp,
-             dl::Conv2DBackwardFilterOp, dl::Pool2DBackwardOp, dl::ReduceSumOp>(op);
+             dl::Conv2DBackwardFilterOp, dl::Pool2DBackwardOp, dl::ReduceSumOp, dl::BatchNormOp,
+             dl::BatchNormBackwardOp>(op);
 }
 
 /// conv2d(x) -> to_nchw(conv2d_nhwc(to_nhwc(x))). The transposes cancel
@@ -142,6 +143,42 @@ struct PoolBackwardToNhwc : OpRewritePattern<dl::Pool2DBackwardOp> {
   }
 };
 
+/// batch_norm(to_nchw(x)) -> to_nchw(batch_norm_nhwc(x)) for 4-D input.
+struct BatchNormToNhwc : OpRewritePattern<dl::BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::BatchNormOp op, PatternRewriter &rewriter) const override {
+    Value source = nhwcSource(op.getInput());
+    if (op.getLayout() != dl::Layout::nchw || !source)
+      return failure();
+    auto norm = cast<dl::BatchNormOp>(rewriter.clone(*op));
+    norm.getInputMutable().assign(source);
+    norm.setLayout(dl::Layout::nhwc);
+    norm.getResult().setType(cast<RankedTensorType>(source.getType()));
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), norm, kToNchw));
+    return success();
+  }
+};
+
+/// Its gradient, when the forward input comes from NHWC: dx through a
+/// transpose, the per-channel gradients as they are.
+struct BatchNormBackwardToNhwc : OpRewritePattern<dl::BatchNormBackwardOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(dl::BatchNormBackwardOp op,
+                                PatternRewriter &rewriter) const override {
+    Value source = nhwcSource(op.getInput());
+    if (op.getLayout() != dl::Layout::nchw || !source)
+      return failure();
+    Location loc = op.getLoc();
+    auto nhwc = dl::BatchNormBackwardOp::create(
+        rewriter, loc, source.getType(), op.getScaleGrad().getType(), op.getOffsetGrad().getType(),
+        source, transpose(rewriter, loc, op.getGrad(), kToNhwc), op.getScale(), op.getEpsilonAttr(),
+        dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
+    rewriter.replaceOp(op, {transpose(rewriter, loc, nhwc.getInputGrad(), kToNchw),
+                            nhwc.getScaleGrad(), nhwc.getOffsetGrad()});
+    return success();
+  }
+};
+
 /// reduce_sum(to_nchw(x), axes) -> reduce_sum(x, the same dims of x) when
 /// the kept dims stay in order (a conv bias's gradient sums N, H, W).
 struct ReduceSumOfNhwc : OpRewritePattern<dl::ReduceSumOp> {
@@ -208,7 +245,8 @@ struct DLChannelsLastPass : dlc::impl::DLChannelsLastBase<DLChannelsLastPass> {
     RewritePatternSet patterns(context);
     patterns.add<ConvToNhwc, PoolToNhwc<dl::MaxPool2DOp>, PoolToNhwc<dl::AvgPool2DOp>,
                  ConvBackwardDataToNhwc, ConvBackwardFilterToNhwc, PoolBackwardToNhwc,
-                 ReduceSumOfNhwc, ElementwiseToNhwc>(context);
+                 ReduceSumOfNhwc, BatchNormToNhwc, BatchNormBackwardToNhwc, ElementwiseToNhwc>(
+        context);
     dl::TransposeOp::getCanonicalizationPatterns(patterns, context);
     dl::ReshapeOp::getCanonicalizationPatterns(patterns, context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -170,7 +170,12 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
         return CallSpec{"batch_norm",
                         {named("epsilon", n.getEpsilonAttr()),
                          named("momentum", n.getMomentumAttr()),
-                         named("training", b.getBoolAttr(n.getTraining()))}};
+                         named("training", b.getBoolAttr(n.getTraining()))}}
+            .withLayout(n.getLayout(), b);
+      })
+      .Case([&](dl::BatchNormBackwardOp n) {
+        return CallSpec{"batch_norm_backward", {named("epsilon", n.getEpsilonAttr())}}.withLayout(
+            n.getLayout(), b);
       })
       .Case([&](dl::LayerNormOp n) {
         return CallSpec{"layer_norm",
@@ -488,7 +493,10 @@ private:
             builder.getNamedAttr("activation", builder.getStringAttr("relu")));
       result = epilogue.result;
     }
-    SmallVector<Value, 2> results{result};
+    // Every result (a gradient op may have several); an epilogue's or a
+    // fused mask's value in place of the first.
+    SmallVector<Value, 3> results(op->getResults());
+    results.front() = result;
     if (auto it = reluMasked.find(op); it != reluMasked.end()) {
       spec->attributes.push_back(builder.getNamedAttr("relu_mask", builder.getBoolAttr(true)));
       results = {it->second};

@@ -599,43 +599,40 @@ LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
                                           ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   Value g = resultGrads[0], x = getInput();
-  RankedTensorType type = tensorType(x);
-  SmallVector<int64_t> axes{0}, channelShape(type.getRank(), 1);
-  for (int64_t i = 2; i < type.getRank(); ++i)
-    axes.push_back(i);
-  channelShape[1] = type.getDimSize(1);
-  int64_t count = type.getNumElements() / type.getDimSize(1);
-  auto perChannel = [&](Value v) { return d.reshape(v, type.clone(channelShape)); };
-  auto meanOver = [&](Value v) {
-    return d.mul(d.sum(v, axes, /*keepdims=*/true), d.scalar(v, 1.0 / double(count)));
-  };
-
-  Value mean, variance;
+  clearGrads(*this, grads);
   if (getTraining()) {
-    mean = meanOver(x);
-    Value centered = d.sub(x, mean);
-    variance = meanOver(d.mul(centered, centered));
-  } else {
-    RankedTensorType stat = tensorType(getScale());
-    mean = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningMeanAttr()));
-    variance = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningVarAttr()));
+    // One library call: the batch statistics, the three sums and dx.
+    auto backward = BatchNormBackwardOp::create(b, getLoc(), x.getType(), getScale().getType(),
+                                                getScale().getType(), x, g, getScale(),
+                                                getEpsilonAttr(), getLayoutAttr());
+    if (wanted[0])
+      grads[0] = backward.getInputGrad();
+    if (wanted[1])
+      grads[1] = backward.getScaleGrad();
+    if (wanted[2])
+      grads[2] = backward.getOffsetGrad();
+    return success();
   }
+  // Inference form: the running statistics are constants, the op an affine
+  // map per channel.
+  RankedTensorType type = tensorType(x);
+  const int64_t channel = getLayout() == Layout::nhwc ? type.getRank() - 1 : 1;
+  SmallVector<int64_t> axes, channelShape(type.getRank(), 1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (i != channel)
+      axes.push_back(i);
+  channelShape[channel] = type.getDimSize(channel);
+  auto perChannel = [&](Value v) { return d.reshape(v, type.clone(channelShape)); };
+  RankedTensorType stat = tensorType(getScale());
+  Value mean = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningMeanAttr()));
+  Value variance = perChannel(ParamGetOp::create(b, getLoc(), stat, getRunningVarAttr()));
   Value rstd = RsqrtOp::create(b, getLoc(), variance.getType(),
                                d.add(variance, d.scalar(variance, getEpsilon().convertToDouble())));
   Value normalized = d.mul(d.sub(x, mean), rstd);
   Value gradOffset = d.sum(g, axes, /*keepdims=*/true);
   Value gradScale = d.sum(d.mul(g, normalized), axes, /*keepdims=*/true);
-  clearGrads(*this, grads);
-  if (wanted[0]) {
-    Value slope = d.mul(perChannel(getScale()), rstd);
-    Value direction = g;
-    if (getTraining()) {
-      Value inverse = d.scalar(g, 1.0 / double(count));
-      direction =
-          d.sub(d.sub(g, d.mul(gradOffset, inverse)), d.mul(normalized, d.mul(gradScale, inverse)));
-    }
-    grads[0] = d.mul(slope, direction);
-  }
+  if (wanted[0])
+    grads[0] = d.mul(d.mul(perChannel(getScale()), rstd), g);
   if (wanted[1])
     grads[1] = d.reshape(gradScale, getScale().getType());
   if (wanted[2])

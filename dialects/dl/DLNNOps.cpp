@@ -233,18 +233,51 @@ SmallVector<int64_t, 4> AvgPool2DOp::getPaddingOrDefault() { return *expandPaddi
 // Normalization, dropout, softmax, embedding
 //===----------------------------------------------------------------------===//
 
+/// The input and per-channel shapes of batch normalization and its gradient
+/// (`what`: "scale and offset", "scale"), and the channel axis of `layout`.
+static LogicalResult verifyBatchNormShapes(Operation *op, RankedTensorType x,
+                                           RankedTensorType scale, Layout layout, double epsilon,
+                                           StringRef what) {
+  if (layout == Layout::nhwc && x.getRank() != 4)
+    return op->emitOpError() << "layout nhwc needs an N x H x W x C input, got " << x;
+  if (x.getRank() != 2 && x.getRank() != 4)
+    return op->emitOpError() << "input must be N x C or N x C x H x W, got " << x;
+  int64_t channels = x.getDimSize(layout == Layout::nhwc ? 3 : 1);
+  if (scale.getRank() != 1 || scale.getDimSize(0) != channels ||
+      scale.getElementType() != x.getElementType())
+    return op->emitOpError() << what << " must be "
+                             << RankedTensorType::get({channels}, x.getElementType())
+                             << " (one per channel of " << x << "), got " << scale;
+  if (!(epsilon > 0.0))
+    return op->emitOpError() << "epsilon must be positive, got " << epsilon;
+  return success();
+}
+
+/// The values per channel (N x H x W), at least 2 for the unbiased variance.
+static LogicalResult verifyBatchNormCount(Operation *op, RankedTensorType x, Layout layout) {
+  SmallVector<int64_t> perChannel(x.getShape());
+  perChannel.erase(perChannel.begin() + (layout == Layout::nhwc ? 3 : 1));
+  std::optional<int64_t> count = checkedElementCount(perChannel);
+  if (count && *count < 2)
+    return op->emitOpError() << "training needs at least 2 values per channel (N x H x W) for "
+                                "the unbiased variance, got "
+                             << *count << " in " << x;
+  return success();
+}
+
+LogicalResult BatchNormBackwardOp::verify() {
+  auto x = getInput().getType();
+  if (failed(verifyBatchNormShapes(*this, x, getScale().getType(), getLayout(),
+                                   getEpsilon().convertToDouble(), "scale")))
+    return failure();
+  return verifyBatchNormCount(*this, x, getLayout());
+}
+
 LogicalResult BatchNormOp::verify() {
   auto x = getInput().getType();
-  auto scale = getScale().getType();
-  if (x.getRank() != 2 && x.getRank() != 4)
-    return emitOpError() << "input must be N x C or N x C x H x W, got " << x;
-  if (scale.getRank() != 1 || scale.getDimSize(0) != x.getDimSize(1) ||
-      scale.getElementType() != x.getElementType())
-    return emitOpError() << "scale and offset must be "
-                         << RankedTensorType::get({x.getDimSize(1)}, x.getElementType())
-                         << " (one per channel of " << x << "), got " << scale;
-  if (!(getEpsilon().convertToDouble() > 0.0))
-    return emitOpError() << "epsilon must be positive, got " << getEpsilon().convertToDouble();
+  if (failed(verifyBatchNormShapes(*this, x, getScale().getType(), getLayout(),
+                                   getEpsilon().convertToDouble(), "scale and offset")))
+    return failure();
   double momentum = getMomentum().convertToDouble();
   if (!(momentum >= 0.0 && momentum <= 1.0))
     return emitOpError() << "momentum must be in [0, 1], got " << momentum;
@@ -253,15 +286,8 @@ LogicalResult BatchNormOp::verify() {
     return emitOpError() << "running mean and variance must be two parameters, got "
                          << getRunningMeanAttr() << " for both";
   // The running variance takes the unbiased batch variance, sum / (M - 1).
-  if (getTraining()) {
-    SmallVector<int64_t> perChannel(x.getShape());
-    perChannel.erase(perChannel.begin() + 1);
-    std::optional<int64_t> count = checkedElementCount(perChannel);
-    if (count && *count < 2)
-      return emitOpError() << "training needs at least 2 values per channel (N x H x W) for "
-                              "the unbiased variance, got "
-                           << *count << " in " << x;
-  }
+  if (getTraining())
+    return verifyBatchNormCount(*this, x, getLayout());
   return success();
 }
 

@@ -249,6 +249,38 @@ def DL_Pool2DBackwardOp : DL_Op<"pool2d_backward", [
   let hasVerifier = 1;
 }
 
+def DL_BatchNormBackwardOp : DL_Op<"batch_norm_backward", [
+    Pure, AllTypesMatch<["input", "grad", "input_grad"]>,
+    AllTypesMatch<["scale", "scale_grad", "offset_grad"]>]> {
+  let summary = "Gradient of training-form batch normalization";
+  let description = [{
+    For `y = dl.batch_norm x, scale, offset ... training` with the same
+    `epsilon` and `layout`, `grad` is the gradient of the loss with respect to
+    `y`; the results are the gradients with respect to `x`, `scale` and
+    `offset`. With the batch statistics of `x` over the `M` values of each
+    channel (`mean`, biased `var`), `rstd = 1 / sqrt(var + epsilon)` and
+    `xhat = (x - mean) * rstd`:
+    `offset_grad = sum(grad)`, `scale_grad = sum(grad * xhat)` and
+    `input_grad = scale * rstd / M * (M * grad - offset_grad - xhat * scale_grad)`
+    (sums per channel). dl-autodiff builds it; models need not write it.
+
+    ```mlir
+    %dx, %dscale, %doffset = dl.batch_norm_backward %x, %dy, %scale
+        : tensor<128x32x28x28xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad, DL_FloatTensor:$scale,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
+  let results = (outs DL_FloatTensor:$input_grad, DL_FloatTensor:$scale_grad,
+                      DL_FloatTensor:$offset_grad);
+  let assemblyFormat = [{
+    $input `,` $grad `,` $scale (`epsilon` `=` $epsilon^)? (`layout` `=` $layout^)?
+    attr-dict `:` type($input) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization, dropout, softmax, embedding
 //===----------------------------------------------------------------------===//
@@ -258,10 +290,10 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [
     DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>,
     AllTypesMatch<["input", "result"]>, AllTypesMatch<["scale", "offset"]>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
-  let summary = "Batch normalization over the channel axis (axis 1)";
+  let summary = "Batch normalization over the channel axis";
   let description = [{
-    Normalizes `N x C` or `N x C x H x W` input per channel `c`, then scales
-    and shifts:
+    Normalizes `N x C` or `N x C x H x W` input (`N x H x W x C` with
+    `layout = nhwc`) per channel `c`, then scales and shifts:
     `y = scale[c] * (x - mean[c]) / sqrt(var[c] + epsilon) + offset[c]`.
     `running` names two `state` parameters of shape `C` holding the running
     mean and variance.
@@ -291,12 +323,14 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [
                        FlatSymbolRefAttr:$running_var,
                        DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon,
                        DefaultValuedAttr<F64Attr, "0.1">:$momentum,
-                       UnitAttr:$training);
+                       UnitAttr:$training,
+                       DefaultValuedAttr<DL_Layout, "::dlc::dl::Layout::nchw">:$layout);
   let results = (outs DL_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $scale `,` $offset `running` `=` `(` $running_mean `,`
     $running_var `)` (`epsilon` `=` $epsilon^)? (`momentum` `=` $momentum^)?
-    (`training` $training^)? attr-dict `:` type($input) `,` type($scale)
+    (`training` $training^)? (`layout` `=` $layout^)? attr-dict `:` type($input) `,`
+    type($scale)
   }];
   let hasVerifier = 1;
 }

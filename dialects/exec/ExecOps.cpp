@@ -59,8 +59,12 @@ ArrayRef<Routine> routines() {
   static const RoutineAttr slice[] = {{"starts", Kind::I64Array}, {"strides", Kind::I64Array}};
   static const RoutineAttr pad[] = {{"low", Kind::I64Array}, {"value", Kind::F64}};
   static const RoutineAttr softmax[] = {{"axis", Kind::I64}, {"log", Kind::Bool, true}};
-  static const RoutineAttr batchNorm[] = {
-      {"epsilon", Kind::F64}, {"momentum", Kind::F64}, {"training", Kind::Bool, true}};
+  static const RoutineAttr batchNorm[] = {{"epsilon", Kind::F64},
+                                          {"momentum", Kind::F64},
+                                          {"training", Kind::Bool, true},
+                                          {"channels_last", Kind::Bool, true}};
+  static const RoutineAttr batchNormBackward[] = {{"epsilon", Kind::F64},
+                                                  {"channels_last", Kind::Bool, true}};
   static const RoutineAttr layerNorm[] = {{"axis", Kind::I64}, {"epsilon", Kind::F64}};
   static const RoutineAttr dropout[] = {
       {"rate", Kind::F64}, {"seed", Kind::I64}, {"training", Kind::Bool, true}};
@@ -80,6 +84,7 @@ ArrayRef<Routine> routines() {
       {"pad", 1, 1, 1, pad},
       {"softmax", 1, 1, 1, softmax},
       {"batch_norm", 5, 5, 1, batchNorm},
+      {"batch_norm_backward", 3, 3, 3, batchNormBackward}, // x, dy, scale -> dx, dscale, doffset
       {"layer_norm", 3, 3, 1, layerNorm},
       {"embedding", 2, 2, 1},
       {"dropout", 1, 2, 1, dropout},

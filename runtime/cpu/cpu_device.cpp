@@ -135,6 +135,8 @@ Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out)
     return prepareConv2DBackwardFilter(ctx, *command.op_as_Conv2DBackwardFilter(), out);
   case fb::Op::Pool2DBackward:
     return preparePool2DBackward(ctx, *command.op_as_Pool2DBackward(), out);
+  case fb::Op::BatchNormBackward:
+    return prepareBatchNormBackward(ctx, *command.op_as_BatchNormBackward(), out);
   case fb::Op::NONE:
     break;
   }

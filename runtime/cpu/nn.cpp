@@ -4,8 +4,12 @@
 #include "cpu_commands.h"
 #include "random.h"
 
+#include <omp.h>
+
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace dlc::rt::cpu {
 namespace {
@@ -34,43 +38,195 @@ template <typename T> void softmaxLine(const T *x, T *y, int64_t n, int64_t stri
   }
 }
 
+/// A batch-norm tensor as [outer, channels, inner]: N, C, H*W (or N, C, 1)
+/// for NCHW; N*H*W, C, 1 channels-last.
+struct ChannelView {
+  int64_t outer, channels, inner;
+  int64_t count() const { return outer * inner; } // values per channel
+};
+
+/// K per-channel sums at once, in double: sum k of channel c adds
+/// term(c, i)[k] over the elements i of channel c. With inner > 1 one channel
+/// per thread, each summed in memory order; channels-last by blocks of rows
+/// per thread, the threads' sums added in thread order (the same result for
+/// the same thread count).
+template <size_t K, typename Term>
+std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads, Term term) {
+  const int64_t channels = v.channels;
+  std::array<std::vector<double>, K> sums;
+  for (std::vector<double> &s : sums)
+    s.assign(static_cast<size_t>(channels), 0.0);
+  const bool parallel = v.outer * channels * v.inner >= kParallelMinWork;
+  if (v.inner > 1 || channels == 1) {
+#pragma omp parallel for num_threads(threads) if (parallel)
+    for (int64_t c = 0; c < channels; ++c) {
+      std::array<double, K> sum{};
+      for (int64_t n = 0; n < v.outer; ++n)
+        for (int64_t i = (n * channels + c) * v.inner, end = i + v.inner; i < end; ++i) {
+          const std::array<double, K> t = term(c, i);
+          for (size_t k = 0; k < K; ++k)
+            sum[k] += t[k];
+        }
+      for (size_t k = 0; k < K; ++k)
+        sums[k][c] = sum[k];
+    }
+    return sums;
+  }
+  const int teams = parallel ? threads : 1;
+  std::vector<double> partial(static_cast<size_t>(teams) * K * channels, 0.0);
+#pragma omp parallel num_threads(teams)
+  {
+    double *mine = partial.data() + size_t(omp_get_thread_num()) * K * channels;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < v.outer; ++r)
+      for (int64_t c = 0; c < channels; ++c) {
+        const std::array<double, K> t = term(c, r * channels + c);
+        for (size_t k = 0; k < K; ++k)
+          mine[k * channels + c] += t[k];
+      }
+  }
+  for (int t = 0; t < teams; ++t)
+    for (size_t k = 0; k < K; ++k)
+      for (int64_t c = 0; c < channels; ++c)
+        sums[k][c] += partial[(size_t(t) * K + k) * channels + c];
+  return sums;
+}
+
+/// f(c, i) for every element i (of channel c), in parallel; the innermost
+/// loop runs along memory (over channels when channels-last), so that it
+/// vectorizes.
+template <typename F> void forEachElement(const ChannelView &v, int threads, F f) {
+  const int64_t total = v.outer * v.channels * v.inner, channels = v.channels;
+  if (v.inner == 1) {
+#pragma omp parallel for num_threads(threads) if (total >= kParallelMinWork)
+    for (int64_t r = 0; r < v.outer; ++r)
+      for (int64_t c = 0; c < channels; ++c)
+        f(c, r * channels + c);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) if (total >= kParallelMinWork)
+  for (int64_t r = 0; r < v.outer; ++r)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t i = (r * channels + c) * v.inner, end = i + v.inner; i < end; ++i)
+        f(c, i);
+}
+
+/// The batch's mean and sum of squared deviations per channel (two passes).
+template <typename T>
+void batchStatistics(const T *x, const ChannelView &v, int threads, std::vector<double> *mean,
+                     std::vector<double> *squares) {
+  *mean = std::move(channelSums<1>(
+      v, threads, [x](int64_t, int64_t i) { return std::array<double, 1>{double(x[i])}; })[0]);
+  for (double &m : *mean)
+    m /= double(v.count());
+  const double *m = mean->data();
+  *squares = std::move(channelSums<1>(v, threads, [x, m](int64_t c, int64_t i) {
+    double d = x[i] - m[c];
+    return std::array<double, 1>{d * d};
+  })[0]);
+}
+
 template <typename T> struct BatchNormArgs {
   const T *input, *scale, *offset;
   T *mean, *variance, *output;
-  int64_t batch, channels, spatial;
+  ChannelView view;
   double epsilon, momentum;
   bool training;
   int threads;
 
   void run() const {
-    int64_t count = batch * spatial;
-#pragma omp parallel for num_threads(threads) if (batch * channels * spatial >= kParallelMinWork)
-    for (int64_t c = 0; c < channels; ++c) {
-      double m = mean[c], v = variance[c];
-      if (training) {
-        double sum = 0, squares = 0;
-        for (int64_t n = 0; n < batch; ++n)
-          for (const T *x = input + (n * channels + c) * spatial, *end = x + spatial; x < end; ++x)
-            sum += *x;
-        m = sum / double(count);
-        for (int64_t n = 0; n < batch; ++n)
-          for (const T *x = input + (n * channels + c) * spatial, *end = x + spatial; x < end; ++x)
-            squares += (*x - m) * (*x - m);
-        v = squares / double(count);
-        double unbiased = count > 1 ? squares / double(count - 1) : v;
-        mean[c] = static_cast<T>((1 - momentum) * mean[c] + momentum * m);
+    const int64_t channels = view.channels, count = view.count();
+    std::vector<double> m(static_cast<size_t>(channels)), v(static_cast<size_t>(channels));
+    if (training) {
+      std::vector<double> squares;
+      batchStatistics(input, view, threads, &m, &squares);
+      for (int64_t c = 0; c < channels; ++c) {
+        v[c] = squares[c] / double(count);
+        double unbiased = count > 1 ? squares[c] / double(count - 1) : v[c];
+        mean[c] = static_cast<T>((1 - momentum) * mean[c] + momentum * m[c]);
         variance[c] = static_cast<T>((1 - momentum) * variance[c] + momentum * unbiased);
       }
-      double a = scale[c] / std::sqrt(v + epsilon), b = offset[c] - m * a;
-      for (int64_t n = 0; n < batch; ++n) {
-        const T *x = input + (n * channels + c) * spatial;
-        T *y = output + (n * channels + c) * spatial;
-        for (int64_t s = 0; s < spatial; ++s)
-          y[s] = static_cast<T>(x[s] * a + b);
+    } else {
+      for (int64_t c = 0; c < channels; ++c) {
+        m[c] = mean[c];
+        v[c] = variance[c];
       }
     }
+    std::vector<double> a(static_cast<size_t>(channels)), b(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      a[c] = scale[c] / std::sqrt(v[c] + epsilon);
+      b[c] = offset[c] - m[c] * a[c];
+    }
+    forEachElement(view, threads,
+                   [x = input, y = output, a = a.data(), b = b.data()](int64_t c, int64_t i) {
+                     y[i] = static_cast<T>(x[i] * a[c] + b[c]);
+                   });
   }
 };
+
+/// The training-form gradient: with the batch statistics, rstd and
+/// xhat = (x - mean) * rstd per channel, doffset = sum(dy),
+/// dscale = sum(dy * xhat), dx = scale * rstd * (dy - doffset / M - xhat *
+/// dscale / M).
+template <typename T> struct BatchNormBackwardArgs {
+  const T *input, *grad, *scale;
+  T *inputGrad, *scaleGrad, *offsetGrad;
+  ChannelView view;
+  double epsilon;
+  int threads;
+
+  void run() const {
+    const int64_t channels = view.channels;
+    const double count = double(view.count());
+    // Pass 1: the sums of x and dy; pass 2: of the squared deviations and of
+    // dy times the deviation; pass 3: dx.
+    const T *x = input, *dy = grad;
+    auto first = channelSums<2>(view, threads, [x, dy](int64_t, int64_t i) {
+      return std::array<double, 2>{double(x[i]), double(dy[i])};
+    });
+    std::vector<double> mean = std::move(first[0]), sumGrad = std::move(first[1]);
+    for (double &value : mean)
+      value /= count;
+    const double *m = mean.data();
+    auto second = channelSums<2>(view, threads, [x, dy, m](int64_t c, int64_t i) {
+      const double d = x[i] - m[c];
+      return std::array<double, 2>{d * d, double(dy[i]) * d};
+    });
+    const std::vector<double> &squares = second[0], &sumGradCentered = second[1];
+    std::vector<double> slope(static_cast<size_t>(channels)), shift(static_cast<size_t>(channels)),
+        tilt(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) {
+      const double rstd = 1 / std::sqrt(squares[c] / count + epsilon);
+      const double dscale = sumGradCentered[c] * rstd;
+      scaleGrad[c] = static_cast<T>(dscale);
+      offsetGrad[c] = static_cast<T>(sumGrad[c]);
+      slope[c] = scale[c] * rstd;
+      shift[c] = sumGrad[c] / count;
+      tilt[c] = rstd * dscale / count; // times (x - mean): xhat * dscale / M
+    }
+    forEachElement(view, threads,
+                   [dx = inputGrad, dy, x, m, slope = slope.data(), shift = shift.data(),
+                    tilt = tilt.data()](int64_t c, int64_t i) {
+                     dx[i] =
+                         static_cast<T>(slope[c] * (dy[i] - shift[c] - (x[i] - m[c]) * tilt[c]));
+                   });
+  }
+};
+
+/// The [outer, channels, inner] view of a batch-norm input.
+Status batchNormView(const Tensor &input, bool channelsLast, ChannelView *out) {
+  if (channelsLast) {
+    if (input.shape.rank != 4)
+      return error(DLC_INVALID_FILE, "channels-last batch norm of {}; expected N x H x W x C",
+                   describe(input.dtype, input.shape));
+    *out = {input.shape[0] * input.shape[1] * input.shape[2], input.shape[3], 1};
+    return okStatus();
+  }
+  AxisView v;
+  DLC_RETURN_IF_ERROR(axisView(input, 1, &v));
+  *out = {v.outer, v.size, v.inner};
+  return okStatus();
+}
 
 template <typename T>
 void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64_t rows,
@@ -145,20 +301,64 @@ Status prepareBatchNorm(const Context &ctx, const fb::BatchNorm &op, Step *out) 
   DLC_RETURN_IF_ERROR(ctx.tensor(op.mean(), "mean", &mean));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.variance(), "variance", &variance));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &output));
-  AxisView v;
-  DLC_RETURN_IF_ERROR(axisView(input, 1, &v));
+  ChannelView v;
+  DLC_RETURN_IF_ERROR(batchNormView(input, op.channels_last(), &v));
   DLC_RETURN_IF_ERROR(expectShape(output, input.shape));
   for (const Tensor *t : {&scale, &offset, &mean, &variance, &output}) {
     DLC_RETURN_IF_ERROR(expectSameDtype(*t, input));
     if (t != &output)
-      DLC_RETURN_IF_ERROR(expectShape(*t, shapeOf({v.size})));
+      DLC_RETURN_IF_ERROR(expectShape(*t, shapeOf({v.channels})));
   }
   return withFloatType(input, [&](auto zero) {
     using T = decltype(zero);
-    BatchNormArgs<T> args{input.as<T>(),    scale.as<T>(),  offset.as<T>(), mean.as<T>(),
-                          variance.as<T>(), output.as<T>(), v.outer,        v.size,
-                          v.inner,          op.epsilon(),   op.momentum(),  op.training(),
+    BatchNormArgs<T> args{input.as<T>(),
+                          scale.as<T>(),
+                          offset.as<T>(),
+                          mean.as<T>(),
+                          variance.as<T>(),
+                          output.as<T>(),
+                          v,
+                          op.epsilon(),
+                          op.momentum(),
+                          op.training(),
                           ctx.threads};
+    *out = [args]() {
+      args.run();
+      return okStatus();
+    };
+    return okStatus();
+  });
+}
+
+Status prepareBatchNormBackward(const Context &ctx, const fb::BatchNormBackward &op, Step *out) {
+  Tensor input, grad, scale, inputGrad, scaleGrad, offsetGrad;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &grad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale(), "scale", &scale));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input_grad(), "input_grad", &inputGrad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale_grad(), "scale_grad", &scaleGrad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.offset_grad(), "offset_grad", &offsetGrad));
+  ChannelView v;
+  DLC_RETURN_IF_ERROR(batchNormView(input, op.channels_last(), &v));
+  for (const Tensor *t : {&grad, &inputGrad}) {
+    DLC_RETURN_IF_ERROR(expectSameDtype(*t, input));
+    DLC_RETURN_IF_ERROR(expectShape(*t, input.shape));
+  }
+  for (const Tensor *t : {&scale, &scaleGrad, &offsetGrad}) {
+    DLC_RETURN_IF_ERROR(expectSameDtype(*t, input));
+    DLC_RETURN_IF_ERROR(expectShape(*t, shapeOf({v.channels})));
+  }
+  return withFloatType(input, [&](auto zero) {
+    using T = decltype(zero);
+    BatchNormBackwardArgs<T> args{input.as<T>(),
+                                  grad.as<T>(),
+                                  scale.as<T>(),
+                                  inputGrad.as<T>(),
+                                  scaleGrad.as<T>(),
+                                  offsetGrad.as<T>(),
+                                  v,
+                                  op.epsilon(),
+                                  ctx.threads};
     *out = [args]() {
       args.run();
       return okStatus();

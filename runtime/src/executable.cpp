@@ -179,6 +179,8 @@ const char *opName(fb::Op op) {
     return "conv2d_backward_filter";
   case fb::Op::Pool2DBackward:
     return "pool2d_backward";
+  case fb::Op::BatchNormBackward:
+    return "batch_norm_backward";
   }
   return "unknown op";
 }

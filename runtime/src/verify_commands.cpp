@@ -459,14 +459,38 @@ Status checkBatchNorm(const CommandCheck &k, const fb::BatchNorm &op) {
   DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", true, &out));
   DLC_RETURN_IF_ERROR(k.floating(in));
   DLC_RETURN_IF_ERROR(k.sameType(in, out));
-  if (in.rank() < 2)
-    return k.fail("{}; expected rank 2 or more", k.text(in));
+  if (in.rank() < 2 || (op.channels_last() && in.rank() != 4))
+    return k.fail("{}; expected rank 2 or more (4 channels-last)", k.text(in));
+  const int64_t channels = in.dim(op.channels_last() ? 3 : 1);
   for (const Operand *o : {&scale, &offset, &mean, &variance}) {
     DLC_RETURN_IF_ERROR(k.floating(*o));
-    DLC_RETURN_IF_ERROR(k.elements(*o, in.dim(1)));
+    DLC_RETURN_IF_ERROR(k.elements(*o, channels));
   }
   if (!(op.epsilon() >= 0) || !(op.momentum() >= 0 && op.momentum() <= 1))
     return k.fail("epsilon {} must be >= 0 and momentum {} in [0, 1]", op.epsilon(), op.momentum());
+  return okStatus();
+}
+
+Status checkBatchNormBackward(const CommandCheck &k, const fb::BatchNormBackward &op) {
+  Operand in, grad, scale, inputGrad, scaleGrad, offsetGrad;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.scale(), "scale", false, &scale));
+  DLC_RETURN_IF_ERROR(k.operand(op.input_grad(), "input_grad", true, &inputGrad));
+  DLC_RETURN_IF_ERROR(k.operand(op.scale_grad(), "scale_grad", true, &scaleGrad));
+  DLC_RETURN_IF_ERROR(k.operand(op.offset_grad(), "offset_grad", true, &offsetGrad));
+  DLC_RETURN_IF_ERROR(k.floating(in));
+  DLC_RETURN_IF_ERROR(k.sameType(in, grad));
+  DLC_RETURN_IF_ERROR(k.sameType(in, inputGrad));
+  if (in.rank() < 2 || (op.channels_last() && in.rank() != 4))
+    return k.fail("{}; expected rank 2 or more (4 channels-last)", k.text(in));
+  const int64_t channels = in.dim(op.channels_last() ? 3 : 1);
+  for (const Operand *o : {&scale, &scaleGrad, &offsetGrad}) {
+    DLC_RETURN_IF_ERROR(k.sameDtype(*o, in));
+    DLC_RETURN_IF_ERROR(k.elements(*o, channels));
+  }
+  if (!(op.epsilon() >= 0))
+    return k.fail("epsilon {} must be >= 0", op.epsilon());
   return okStatus();
 }
 
@@ -702,6 +726,8 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
     return checkConv2DBackwardFilter(k, *command.op_as_Conv2DBackwardFilter());
   case fb::Op::Pool2DBackward:
     return checkPool2DBackward(k, *command.op_as_Pool2DBackward());
+  case fb::Op::BatchNormBackward:
+    return checkBatchNormBackward(k, *command.op_as_BatchNormBackward());
   case fb::Op::NONE:
     break;
   }

@@ -63,6 +63,29 @@ def conv2d(x, w, b, stride, pad, dilation, groups):
     return out.astype(x.dtype)
 
 
+def batch_norm_training(x, g, o, eps, channel):
+    """Training-form batch norm in float64 (batch statistics, biased var)."""
+    axes = tuple(a for a in range(x.ndim) if a != channel)
+    shape = [1] * x.ndim
+    shape[channel] = -1
+    mean, var = x.mean(axes, keepdims=True), x.var(axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * g.reshape(shape) + o.reshape(shape)
+
+
+def vjp_by_differences(f, args, dy, wrt, h=1e-6):
+    """<dy, df/d args[wrt]> by central differences of f in float64: a
+    reference for a gradient op from its forward definition alone."""
+    args = [a.astype(np.float64) for a in args]
+    out = np.zeros_like(args[wrt])
+    for index in np.ndindex(out.shape):
+        plus = [a.copy() for a in args]
+        minus = [a.copy() for a in args]
+        plus[wrt][index] += h
+        minus[wrt][index] -= h
+        out[index] = np.sum(dy * (f(*plus) - f(*minus))) / (2 * h)
+    return out
+
+
 def pool2d(x, kernel, stride, pad, kind):
     n, c, h, w = x.shape
     oh = (h + pad[0] + pad[2] - kernel[0]) // stride[0] + 1
@@ -323,6 +346,34 @@ def cases():
                              np.sqrt(var.reshape(1, 4, 1, 1) + 1e-3) * i["g"].reshape(1, 4, 1, 1)
                              + i["o"].reshape(1, 4, 1, 1)),
                   params=[("mean", mean), ("var", var)]))
+    # Batch norm channels-last, and the training-form gradient in both
+    # layouts against central differences of the forward definition.
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        tol = dict(rtol=1e-4, atol=1e-5) if tag == "f32" else dict(rtol=1e-7, atol=1e-9)
+        xl = img.transpose(0, 2, 3, 1).astype(dtype)  # 2x9x8x4
+        gl, ol = rand(4, dtype=dtype), rand(4, dtype=dtype)
+        c.append(Case(f"batch_norm_nhwc_{tag}", {"x": xl, "g": gl, "o": ol},
+                      "%y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3 "
+                      f"layout = nhwc : {mlir_type(xl)}, {mlir_type(gl)}", mlir_type(xl),
+                      lambda i: ((i["x"] - mean.astype(np.float64))
+                                 / np.sqrt(var.astype(np.float64) + 1e-3) * i["g"] + i["o"]),
+                      params=[("mean", mean.astype(dtype)), ("var", var.astype(dtype))], **tol))
+        for layout, shape, channel in (("", (2, 3, 4, 5), 1), (" layout = nhwc", (2, 4, 5, 3), 3)):
+            bx, bdy, bg = rand(*shape, dtype=dtype), rand(*shape, dtype=dtype), rand(3, dtype=dtype)
+            zero = np.zeros(3)
+            for k, result in enumerate(("dx", "dscale", "doffset")):
+                names = ["%y" if j == k else f"%unused{j}" for j in range(3)]
+                wrt = [0, 1, 2][k]
+                c.append(Case(
+                    f"batch_norm_backward{'_nhwc' if layout else ''}_{result}_{tag}",
+                    {"x": bx, "dy": bdy, "g": bg},
+                    f"{', '.join(names)} = dl.batch_norm_backward %x, %dy, %g epsilon = 1.0e-3"
+                    f"{layout} : {mlir_type(bx)}, {mlir_type(bg)}",
+                    mlir_type(bx) if k == 0 else mlir_type(bg),
+                    lambda i, wrt=wrt, channel=channel: vjp_by_differences(
+                        lambda x, g, o: batch_norm_training(x, g, o, 1e-3, channel),
+                        [i["x"], i["g"], zero], i["dy"].astype(np.float64), wrt),
+                    **(dict(rtol=1e-4, atol=1e-4) if tag == "f32" else dict(rtol=1e-6, atol=1e-8))))
     c.append(Case("dropout_inference", {"a": x}, "%y = dl.dropout %a rate = 0.5 : tensor<3x5xf32>",
                   "tensor<3x5xf32>", lambda i: i["a"]))
     for op, fn in {"softmax": lambda a: softmax(a, 1),

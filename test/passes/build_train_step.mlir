@@ -118,22 +118,32 @@ module @adamw attributes {dl.optimizer = #dl.adamw<lr = 0.01, weight_decay = 0.1
 
 // -----
 
-// Batch norm trains on batch statistics (and updates its running ones).
+// Batch norm trains on batch statistics (and updates its running ones); its
+// gradient is one dl.batch_norm_backward (same epsilon) giving dx, dscale
+// and doffset.
 // CHECK-LABEL: module @batch_norm
 // CHECK: func.func @eval
-// CHECK: dl.batch_norm %{{.*}} running = (@mean, @var) : tensor<4x2xf32>, tensor<2xf32>
+// CHECK: dl.batch_norm %{{.*}} running = (@mean, @var) epsilon = 1.000000e-03 : tensor<4x2xf32>, tensor<2xf32>
 // CHECK: func.func @train_step
-// CHECK: dl.batch_norm %{{.*}} running = (@mean, @var) training : tensor<4x2xf32>, tensor<2xf32>
+// CHECK: %[[X:.*]] = dl.cast
+// CHECK: %[[G:.*]] = dl.param.get @g
+// CHECK: dl.batch_norm %[[X]], %[[G]], %{{.*}} running = (@mean, @var) epsilon = 1.000000e-03 training : tensor<4x2xf32>, tensor<2xf32>
+// CHECK: %{{.*}}, %[[DG:.*]], %[[DO:.*]] = dl.batch_norm_backward %[[X]], %{{.*}}, %[[G]] epsilon = 1.000000e-03 : tensor<4x2xf32>, tensor<2xf32>
+// CHECK: dl.mul %{{.*}}, %[[DG]]
+// CHECK: dl.mul %{{.*}}, %[[DO]]
 module @batch_norm attributes {dl.optimizer = #dl.sgd<lr = 0.1>} {
   dl.param @g : tensor<2xf32> = #dl.ones
   dl.param @o : tensor<2xf32> = #dl.zeros
   dl.param state @mean : tensor<2xf32> = #dl.zeros
   dl.param state @var : tensor<2xf32> = #dl.ones
-  func.func @loss(%x: tensor<4x2xf32>) -> tensor<f32> {
+  func.func @loss(%x16: tensor<4x2xf16>) -> tensor<f32> {
+    %x = dl.cast %x16 : tensor<4x2xf16> -> tensor<4x2xf32>
     %g = dl.param.get @g : tensor<2xf32>
     %o = dl.param.get @o : tensor<2xf32>
-    %y = dl.batch_norm %x, %g, %o running = (@mean, @var) : tensor<4x2xf32>, tensor<2xf32>
-    %l = dl.reduce_sum %y axes = [0, 1] : tensor<4x2xf32>
+    %y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3
+        : tensor<4x2xf32>, tensor<2xf32>
+    %r = dl.mul %y, %y : tensor<4x2xf32>
+    %l = dl.reduce_sum %r axes = [0, 1] : tensor<4x2xf32>
     return %l : tensor<f32>
   }
 }

@@ -88,3 +88,24 @@ func.func @backward(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %gh: tenso
   %dx = dl.conv2d_backward_data %s, %w padding = [1, 1] : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<2x3x8x8xf32>
   return %r, %dw, %db, %dx : tensor<2x4x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>, tensor<2x3x8x8xf32>
 }
+
+// -----
+
+// Batch norm and its training gradient move too: the whole block runs NHWC,
+// dx leaves through the one transpose the NCHW result needs.
+// CHECK-LABEL: func.func @batch_norm
+// CHECK: %[[C:.*]] = dl.conv2d %{{.*}} layout = nhwc
+// CHECK-NEXT: %[[B:.*]] = dl.batch_norm %[[C]], %{{.*}}, %{{.*}} running = (@mean, @var) training layout = nhwc : tensor<2x8x8x4xf32>, tensor<4xf32>
+// CHECK: %[[DX:.*]], %[[DS:.*]], %[[DO:.*]] = dl.batch_norm_backward %[[C]], %{{.*}}, %{{.*}} layout = nhwc : tensor<2x8x8x4xf32>, tensor<4xf32>
+// CHECK: dl.transpose %[[DX]] perm = [0, 3, 1, 2]
+// CHECK: return {{.*}}, %[[DS]], %[[DO]]
+dl.param state @mean : tensor<4xf32> = #dl.zeros
+dl.param state @var : tensor<4xf32> = #dl.ones
+func.func @batch_norm(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %g: tensor<4xf32>,
+                      %dy: tensor<2x4x8x8xf32>)
+    -> (tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %c = dl.conv2d %x, %w padding = [1, 1] : tensor<2x3x8x8xf32>, tensor<4x3x3x3xf32>
+  %b = dl.batch_norm %c, %g, %g running = (@mean, @var) training : tensor<2x4x8x8xf32>, tensor<4xf32>
+  %dx, %ds, %do = dl.batch_norm_backward %c, %dy, %g : tensor<2x4x8x8xf32>, tensor<4xf32>
+  return %b, %dx, %ds, %do : tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>
+}

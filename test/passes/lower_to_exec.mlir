@@ -131,12 +131,20 @@ dl.param state @var : tensor<8xf32> = #dl.ones
 // CHECK: %[[M2:.*]] = exec.param @mean : memref<8xf32>
 // CHECK: %[[V2:.*]] = exec.param @var : memref<8xf32>
 // CHECK: exec.call "batch_norm" ins(%[[X]], %[[G]], %[[B]], %[[M2]], %[[V2]] : {{.*}}) outs(%{{.*}} : memref<2x8x4x4xf32>) {epsilon = 1.000000e-03 : f64, momentum = 5.000000e-01 : f64, training = true}
-func.func @batch_norm(%x: tensor<2x8x4x4xf32>) -> (tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>) {
+// The gradient is one call with three outputs; NHWC is channels_last.
+// CHECK: exec.call "batch_norm_backward" ins(%[[X]], %[[X]], %[[G]] : memref<2x8x4x4xf32>, memref<2x8x4x4xf32>, memref<8xf32>) outs(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x8x4x4xf32>, memref<8xf32>, memref<8xf32>) {epsilon = 1.000000e-03 : f64}
+// CHECK: exec.call "batch_norm" {{.*}} {channels_last = true, epsilon = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64, training = false}
+func.func @batch_norm(%x: tensor<2x8x4x4xf32>, %h: tensor<2x4x4x8xf32>)
+    -> (tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>, tensor<8xf32>,
+        tensor<8xf32>, tensor<2x4x4x8xf32>) {
   %g = dl.param.get @gamma : tensor<8xf32>
   %b = dl.param.get @beta : tensor<8xf32>
   %0 = dl.batch_norm %x, %g, %b running = (@mean, @var) : tensor<2x8x4x4xf32>, tensor<8xf32>
   %1 = dl.batch_norm %x, %g, %b running = (@mean, @var) epsilon = 1.0e-3 momentum = 0.5 training : tensor<2x8x4x4xf32>, tensor<8xf32>
-  return %0, %1 : tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>
+  %dx, %ds, %do = dl.batch_norm_backward %x, %x, %g epsilon = 1.0e-3 : tensor<2x8x4x4xf32>, tensor<8xf32>
+  %2 = dl.batch_norm %h, %g, %b running = (@mean, @var) layout = nhwc : tensor<2x4x4x8xf32>, tensor<8xf32>
+  return %0, %1, %dx, %ds, %do, %2 : tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>, tensor<2x8x4x4xf32>,
+      tensor<8xf32>, tensor<8xf32>, tensor<2x4x4x8xf32>
 }
 
 // -----

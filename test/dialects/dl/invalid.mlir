@@ -1116,6 +1116,24 @@ func.func @batch_norm_rank(%x: tensor<2x8x4xf32>, %g: tensor<8xf32>) {
 
 dl.param state @mean : tensor<8xf32> = #dl.zeros
 dl.param state @var : tensor<8xf32> = #dl.ones
+func.func @batch_norm_nhwc_rank(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.batch_norm' op layout nhwc needs an N x H x W x C input, got 'tensor<2x8xf32>'}}
+  %y = dl.batch_norm %x, %g, %g running = (@mean, @var) layout = nhwc : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_backward_scale(%x: tensor<2x4x4x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{'dl.batch_norm_backward' op scale must be 'tensor<8xf32>' (one per channel of 'tensor<2x4x4x8xf32>'), got 'tensor<4xf32>'}}
+  %dx, %ds, %do = dl.batch_norm_backward %x, %x, %g layout = nhwc : tensor<2x4x4x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+dl.param state @mean : tensor<8xf32> = #dl.zeros
+dl.param state @var : tensor<8xf32> = #dl.ones
 func.func @batch_norm_scale(%x: tensor<2x8x4x4xf32>, %g: tensor<4xf32>) {
   // expected-error @+1 {{'dl.batch_norm' op scale and offset must be 'tensor<8xf32>' (one per channel of 'tensor<2x8x4x4xf32>'), got 'tensor<4xf32>'}}
   %y = dl.batch_norm %x, %g, %g running = (@mean, @var) : tensor<2x8x4x4xf32>, tensor<4xf32>

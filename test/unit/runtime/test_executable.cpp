@@ -202,6 +202,9 @@ ExecutableSpec allOpsSpec() {
   const uint32_t dimg = add("dimg", DType::F32, {2, 3, 8, 8}, Role::Temporary);
   const uint32_t dfilt = add("dfilt", DType::F32, {4, 3, 3, 3}, Role::Temporary);
   const uint32_t dbn = add("dbn", DType::F32, {2, 4, 6, 6}, Role::Temporary);
+  const uint32_t dconv = add("dconv", DType::F32, {2, 4, 6, 6}, Role::Temporary);
+  const uint32_t dscale = add("dscale", DType::F32, {4}, Role::Temporary);
+  const uint32_t doffset = add("doffset", DType::F32, {4}, Role::Temporary);
   spec.persistentSize = persistentEnd;
 
   auto op = [](fb::Op type, std::function<flatbuffers::Offset<void>(Builder &)> build) {
@@ -232,6 +235,11 @@ ExecutableSpec allOpsSpec() {
            V two = {2, 2}, zero = {0, 0, 0, 0};
            return fb::CreatePool2DBackwardDirect(b, fb::PoolKind::Max, bn, pooled, dbn, &two, &two,
                                                  &zero)
+               .Union();
+         }),
+      op(fb::Op::BatchNormBackward,
+         [=](Builder &b) {
+           return fb::CreateBatchNormBackward(b, conv, dbn, scale, dconv, dscale, doffset, 1e-5)
                .Union();
          }),
       op(fb::Op::Conv2DBackwardData,
