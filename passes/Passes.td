@@ -67,18 +67,19 @@ def DLBuildTrainStep : Pass<"dl-build-train-step", "mlir::ModuleOp"> {
 }
 
 def DLChannelsLast : Pass<"dl-channels-last", "mlir::ModuleOp"> {
-  let summary = "Run convolutions, and the pools and elementwise ops between them, in NHWC";
+  let summary = "Run convolutions, and the pools, batch norms and elementwise ops between them, in NHWC";
   let description = [{
     Rewrites every NCHW `dl.conv2d` and convolution gradient
     (`dl.conv2d_backward_data`, `dl.conv2d_backward_filter`) as one with
     `layout = nhwc` between transposes, then moves the transposes past the
     ops that can run in either layout (max/avg pooling and its gradient,
-    `reduce_sum`, and elementwise ops, compare and select included, whose
+    batch normalization and its gradient, `reduce_sum`, and elementwise
+    ops, compare and select included, whose
     other operands are scalars or come from NHWC values too; a transpose
     with several users moves only when all of them can), so that transposes
     cancel between consecutive convolutions, forward and backward, and
-    remain only where an NCHW value is used (a flatten, a batch norm, a
-    function result). A transpose that only moves a unit dim becomes a
+    remain only where an NCHW value is used (a flatten, a function result).
+    A transpose that only moves a unit dim becomes a
     reshape. Runs the transpose and reshape canonicalizations itself.
   }];
 }
