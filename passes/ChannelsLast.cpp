@@ -75,7 +75,8 @@ struct ConvToNhwc : OpRewritePattern<dl::Conv2DOp> {
   }
 };
 
-/// pool(to_nchw(x)) -> to_nchw(pool_nhwc(x)).
+/// op(to_nchw(x)) -> to_nchw(op_nhwc(x)) for a pool or a batch norm (one
+/// input that has a layout, the result shaped like it).
 template <typename PoolOp> struct PoolToNhwc : OpRewritePattern<PoolOp> {
   using OpRewritePattern<PoolOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(PoolOp op, PatternRewriter &rewriter) const override {
@@ -139,22 +140,6 @@ struct PoolBackwardToNhwc : OpRewritePattern<dl::Pool2DBackwardOp> {
         transpose(rewriter, loc, op.getGrad(), kToNhwc), op.getKernelAttr(), op.getStrideAttr(),
         op.getPaddingAttr(), dl::LayoutAttr::get(getContext(), dl::Layout::nhwc));
     rewriter.replaceOp(op, transpose(rewriter, loc, nhwc, kToNchw));
-    return success();
-  }
-};
-
-/// batch_norm(to_nchw(x)) -> to_nchw(batch_norm_nhwc(x)) for 4-D input.
-struct BatchNormToNhwc : OpRewritePattern<dl::BatchNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(dl::BatchNormOp op, PatternRewriter &rewriter) const override {
-    Value source = nhwcSource(op.getInput());
-    if (op.getLayout() != dl::Layout::nchw || !source)
-      return failure();
-    auto norm = cast<dl::BatchNormOp>(rewriter.clone(*op));
-    norm.getInputMutable().assign(source);
-    norm.setLayout(dl::Layout::nhwc);
-    norm.getResult().setType(cast<RankedTensorType>(source.getType()));
-    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), norm, kToNchw));
     return success();
   }
 };
@@ -244,8 +229,8 @@ struct DLChannelsLastPass : dlc::impl::DLChannelsLastBase<DLChannelsLastPass> {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
     patterns.add<ConvToNhwc, PoolToNhwc<dl::MaxPool2DOp>, PoolToNhwc<dl::AvgPool2DOp>,
-                 ConvBackwardDataToNhwc, ConvBackwardFilterToNhwc, PoolBackwardToNhwc,
-                 ReduceSumOfNhwc, BatchNormToNhwc, BatchNormBackwardToNhwc, ElementwiseToNhwc>(
+                 PoolToNhwc<dl::BatchNormOp>, ConvBackwardDataToNhwc, ConvBackwardFilterToNhwc,
+                 PoolBackwardToNhwc, ReduceSumOfNhwc, BatchNormBackwardToNhwc, ElementwiseToNhwc>(
         context);
     dl::TransposeOp::getCanonicalizationPatterns(patterns, context);
     dl::ReshapeOp::getCanonicalizationPatterns(patterns, context);
