@@ -499,7 +499,7 @@ private:
     results.front() = result;
     if (auto it = reluMasked.find(op); it != reluMasked.end()) {
       spec->attributes.push_back(builder.getNamedAttr("relu_mask", builder.getBoolAttr(true)));
-      results = {it->second};
+      results.front() = it->second;
     }
     if (auto it = biasGradients.find(op); it != biasGradients.end())
       results.push_back(it->second);

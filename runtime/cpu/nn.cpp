@@ -42,14 +42,15 @@ template <typename T> void softmaxLine(const T *x, T *y, int64_t n, int64_t stri
 /// for NCHW; N*H*W, C, 1 channels-last.
 struct ChannelView {
   int64_t outer, channels, inner;
+  bool channelsLast;
   int64_t count() const { return outer * inner; } // values per channel
 };
 
 /// K per-channel sums at once, in double: sum k of channel c adds
-/// term(c, i)[k] over the elements i of channel c. With inner > 1 one channel
-/// per thread, each summed in memory order; channels-last by blocks of rows
-/// per thread, the threads' sums added in thread order (the same result for
-/// the same thread count).
+/// term(c, i)[k] over the elements i of channel c. NCHW (rank 2 too): one
+/// channel per thread, each summed in memory order, whatever the thread
+/// count; channels-last by blocks of rows per thread, the threads' sums added
+/// in thread order (the same result for the same thread count).
 template <size_t K, typename Term>
 std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads, Term term) {
   const int64_t channels = v.channels;
@@ -57,7 +58,7 @@ std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads
   for (std::vector<double> &s : sums)
     s.assign(static_cast<size_t>(channels), 0.0);
   const bool parallel = v.outer * channels * v.inner >= kParallelMinWork;
-  if (v.inner > 1 || channels == 1) {
+  if (!v.channelsLast || channels == 1) {
 #pragma omp parallel for num_threads(threads) if (parallel)
     for (int64_t c = 0; c < channels; ++c) {
       std::array<double, K> sum{};
@@ -219,12 +220,12 @@ Status batchNormView(const Tensor &input, bool channelsLast, ChannelView *out) {
     if (input.shape.rank != 4)
       return error(DLC_INVALID_FILE, "channels-last batch norm of {}; expected N x H x W x C",
                    describe(input.dtype, input.shape));
-    *out = {input.shape[0] * input.shape[1] * input.shape[2], input.shape[3], 1};
+    *out = {input.shape[0] * input.shape[1] * input.shape[2], input.shape[3], 1, true};
     return okStatus();
   }
   AxisView v;
   DLC_RETURN_IF_ERROR(axisView(input, 1, &v));
-  *out = {v.outer, v.size, v.inner};
+  *out = {v.outer, v.size, v.inner, false};
   return okStatus();
 }
 

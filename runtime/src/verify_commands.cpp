@@ -464,6 +464,7 @@ Status checkBatchNorm(const CommandCheck &k, const fb::BatchNorm &op) {
   const int64_t channels = in.dim(op.channels_last() ? 3 : 1);
   for (const Operand *o : {&scale, &offset, &mean, &variance}) {
     DLC_RETURN_IF_ERROR(k.floating(*o));
+    DLC_RETURN_IF_ERROR(k.rank(*o, 1));
     DLC_RETURN_IF_ERROR(k.elements(*o, channels));
   }
   if (!(op.epsilon() >= 0) || !(op.momentum() >= 0 && op.momentum() <= 1))
@@ -487,6 +488,7 @@ Status checkBatchNormBackward(const CommandCheck &k, const fb::BatchNormBackward
   const int64_t channels = in.dim(op.channels_last() ? 3 : 1);
   for (const Operand *o : {&scale, &scaleGrad, &offsetGrad}) {
     DLC_RETURN_IF_ERROR(k.sameDtype(*o, in));
+    DLC_RETURN_IF_ERROR(k.rank(*o, 1));
     DLC_RETURN_IF_ERROR(k.elements(*o, channels));
   }
   if (!(op.epsilon() >= 0))

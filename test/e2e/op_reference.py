@@ -358,14 +358,16 @@ def cases():
                       lambda i: ((i["x"] - mean.astype(np.float64))
                                  / np.sqrt(var.astype(np.float64) + 1e-3) * i["g"] + i["o"]),
                       params=[("mean", mean.astype(dtype)), ("var", var.astype(dtype))], **tol))
-        for layout, shape, channel in (("", (2, 3, 4, 5), 1), (" layout = nhwc", (2, 4, 5, 3), 3)):
+        for layout, shape, channel in (("", (2, 3, 4, 5), 1), (" layout = nhwc", (2, 4, 5, 3), 3),
+                                       ("", (6, 3), 1)):
             bx, bdy, bg = rand(*shape, dtype=dtype), rand(*shape, dtype=dtype), rand(3, dtype=dtype)
             zero = np.zeros(3)
             for k, result in enumerate(("dx", "dscale", "doffset")):
                 names = ["%y" if j == k else f"%unused{j}" for j in range(3)]
                 wrt = [0, 1, 2][k]
                 c.append(Case(
-                    f"batch_norm_backward{'_nhwc' if layout else ''}_{result}_{tag}",
+                    f"batch_norm_backward{'_nhwc' if layout else ''}"
+                    f"{'_rank2' if len(shape) == 2 else ''}_{result}_{tag}",
                     {"x": bx, "dy": bdy, "g": bg},
                     f"{', '.join(names)} = dl.batch_norm_backward %x, %dy, %g epsilon = 1.0e-3"
                     f"{layout} : {mlir_type(bx)}, {mlir_type(bg)}",
@@ -374,6 +376,30 @@ def cases():
                         lambda x, g, o: batch_norm_training(x, g, o, 1e-3, channel),
                         [i["x"], i["g"], zero], i["dy"].astype(np.float64), wrt),
                     **(dict(rtol=1e-4, atol=1e-4) if tag == "f32" else dict(rtol=1e-6, atol=1e-8))))
+    # Large enough that the channels-last sums run on both threads: dscale
+    # and doffset by central differences (cheap: 8 channels), dx by the
+    # closed form those differences confirm on the small cases above.
+    big_x, big_dy = rand(8, 16, 16, 8, dtype=np.float64), rand(8, 16, 16, 8, dtype=np.float64)
+    big_g = rand(8, dtype=np.float64)
+
+    def big_dx(i):
+        x, dy = i["x"], i["dy"]
+        mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+        rstd = 1 / np.sqrt(var + 1e-3)
+        xhat, m = (x - mean) * rstd, x.size / 8
+        return i["g"] * rstd * (dy - dy.sum((0, 1, 2)) / m - xhat * (dy * xhat).sum((0, 1, 2)) / m)
+
+    for k, result in enumerate(("dx", "dscale", "doffset")):
+        names = ["%y" if j == k else f"%unused{j}" for j in range(3)]
+        c.append(Case(
+            f"batch_norm_backward_nhwc_parallel_{result}", {"x": big_x, "dy": big_dy, "g": big_g},
+            f"{', '.join(names)} = dl.batch_norm_backward %x, %dy, %g epsilon = 1.0e-3 "
+            f"layout = nhwc : {mlir_type(big_x)}, {mlir_type(big_g)}",
+            mlir_type(big_x) if k == 0 else mlir_type(big_g),
+            big_dx if k == 0 else (lambda i, wrt=k: vjp_by_differences(
+                lambda x, g, o: batch_norm_training(x, g, o, 1e-3, 3),
+                [i["x"], i["g"], np.zeros(8)], i["dy"], wrt)),
+            rtol=1e-6, atol=1e-8))
     c.append(Case("dropout_inference", {"a": x}, "%y = dl.dropout %a rate = 0.5 : tensor<3x5xf32>",
                   "tensor<3x5xf32>", lambda i: i["a"]))
     for op, fn in {"softmax": lambda a: softmax(a, 1),

@@ -1132,6 +1132,14 @@ func.func @batch_norm_backward_scale(%x: tensor<2x4x4x8xf32>, %g: tensor<4xf32>)
 
 // -----
 
+func.func @batch_norm_backward_count(%x: tensor<1x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.batch_norm_backward' op training needs at least 2 values per channel (N x H x W) for the unbiased variance, got 1 in 'tensor<1x8xf32>'}}
+  %dx, %ds, %do = dl.batch_norm_backward %x, %x, %g : tensor<1x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
 dl.param state @mean : tensor<8xf32> = #dl.zeros
 dl.param state @var : tensor<8xf32> = #dl.ones
 func.func @batch_norm_scale(%x: tensor<2x8x4x4xf32>, %g: tensor<4xf32>) {
