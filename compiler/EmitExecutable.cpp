@@ -546,6 +546,25 @@ private:
       uint32_t out = idx(call.getOuts().front());
       StringRef routine = call.getCallee();
       auto attr = [&](StringRef name) { return op.getAttr(name); };
+      // The window attributes a convolution and its gradients share, and a
+      // pooling and its gradient.
+      auto convWindow = [&](auto &t) {
+        t.stride = ints(attr("stride"));
+        t.padding = ints(attr("padding"));
+        t.dilation = ints(attr("dilation"));
+        t.groups = i64(attr("groups"));
+        t.channels_last = flag(attr("channels_last"));
+      };
+      auto poolWindow = [&](auto &t) {
+        StringRef kind = cast<StringAttr>(attr("kind")).getValue();
+        t.kind = kind == "max"       ? fb::PoolKind::Max
+                 : kind == "average" ? fb::PoolKind::Average
+                                     : fb::PoolKind::AverageIncludePad;
+        t.kernel = ints(attr("kernel"));
+        t.stride = ints(attr("stride"));
+        t.padding = ints(attr("padding"));
+        t.channels_last = flag(attr("channels_last"));
+      };
       if (routine == "matmul") {
         fb::MatmulT t;
         t.a = idx(ins[0]);
@@ -562,36 +581,21 @@ private:
         t.filter = idx(ins[1]);
         t.output = out;
         t.bias = ins.size() > 2 ? static_cast<int32_t>(idx(ins[2])) : -1;
-        t.stride = ints(attr("stride"));
-        t.padding = ints(attr("padding"));
-        t.dilation = ints(attr("dilation"));
-        t.groups = i64(attr("groups"));
-        t.channels_last = flag(attr("channels_last"));
+        convWindow(t);
         t.activation = activation(attr("activation"));
         payload.Set(std::move(t));
       } else if (routine == "pool2d") {
         fb::Pool2DT t;
-        StringRef kind = cast<StringAttr>(attr("kind")).getValue();
-        t.kind = kind == "max"       ? fb::PoolKind::Max
-                 : kind == "average" ? fb::PoolKind::Average
-                                     : fb::PoolKind::AverageIncludePad;
         t.input = idx(ins[0]);
         t.output = out;
-        t.kernel = ints(attr("kernel"));
-        t.stride = ints(attr("stride"));
-        t.padding = ints(attr("padding"));
-        t.channels_last = flag(attr("channels_last"));
+        poolWindow(t);
         payload.Set(std::move(t));
       } else if (routine == "conv2d_backward_data") {
         fb::Conv2DBackwardDataT t;
         t.grad = idx(ins[0]);
         t.filter = idx(ins[1]);
         t.output = out;
-        t.stride = ints(attr("stride"));
-        t.padding = ints(attr("padding"));
-        t.dilation = ints(attr("dilation"));
-        t.groups = i64(attr("groups"));
-        t.channels_last = flag(attr("channels_last"));
+        convWindow(t);
         payload.Set(std::move(t));
       } else if (routine == "conv2d_backward_filter") {
         fb::Conv2DBackwardFilterT t;
@@ -599,25 +603,14 @@ private:
         t.grad = idx(ins[1]);
         t.output = out;
         t.bias_grad = call.getOuts().size() > 1 ? static_cast<int32_t>(idx(call.getOuts()[1])) : -1;
-        t.stride = ints(attr("stride"));
-        t.padding = ints(attr("padding"));
-        t.dilation = ints(attr("dilation"));
-        t.groups = i64(attr("groups"));
-        t.channels_last = flag(attr("channels_last"));
+        convWindow(t);
         payload.Set(std::move(t));
       } else if (routine == "pool2d_backward") {
         fb::Pool2DBackwardT t;
-        StringRef kind = cast<StringAttr>(attr("kind")).getValue();
-        t.kind = kind == "max"       ? fb::PoolKind::Max
-                 : kind == "average" ? fb::PoolKind::Average
-                                     : fb::PoolKind::AverageIncludePad;
         t.input = idx(ins[0]);
         t.grad = idx(ins[1]);
         t.output = out;
-        t.kernel = ints(attr("kernel"));
-        t.stride = ints(attr("stride"));
-        t.padding = ints(attr("padding"));
-        t.channels_last = flag(attr("channels_last"));
+        poolWindow(t);
         t.relu_mask = flag(attr("relu_mask"));
         payload.Set(std::move(t));
       } else if (routine == "reduce") {

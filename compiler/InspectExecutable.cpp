@@ -230,30 +230,24 @@ private:
     os << " -> ";
     printList(operands.outs);
     std::vector<const char *> flags;
+    if (channelsLast<fb::Conv2D, fb::Pool2D, fb::Conv2DBackwardData, fb::Conv2DBackwardFilter,
+                     fb::Pool2DBackward, fb::BatchNorm, fb::BatchNormBackward>(command))
+      flags.push_back("nhwc");
     if (auto t = command.op_as_Matmul(); t && t->activation() == fb::Activation::Relu)
       flags.push_back("relu");
-    if (auto t = command.op_as_Conv2D()) {
-      if (t->channels_last())
-        flags.push_back("nhwc");
-      if (t->activation() == fb::Activation::Relu)
-        flags.push_back("relu");
-    }
-    if (auto t = command.op_as_Pool2D(); t && t->channels_last())
-      flags.push_back("nhwc");
-    if (auto t = command.op_as_Conv2DBackwardData(); t && t->channels_last())
-      flags.push_back("nhwc");
-    if (auto t = command.op_as_Conv2DBackwardFilter(); t && t->channels_last())
-      flags.push_back("nhwc");
-    if (auto t = command.op_as_Pool2DBackward(); t && t->channels_last())
-      flags.push_back("nhwc");
+    if (auto t = command.op_as_Conv2D(); t && t->activation() == fb::Activation::Relu)
+      flags.push_back("relu");
     if (auto t = command.op_as_Pool2DBackward(); t && t->relu_mask())
       flags.push_back("relu mask");
-    if (auto t = command.op_as_BatchNorm(); t && t->channels_last())
-      flags.push_back("nhwc");
-    if (auto t = command.op_as_BatchNormBackward(); t && t->channels_last())
-      flags.push_back("nhwc");
     for (auto [i, flag] : llvm::enumerate(flags))
       os << (i ? ", " : " [") << flag << (i + 1 == flags.size() ? "]" : "");
+  }
+
+  /// Whether the command is one of `Ops` (the tables with a layout) marked
+  /// channels_last.
+  template <typename... Ops> static bool channelsLast(const fb::Command &command) {
+    auto marked = [&](auto *table) { return table && table->channels_last(); };
+    return (marked(command.op_as<Ops>()) || ...);
   }
 
   /// Each constant buffer and its first bytes, as stored (little-endian).

@@ -14,6 +14,21 @@ struct ConvGeometry {
   int64_t outChannels, kernelH, kernelW, outH, outW, groups;
   bool channelsLast;
   std::vector<int64_t> stride, padding, dilation; // padding: top, left, bottom, right
+
+  /// f(tap, iy, ix) for each filter tap (ky * kernelW + kx, row-major) of
+  /// output position (y, x) that reads inside the image.
+  template <typename F> void forEachTap(int64_t y, int64_t x, F f) const {
+    for (int64_t ky = 0; ky < kernelH; ++ky) {
+      int64_t iy = y * stride[0] - padding[0] + ky * dilation[0];
+      if (iy < 0 || iy >= height)
+        continue;
+      for (int64_t kx = 0; kx < kernelW; ++kx) {
+        int64_t ix = x * stride[1] - padding[1] + kx * dilation[1];
+        if (ix >= 0 && ix < width)
+          f(ky * kernelW + kx, iy, ix);
+      }
+    }
+  }
 };
 
 /// The geometry of the convolution input * filter -> output (for a
@@ -206,16 +221,9 @@ void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *b
           for (int64_t c = 0; c < groupIn; ++c) {
             const T *image = input + n * in.n + (firstChannel + c) * in.c;
             const T *w = filter + (o * groupIn + c) * g.kernelH * g.kernelW;
-            for (int64_t ky = 0; ky < g.kernelH; ++ky) {
-              int64_t iy = y * g.stride[0] - g.padding[0] + ky * g.dilation[0];
-              if (iy < 0 || iy >= g.height)
-                continue;
-              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
-                int64_t ix = x * g.stride[1] - g.padding[1] + kx * g.dilation[1];
-                if (ix >= 0 && ix < g.width)
-                  sum += image[iy * in.y + ix * in.x] * w[ky * g.kernelW + kx];
-              }
-            }
+            g.forEachTap(y, x, [&](int64_t tap, int64_t iy, int64_t ix) {
+              sum += image[iy * in.y + ix * in.x] * w[tap];
+            });
           }
           output[n * out.n + o * out.c + y * out.y + x * out.x] = relu && sum < 0 ? T(0) : sum;
         }
@@ -303,17 +311,10 @@ void convBackwardDataLoop(const ConvGeometry &g, const T *grad, const T *filter,
           T dy = grad[n * out.n + o * out.c + y * out.y + x * out.x];
           for (int64_t c = 0; c < groupIn; ++c) {
             const T *w = filter + (o * groupIn + c) * g.kernelH * g.kernelW;
-            for (int64_t ky = 0; ky < g.kernelH; ++ky) {
-              int64_t iy = y * g.stride[0] - g.padding[0] + ky * g.dilation[0];
-              if (iy < 0 || iy >= g.height)
-                continue;
-              for (int64_t kx = 0; kx < g.kernelW; ++kx) {
-                int64_t ix = x * g.stride[1] - g.padding[1] + kx * g.dilation[1];
-                if (ix >= 0 && ix < g.width)
-                  dx[(firstChannel + c) * in.c + iy * in.y + ix * in.x] +=
-                      dy * w[ky * g.kernelW + kx];
-              }
-            }
+            T *image = dx + (firstChannel + c) * in.c;
+            g.forEachTap(y, x, [&](int64_t tap, int64_t iy, int64_t ix) {
+              image[iy * in.y + ix * in.x] += dy * w[tap];
+            });
           }
         }
     }

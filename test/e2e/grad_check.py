@@ -15,7 +15,6 @@ the two agree within 1e-7 relative (plus 1e-9 absolute).
 
 Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME]
 """
-import argparse
 import os
 import sys
 import zlib
@@ -26,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from op_reference import mlir_type  # noqa: E402
 import safetensors_io  # noqa: E402
-from commands import run  # noqa: E402
+from commands import case_arguments, run, run_cases  # noqa: E402
 
 RNG = np.random.default_rng(4321)
 EPS = 1e-6
@@ -337,23 +336,9 @@ def check(args, case):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--workdir", required=True)
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
-    failures = 0
-    selected = [c for c in cases() if not args.only or c.name == args.only]
-    for case in selected:
-        try:
-            worst = check(args, case)
-            print(f"PASS {case.name} (worst relative error {worst:.1e})")
-        except (AssertionError, RuntimeError) as error:
-            failures += 1
-            print(f"FAIL {case.name}: {error}")
-    print(f"{len(selected) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    args = case_arguments()
+    return run_cases(cases(), args.only,
+                     lambda case: f" (worst relative error {check(args, case):.1e})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ functions and long reductions accumulate rounding differently); f64 1e-12.
 
 Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME]
 """
-import argparse
 import math
 import os
 import sys
@@ -16,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from commands import run  # noqa: E402
+from commands import case_arguments, run, run_cases  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 
@@ -440,45 +439,36 @@ def cases():
     return c
 
 
+def check(args, case):
+    """Compiles the case's model, runs it on its inputs and compares y with
+    the reference: shape, dtype and values."""
+    d = os.path.join(args.workdir, case.name)
+    os.makedirs(d, exist_ok=True)
+    model = os.path.join(d, "model.mlir")
+    with open(model, "w") as f:
+        f.write(case.model())
+    run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
+    inputs = []
+    for name, value in case.inputs.items():
+        path = os.path.join(d, name + ".npy")
+        np.save(path, value)
+        inputs += ["--input", f"{name}={path}"]
+    out = os.path.join(d, "y.npy")
+    run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs, "--output", out])
+    got = np.load(out)
+    want = np.asarray(case.reference(case.inputs))
+    if got.shape != want.shape:
+        raise AssertionError(f"shape {got.shape}, expected {want.shape}")
+    if got.dtype != case.dtype():
+        raise AssertionError(f"dtype {got.dtype}, expected {case.dtype()}")
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
+                               rtol=case.rtol, atol=case.atol)
+    return ""
+
+
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--workdir", required=True)
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
-    failures = 0
-    selected = [c for c in cases() if not args.only or c.name == args.only]
-    for case in selected:
-        d = os.path.join(args.workdir, case.name)
-        os.makedirs(d, exist_ok=True)
-        model = os.path.join(d, "model.mlir")
-        with open(model, "w") as f:
-            f.write(case.model())
-        try:
-            run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
-            inputs = []
-            for name, value in case.inputs.items():
-                path = os.path.join(d, name + ".npy")
-                np.save(path, value)
-                inputs += ["--input", f"{name}={path}"]
-            out = os.path.join(d, "y.npy")
-            run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs,
-                 "--output", out])
-            got = np.load(out)
-            want = np.asarray(case.reference(case.inputs))
-            if got.shape != want.shape:
-                raise AssertionError(f"shape {got.shape}, expected {want.shape}")
-            if got.dtype != case.dtype():
-                raise AssertionError(f"dtype {got.dtype}, expected {case.dtype()}")
-            np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
-                                       rtol=case.rtol, atol=case.atol)
-            print(f"PASS {case.name}")
-        except (AssertionError, RuntimeError) as error:
-            failures += 1
-            print(f"FAIL {case.name}: {error}")
-    print(f"{len(selected) - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    args = case_arguments()
+    return run_cases(cases(), args.only, lambda case: check(args, case))
 
 
 if __name__ == "__main__":
