@@ -6,9 +6,11 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace dlc::rt::cpu {
@@ -46,17 +48,30 @@ struct ChannelView {
   int64_t count() const { return outer * inner; } // values per channel
 };
 
-/// K per-channel sums at once, in double: sum k of channel c adds
-/// term(c, i)[k] over the elements i of channel c. NCHW (rank 2 too): one
-/// channel per thread, each summed in memory order, whatever the thread
-/// count; channels-last by blocks of rows per thread, the threads' sums added
-/// in thread order (the same result for the same thread count).
+/// A batch-norm command's working arrays, allocated when it is prepared (a
+/// Step allocates nothing): kArrays per-channel arrays and each thread's
+/// partial sums (two per channel).
+struct ChannelScratch {
+  static constexpr int kArrays = 7;
+  int64_t channels;
+  std::vector<double> perChannel, partial;
+
+  ChannelScratch(const ChannelView &v, int threads)
+      : channels(v.channels), perChannel(size_t(kArrays) * v.channels),
+        partial(size_t(threads) * 2 * v.channels) {}
+  double *array(int k) { return perChannel.data() + size_t(k) * channels; }
+};
+
+/// K per-channel sums at once, in double, into out[k]: sum k of channel c
+/// adds term(c, i)[k] over the elements i of channel c. NCHW (rank 2 too):
+/// one channel per thread, each summed in memory order, whatever the thread
+/// count; channels-last by blocks of rows per thread (each thread's sums in
+/// `partial`), the threads' sums added in thread order (the same result for
+/// the same thread count).
 template <size_t K, typename Term>
-std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads, Term term) {
+void channelSums(const ChannelView &v, int threads, std::vector<double> &partial,
+                 std::array<double *, K> out, Term term) {
   const int64_t channels = v.channels;
-  std::array<std::vector<double>, K> sums;
-  for (std::vector<double> &s : sums)
-    s.assign(static_cast<size_t>(channels), 0.0);
   const bool parallel = v.outer * channels * v.inner >= kParallelMinWork;
   if (!v.channelsLast || channels == 1) {
 #pragma omp parallel for num_threads(threads) if (parallel)
@@ -69,12 +84,12 @@ std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads
             sum[k] += t[k];
         }
       for (size_t k = 0; k < K; ++k)
-        sums[k][c] = sum[k];
+        out[k][c] = sum[k];
     }
-    return sums;
+    return;
   }
   const int teams = parallel ? threads : 1;
-  std::vector<double> partial(static_cast<size_t>(teams) * K * channels, 0.0);
+  std::fill(partial.begin(), partial.begin() + size_t(teams) * K * channels, 0.0);
 #pragma omp parallel num_threads(teams)
   {
     double *mine = partial.data() + size_t(omp_get_thread_num()) * K * channels;
@@ -86,11 +101,12 @@ std::array<std::vector<double>, K> channelSums(const ChannelView &v, int threads
           mine[k * channels + c] += t[k];
       }
   }
+  for (size_t k = 0; k < K; ++k)
+    std::fill(out[k], out[k] + channels, 0.0);
   for (int t = 0; t < teams; ++t)
     for (size_t k = 0; k < K; ++k)
       for (int64_t c = 0; c < channels; ++c)
-        sums[k][c] += partial[(size_t(t) * K + k) * channels + c];
-  return sums;
+        out[k][c] += partial[(size_t(t) * K + k) * channels + c];
 }
 
 /// f(c, i) for every element i (of channel c), in parallel; the innermost
@@ -114,17 +130,16 @@ template <typename F> void forEachElement(const ChannelView &v, int threads, F f
 
 /// The batch's mean and sum of squared deviations per channel (two passes).
 template <typename T>
-void batchStatistics(const T *x, const ChannelView &v, int threads, std::vector<double> *mean,
-                     std::vector<double> *squares) {
-  *mean = std::move(channelSums<1>(
-      v, threads, [x](int64_t, int64_t i) { return std::array<double, 1>{double(x[i])}; })[0]);
-  for (double &m : *mean)
-    m /= double(v.count());
-  const double *m = mean->data();
-  *squares = std::move(channelSums<1>(v, threads, [x, m](int64_t c, int64_t i) {
-    double d = x[i] - m[c];
+void batchStatistics(const T *x, const ChannelView &v, int threads, ChannelScratch &scratch,
+                     double *mean, double *squares) {
+  channelSums<1>(v, threads, scratch.partial, {mean},
+                 [x](int64_t, int64_t i) { return std::array<double, 1>{double(x[i])}; });
+  for (int64_t c = 0; c < v.channels; ++c)
+    mean[c] /= double(v.count());
+  channelSums<1>(v, threads, scratch.partial, {squares}, [x, mean](int64_t c, int64_t i) {
+    double d = x[i] - mean[c];
     return std::array<double, 1>{d * d};
-  })[0]);
+  });
 }
 
 template <typename T> struct BatchNormArgs {
@@ -134,13 +149,15 @@ template <typename T> struct BatchNormArgs {
   double epsilon, momentum;
   bool training;
   int threads;
+  std::shared_ptr<ChannelScratch> scratch;
 
   void run() const {
     const int64_t channels = view.channels, count = view.count();
-    std::vector<double> m(static_cast<size_t>(channels)), v(static_cast<size_t>(channels));
+    double *m = scratch->array(0), *v = scratch->array(1);
+    double *a = scratch->array(2), *b = scratch->array(3);
     if (training) {
-      std::vector<double> squares;
-      batchStatistics(input, view, threads, &m, &squares);
+      double *squares = scratch->array(4);
+      batchStatistics(input, view, threads, *scratch, m, squares);
       for (int64_t c = 0; c < channels; ++c) {
         v[c] = squares[c] / double(count);
         double unbiased = count > 1 ? squares[c] / double(count - 1) : v[c];
@@ -153,15 +170,13 @@ template <typename T> struct BatchNormArgs {
         v[c] = variance[c];
       }
     }
-    std::vector<double> a(static_cast<size_t>(channels)), b(static_cast<size_t>(channels));
     for (int64_t c = 0; c < channels; ++c) {
       a[c] = scale[c] / std::sqrt(v[c] + epsilon);
       b[c] = offset[c] - m[c] * a[c];
     }
-    forEachElement(view, threads,
-                   [x = input, y = output, a = a.data(), b = b.data()](int64_t c, int64_t i) {
-                     y[i] = static_cast<T>(x[i] * a[c] + b[c]);
-                   });
+    forEachElement(view, threads, [x = input, y = output, a, b](int64_t c, int64_t i) {
+      y[i] = static_cast<T>(x[i] * a[c] + b[c]);
+    });
   }
 };
 
@@ -175,27 +190,27 @@ template <typename T> struct BatchNormBackwardArgs {
   ChannelView view;
   double epsilon;
   int threads;
+  std::shared_ptr<ChannelScratch> scratch;
 
   void run() const {
     const int64_t channels = view.channels;
     const double count = double(view.count());
+    double *m = scratch->array(0), *sumGrad = scratch->array(1), *squares = scratch->array(2),
+           *sumGradCentered = scratch->array(3), *slope = scratch->array(4),
+           *shift = scratch->array(5), *tilt = scratch->array(6);
     // Pass 1: the sums of x and dy; pass 2: of the squared deviations and of
     // dy times the deviation; pass 3: dx.
     const T *x = input, *dy = grad;
-    auto first = channelSums<2>(view, threads, [x, dy](int64_t, int64_t i) {
+    channelSums<2>(view, threads, scratch->partial, {m, sumGrad}, [x, dy](int64_t, int64_t i) {
       return std::array<double, 2>{double(x[i]), double(dy[i])};
     });
-    std::vector<double> mean = std::move(first[0]), sumGrad = std::move(first[1]);
-    for (double &value : mean)
-      value /= count;
-    const double *m = mean.data();
-    auto second = channelSums<2>(view, threads, [x, dy, m](int64_t c, int64_t i) {
-      const double d = x[i] - m[c];
-      return std::array<double, 2>{d * d, double(dy[i]) * d};
-    });
-    const std::vector<double> &squares = second[0], &sumGradCentered = second[1];
-    std::vector<double> slope(static_cast<size_t>(channels)), shift(static_cast<size_t>(channels)),
-        tilt(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c)
+      m[c] /= count;
+    channelSums<2>(view, threads, scratch->partial, {squares, sumGradCentered},
+                   [x, dy, m](int64_t c, int64_t i) {
+                     const double d = x[i] - m[c];
+                     return std::array<double, 2>{d * d, double(dy[i]) * d};
+                   });
     for (int64_t c = 0; c < channels; ++c) {
       const double rstd = 1 / std::sqrt(squares[c] / count + epsilon);
       const double dscale = sumGradCentered[c] * rstd;
@@ -205,12 +220,10 @@ template <typename T> struct BatchNormBackwardArgs {
       shift[c] = sumGrad[c] / count;
       tilt[c] = rstd * dscale / count; // times (x - mean): xhat * dscale / M
     }
-    forEachElement(view, threads,
-                   [dx = inputGrad, dy, x, m, slope = slope.data(), shift = shift.data(),
-                    tilt = tilt.data()](int64_t c, int64_t i) {
-                     dx[i] =
-                         static_cast<T>(slope[c] * (dy[i] - shift[c] - (x[i] - m[c]) * tilt[c]));
-                   });
+    forEachElement(
+        view, threads, [dx = inputGrad, dy, x, m, slope, shift, tilt](int64_t c, int64_t i) {
+          dx[i] = static_cast<T>(slope[c] * (dy[i] - shift[c] - (x[i] - m[c]) * tilt[c]));
+        });
   }
 };
 
@@ -322,7 +335,8 @@ Status prepareBatchNorm(const Context &ctx, const fb::BatchNorm &op, Step *out) 
                           op.epsilon(),
                           op.momentum(),
                           op.training(),
-                          ctx.threads};
+                          ctx.threads,
+                          std::make_shared<ChannelScratch>(v, ctx.threads)};
     *out = [args]() {
       args.run();
       return okStatus();
@@ -359,7 +373,8 @@ Status prepareBatchNormBackward(const Context &ctx, const fb::BatchNormBackward 
                                   offsetGrad.as<T>(),
                                   v,
                                   op.epsilon(),
-                                  ctx.threads};
+                                  ctx.threads,
+                                  std::make_shared<ChannelScratch>(v, ctx.threads)};
     *out = [args]() {
       args.run();
       return okStatus();

@@ -7,9 +7,12 @@
 #include "cpu_commands.h"
 #include "onednn.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace dlc::rt::cpu {
@@ -40,9 +43,10 @@ struct PoolGeometry {
 };
 
 /// Whether max pooling prefers `value` to the largest so far: larger, or
-/// the first NaN (NaN propagates).
+/// the first NaN (NaN propagates). Without branches, so that loops over
+/// channels vectorize.
 template <typename T> bool beatsForMax(T value, T current) {
-  return value > current || (std::isnan(value) && !std::isnan(current));
+  return (value > current) | ((value != value) & (current == current));
 }
 
 /// The geometry of pooling input -> output (for a gradient: of its forward
@@ -112,11 +116,6 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
   return okStatus();
 }
 
-/// Branch-free `beatsForMax`, so that a loop over channels vectorizes.
-template <typename T> bool beatsForMaxLanes(T value, T current) {
-  return (value > current) | ((value != value) & (current == current));
-}
-
 /// One NHWC sample: every loop over channels innermost and contiguous.
 template <typename T>
 DLC_VECTOR_CLONES void poolSample(const PoolGeometry &g, fb::PoolKind kind, const T *image,
@@ -136,7 +135,7 @@ DLC_VECTOR_CLONES void poolSample(const PoolGeometry &g, fb::PoolKind kind, cons
           if (kind == fb::PoolKind::Max) {
             for (int64_t c = 0; c < C; ++c) {
               const T candidate = v[c], current = result[c];
-              result[c] = beatsForMaxLanes(candidate, current) ? candidate : current;
+              result[c] = beatsForMax(candidate, current) ? candidate : current;
             }
           } else {
             for (int64_t c = 0; c < C; ++c)
@@ -261,7 +260,7 @@ DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind ki
           }
           for (int64_t c = 0; c < C; ++c) {
             const T candidate = v[c], current = value[c];
-            const bool beats = beatsForMaxLanes(candidate, current);
+            const bool beats = beatsForMax(candidate, current);
             value[c] = beats ? candidate : current;
             place[c] = beats ? k : place[c];
           }
@@ -289,30 +288,32 @@ DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind ki
     }
 }
 
-/// NHWC: one sample per thread.
+/// NHWC: one sample per thread; `scratch` holds 2 x channels values per
+/// thread (allocated when the command is prepared).
 template <typename T>
 void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
-                              const T *input, const T *grad, T *output, int threads) {
+                              const T *input, const T *grad, T *output, int threads, T *scratch) {
   const int64_t C = g.channels, imageSize = g.height * g.width * C;
-  const bool tiles = g.stride == g.kernel && g.padding == std::vector<int64_t>{0, 0, 0, 0} &&
-                     g.outH * g.kernel[0] == g.height && g.outW * g.kernel[1] == g.width;
+  const bool unpadded =
+      std::all_of(g.padding.begin(), g.padding.end(), [](int64_t p) { return p == 0; });
+  const bool tiles = g.stride == g.kernel && unpadded && g.outH * g.kernel[0] == g.height &&
+                     g.outW * g.kernel[1] == g.width;
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<T> value(static_cast<size_t>(C)), place(static_cast<size_t>(C));
+    T *value = scratch + size_t(omp_get_thread_num()) * 2 * C, *place = value + C;
 #pragma omp for
     for (int64_t n = 0; n < g.batch; ++n)
       poolBackwardSample(g, kind, reluMask, tiles, input + n * imageSize,
-                         grad + n * g.outH * g.outW * C, output + n * imageSize, value.data(),
-                         place.data());
+                         grad + n * g.outH * g.outW * C, output + n * imageSize, value, place);
   }
 }
 
 /// NCHW: one (n, c) plane per thread.
 template <typename T>
 void poolBackwardLoop(const PoolGeometry &g, fb::PoolKind kind, bool reluMask, const T *input,
-                      const T *grad, T *output, int threads) {
+                      const T *grad, T *output, int threads, T *scratch) {
   if (g.channelsLast)
-    return poolBackwardChannelsLast(g, kind, reluMask, input, grad, output, threads);
+    return poolBackwardChannelsLast(g, kind, reluMask, input, grad, output, threads, scratch);
   const int64_t planeSize = g.height * g.width, outPlaneSize = g.outH * g.outW;
 #pragma omp parallel for num_threads(threads)
   for (int64_t p = 0; p < g.batch * g.channels; ++p) {
@@ -358,8 +359,11 @@ Status preparePool2DBackward(const Context &ctx, const fb::Pool2DBackward &op, S
   DLC_RETURN_IF_ERROR(poolGeometry(op, input, grad, &g));
   return withFloatType(output, [&](auto zero) {
     using T = decltype(zero);
+    auto scratch =
+        std::make_shared<std::vector<T>>(g.channelsLast ? size_t(ctx.threads) * 2 * g.channels : 0);
     *out = [=, kind = op.kind(), reluMask = op.relu_mask(), threads = ctx.threads]() {
-      poolBackwardLoop(g, kind, reluMask, input.as<T>(), grad.as<T>(), output.as<T>(), threads);
+      poolBackwardLoop(g, kind, reluMask, input.as<T>(), grad.as<T>(), output.as<T>(), threads,
+                       scratch->data());
       return okStatus();
     };
     return okStatus();
