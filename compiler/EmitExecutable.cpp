@@ -1,6 +1,9 @@
 // exec-emit-flatbuffer: one FlatBuffer object per exec op.
 #include "compiler/EmitExecutable.h"
 
+#include "compiler/EmitGpu.h"
+#include "passes/Passes.h"
+
 #include "dialects/dl/DLDialect.h"
 #include "dialects/exec/ExecDialect.h"
 
@@ -108,10 +111,11 @@ double immediateValue(SplatElementsAttr splat) {
 
 class Emitter {
 public:
-  Emitter(ModuleOp module, StringRef sourcePath) : module(module), sourcePath(sourcePath) {}
+  Emitter(ModuleOp module, StringRef sourcePath, Targets targets)
+      : module(module), sourcePath(sourcePath), targets(targets), gpu(builder, module) {}
 
   FailureOr<std::vector<uint8_t>> run() {
-    if (failed(emitParameters()) || failed(emitKernels()))
+    if (failed(emitParameters()) || (targets.cpu && failed(emitKernels())))
       return failure();
     std::vector<flatbuffers::Offset<fb::EntryPoint>> entries;
     for (auto entry : module.getOps<exec::EntryOp>()) {
@@ -120,7 +124,12 @@ public:
         return failure();
       entries.push_back(*emitted);
     }
-    std::vector<flatbuffers::Offset<flatbuffers::String>> targets{builder.CreateString("cpu")};
+    std::vector<flatbuffers::Offset<flatbuffers::String>> targetNames;
+    if (targets.cpu)
+      targetNames.push_back(builder.CreateString("cpu"));
+    if (targets.cuda)
+      targetNames.push_back(builder.CreateString("cuda"));
+    flatbuffers::Offset<fb::CudaTarget> cuda = targets.cuda ? gpu.finish() : 0;
     std::string optimizer;
     if (Attribute attr = module->getAttr(dl::DLDialect::kOptimizerAttrName))
       llvm::raw_string_ostream(optimizer) << attr;
@@ -129,9 +138,9 @@ public:
       dataset = attr.getValue().str();
     auto executable = fb::CreateExecutableDirect(
         builder, static_cast<uint32_t>(fb::SchemaVersion::Current),
-        module.getSymName().value_or("model").str().c_str(), sourcePath.str().c_str(), &targets,
-        &buffers, &initializers, persistentSize, &constants, &kernels, &locations, &entries,
-        optimizer.c_str(), dataset.empty() ? nullptr : dataset.c_str());
+        module.getSymName().value_or("model").str().c_str(), sourcePath.str().c_str(),
+        &targetNames, &buffers, &initializers, persistentSize, &constants, &kernels, &locations,
+        &entries, optimizer.c_str(), dataset.empty() ? nullptr : dataset.c_str(), cuda);
     builder.Finish(executable, fb::ExecutableIdentifier());
     return std::vector<uint8_t>(builder.GetBufferPointer(),
                                 builder.GetBufferPointer() + builder.GetSize());
@@ -152,6 +161,7 @@ private:
     buffers.push_back(fb::CreateBufferDirect(builder, name.str().c_str(), *dtype, &shape, role,
                                              region, entryPoint, offset, byteSize(type)));
     placements.push_back({region, entryPoint, offset});
+    sizes.push_back(byteSize(type));
     return static_cast<uint32_t>(buffers.size() - 1);
   }
 
@@ -429,7 +439,7 @@ private:
     for (auto [value, name] : llvm::zip(ret.getResults(), entry.getOutputs()))
       outputName[value] = cast<StringAttr>(name).getValue();
 
-    std::vector<flatbuffers::Offset<fb::Command>> commands;
+    std::vector<flatbuffers::Offset<fb::Command>> commands, cudaCommands;
     for (Operation &op : entry.getBody().front()) {
       FailureOr<uint32_t> index = 0u;
       bool definesBuffer = true;
@@ -469,15 +479,39 @@ private:
       }
       if (isa<exec::ReturnOp>(op))
         continue;
-      FailureOr<flatbuffers::Offset<fb::Command>> command = emitCommand(op, bufferIndex);
-      if (failed(command))
+      if (targets.cpu) {
+        FailureOr<flatbuffers::Offset<fb::Command>> command = emitCommand(op, bufferIndex, false);
+        if (failed(command))
+          return failure();
+        commands.push_back(*command);
+      }
+      if (targets.cuda && failed(emitGpuCommands(op, bufferIndex, cudaCommands)))
         return failure();
-      commands.push_back(*command);
     }
     for (Value result : ret.getResults())
       outputs.push_back(bufferIndex.lookup(result));
     return fb::CreateEntryPointDirect(builder, entry.getSymName().str().c_str(), &inputs, &outputs,
-                                      *entry.getArenaSize(), &commands);
+                                      *entry.getArenaSize(), &commands,
+                                      targets.cuda ? &cudaCommands : nullptr);
+  }
+
+  /// A command's GPU form: a library call (the CPU's table, a pooling
+  /// gradient without its ReLU mask) and/or launches of generated kernels.
+  LogicalResult emitGpuCommands(Operation &op, const DenseMap<Value, uint32_t> &bufferIndex,
+                                std::vector<flatbuffers::Offset<fb::Command>> &out) {
+    auto call = dyn_cast<exec::CallOp>(op);
+    if (call && isLibraryRoutine(call.getCallee())) {
+      FailureOr<flatbuffers::Offset<fb::Command>> command = emitCommand(op, bufferIndex, true);
+      if (failed(command))
+        return failure();
+      out.push_back(*command);
+    } else if (!op.hasAttr(kGpuKernelsAttr)) {
+      return op.emitOpError() << "has no GPU form; run exec-outline-gpu-kernels first";
+    }
+    return gpu.emitLaunches(op, locationOf(op), [&](Value value) {
+      uint32_t index = bufferIndex.lookup(value);
+      return std::make_pair(index, sizes[index]);
+    }, out);
   }
 
   /// A view is another buffer over its source's bytes: in the arena, a
@@ -517,8 +551,10 @@ private:
     return it->second;
   }
 
+  /// The command of `op`; `forGpu` leaves out what the GPU's library lacks
+  /// (a pooling gradient's ReLU mask, which a kernel applies after it).
   FailureOr<flatbuffers::Offset<fb::Command>>
-  emitCommand(Operation &op, const DenseMap<Value, uint32_t> &bufferIndex) {
+  emitCommand(Operation &op, const DenseMap<Value, uint32_t> &bufferIndex, bool forGpu) {
     auto idx = [&](Value value) { return bufferIndex.lookup(value); };
     auto ints = [](Attribute attr) {
       ArrayRef<int64_t> values = cast<DenseI64ArrayAttr>(attr).asArrayRef();
@@ -611,7 +647,7 @@ private:
         t.grad = idx(ins[1]);
         t.output = out;
         poolWindow(t);
-        t.relu_mask = flag(attr("relu_mask"));
+        t.relu_mask = !forGpu && flag(attr("relu_mask"));
         payload.Set(std::move(t));
       } else if (routine == "reduce") {
         fb::ReduceT t;
@@ -766,11 +802,15 @@ private:
     uint64_t offset;
   };
   std::vector<Placement> placements; // by buffer index
+  std::vector<uint64_t> sizes;       // bytes, by buffer index
+  Targets targets;
+  GpuEmitter gpu;
   std::map<std::tuple<std::string, unsigned, unsigned>, int32_t> locationIndex;
 };
 
 } // namespace
 
-FailureOr<std::vector<uint8_t>> dlc::emitExecutable(ModuleOp module, StringRef sourcePath) {
-  return Emitter(module, sourcePath).run();
+FailureOr<std::vector<uint8_t>> dlc::emitExecutable(ModuleOp module, StringRef sourcePath,
+                                                    Targets targets) {
+  return Emitter(module, sourcePath, targets).run();
 }

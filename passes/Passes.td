@@ -110,4 +110,49 @@ def ExecCheckMemoryPlan : Pass<"exec-check-memory-plan", "mlir::ModuleOp"> {
   }];
 }
 
+def ExecOutlineGpuKernels : Pass<"exec-outline-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Outline every command the GPU runs as a generated kernel into a function";
+  let description = [{
+    The GPU runs matmuls (cuBLASLt), convolutions and their gradients,
+    pooling and its gradient, and batch norm and its gradient (cuDNN) as
+    library calls; every other command becomes a kernel dlc generates. This
+    pass writes each such kernel as a `func.func` over the command's buffers
+    (inputs, then outputs, in the command's order) in the nested module
+    `@gpu_kernels`, and names it in the command's `gpu_kernels` attribute:
+    fused elementwise kernels, copies, transposes and slices as one
+    `linalg.generic`; pads, concats, reductions, argmax, softmax, layer norm,
+    embedding, dropout and the losses as an `scf.parallel` over independent
+    items (output elements, lines or rows), whose reductions are `scf.for`
+    loops marked `dlc.combine` (the combining op) and whose row-writing loops
+    are marked `dlc.row`. A max pool gradient with a ReLU mask stays a
+    library call followed by a mask kernel. This form runs on the host as it
+    is (the tests compile it for the CPU); exec-map-gpu-kernels maps it to
+    the GPU.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"];
+}
+
+def ExecMapGpuKernels : Pass<"exec-map-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Map the outlined kernels to GPU blocks and threads, in one gpu.module";
+  let description = [{
+    Each function of `@gpu_kernels` becomes a `gpu.func` kernel of the
+    `gpu.module @gpu_kernels`. A `linalg.generic` first becomes items, one
+    per point of its iteration space. Without row loops, items go to
+    threads: thread `block_id * block_dim + thread_id` takes an item and the
+    grid strides over the rest (256 threads a block, fewer for fewer items).
+    With row loops, items go to blocks (striding over the grid); the block's
+    threads share each `dlc.row` and `dlc.combine` loop (thread t takes
+    iterations t, t + block_dim, ...), a `gpu.all_reduce` joins each combine
+    loop's partial results (warp shuffles, then shared memory), and the
+    item's other memory effects run on thread 0. Blocks have 32 to 256
+    threads, by the longest row; grids at most 65535 blocks. Each command's
+    `gpu_kernels` entries get `grid`, `block` and `shared_memory`, and each
+    kernel `known_block_size`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
 #endif // DLC_PASSES_TD

@@ -1,4 +1,5 @@
 // dlc-opt: runs any dlc or upstream pass on a .mlir file, for tests.
+#include "compiler/GpuTarget.h"
 #include "compiler/ModelImport.h"
 #include "compiler/ModelText.h"
 #include "dialects/dl/DLDialect.h"
@@ -14,7 +15,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::DialectRegistry registry;
   dlc::registerModelDialects(registry);
-  mlir::registerTransformsPasses();
+  dlc::registerGpuDialects(registry);
+  dlc::registerGpuPasses();
   dlc::registerDLCPasses();
 
   auto [inputName, outputName] =

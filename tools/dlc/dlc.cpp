@@ -2,6 +2,7 @@
 // own options and a run function: `check` reads, verifies and summarizes a
 // model; `compile` turns it into an executable; `inspect` summarizes one.
 #include "compiler/EmitExecutable.h"
+#include "compiler/GpuTarget.h"
 #include "compiler/InspectExecutable.h"
 #include "compiler/ModelCheck.h"
 #include "compiler/ModelImport.h"
@@ -37,11 +38,24 @@ cl::opt<std::string> compileInput(cl::Positional, cl::Required, cl::desc("<model
 cl::opt<std::string> compileOutput("o", cl::desc("Output file ('-' for stdout)"),
                                    cl::value_desc("path"), cl::sub(compileCommand),
                                    cl::cat(dlcCategory));
-enum class EmitKind { Executable, Mlir };
+enum class EmitKind { Executable, Mlir, Ptx, HostKernels };
 cl::opt<EmitKind> compileEmit(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Executable),
     cl::values(clEnumValN(EmitKind::Executable, "fb", "the FlatBuffer executable (default)"),
-               clEnumValN(EmitKind::Mlir, "mlir", "the planned exec IR, before serialization")),
+               clEnumValN(EmitKind::Mlir, "mlir", "the planned exec IR, before serialization"),
+               clEnumValN(EmitKind::Ptx, "ptx", "the PTX of the GPU kernels (--target cuda)"),
+               clEnumValN(EmitKind::HostKernels, "host-kernels",
+                          "the GPU kernels before their mapping to threads, compiled for this "
+                          "CPU as an object file (for tests)")),
+    cl::sub(compileCommand), cl::cat(dlcCategory));
+enum class TargetKind { Cpu, Cuda, All };
+cl::opt<TargetKind> compileTarget(
+    "target", cl::desc("Where the executable runs"), cl::init(TargetKind::All),
+    cl::values(clEnumValN(TargetKind::Cpu, "cpu", "the CPU only"),
+               clEnumValN(TargetKind::Cuda, "cuda", "NVIDIA GPUs only (PTX for sm_80 and newer)"),
+               clEnumValN(TargetKind::All, "all",
+                          "both (default); the CPU only, with a warning, where no CUDA "
+                          "toolkit's libdevice is found and the kernels need it")),
     cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileStats("stats", cl::desc("Print the memory plan's arena sizes to stderr"),
                            cl::sub(compileCommand), cl::cat(dlcCategory));
@@ -64,6 +78,7 @@ cl::opt<std::string> inspectInput(cl::Positional, cl::Required, cl::desc("<model
 std::unique_ptr<mlir::MLIRContext> makeContext() {
   mlir::DialectRegistry registry;
   dlc::registerModelDialects(registry);
+  dlc::registerGpuDialects(registry);
   auto context =
       std::make_unique<mlir::MLIRContext>(registry, mlir::MLIRContext::Threading::DISABLED);
   context->printOpOnDiagnostic(false);
@@ -93,6 +108,35 @@ int runCompile() {
   if (compileStats)
     dlc::printMemoryStats(*module, errs());
 
+  dlc::Targets targets;
+  targets.cpu = compileTarget != TargetKind::Cuda;
+  targets.cuda = compileTarget != TargetKind::Cpu;
+  if (compileEmit == EmitKind::Ptx && compileTarget != TargetKind::Cuda) {
+    errs() << "dlc compile: --emit=ptx needs --target cuda\n";
+    return 1;
+  }
+  std::string hostObject;
+  if (compileEmit == EmitKind::HostKernels) {
+    FailureOr<std::string> object = dlc::hostKernelObject(*module);
+    if (failed(object))
+      return 1;
+    hostObject = std::move(*object);
+  } else if (targets.cuda) {
+    std::optional<std::string> libdevice = dlc::findLibdevice();
+    // Without libdevice, `all` falls back to the CPU target if the kernels
+    // need math functions.
+    mlir::OwningOpRef<mlir::ModuleOp> cpuOnly;
+    if (!libdevice && compileTarget == TargetKind::All)
+      cpuOnly = module->clone();
+    if (failed(dlc::lowerGpuKernels(*module, libdevice))) {
+      if (!cpuOnly)
+        return 1;
+      errs() << "dlc compile: warning: writing the CPU target only\n";
+      targets.cuda = false;
+      module = std::move(cpuOnly);
+    }
+  }
+
   std::string error;
   auto output = mlir::openOutputFile(compileOutput, &error);
   if (!output) {
@@ -102,8 +146,12 @@ int runCompile() {
   if (compileEmit == EmitKind::Mlir) {
     module->print(output->os());
     output->os() << "\n";
+  } else if (compileEmit == EmitKind::Ptx) {
+    output->os() << dlc::ptxOf(*module);
+  } else if (compileEmit == EmitKind::HostKernels) {
+    output->os() << hostObject;
   } else {
-    FailureOr<std::vector<uint8_t>> bytes = dlc::emitExecutable(*module, compileInput);
+    FailureOr<std::vector<uint8_t>> bytes = dlc::emitExecutable(*module, compileInput, targets);
     if (failed(bytes))
       return 1;
     output->os().write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
@@ -149,6 +197,7 @@ int runCheck() {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  dlc::registerGpuPasses();
   cl::HideUnrelatedOptions(dlcCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "dlc: compiles deep-learning models written in the dl dialect\n");

@@ -1,0 +1,183 @@
+#include "compiler/GpuTarget.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+namespace dlc {
+
+void registerGpuDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+void registerGpuPasses() { registerAllPasses(); }
+
+std::optional<std::string> findLibdevice() {
+  SmallVector<std::string, 3> roots;
+  for (const char *variable : {"CUDA_HOME", "CUDA_PATH"})
+    if (std::optional<std::string> value = llvm::sys::Process::GetEnv(variable))
+      roots.push_back(*value);
+  roots.push_back("/usr/local/cuda");
+  for (const std::string &root : roots) {
+    SmallString<128> path(root);
+    llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+    if (llvm::sys::fs::exists(path))
+      return path.str().str();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+  PassManager pm(module.getContext());
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    return module.emitError() << "cannot parse the GPU pipeline '" << pipeline << "'";
+  return pm.run(module);
+}
+
+/// Whether a lowered gpu.module calls libdevice (`__nv_*` functions).
+bool needsLibdevice(gpu::GPUModuleOp kernels) {
+  bool uses = false;
+  kernels.walk([&](LLVM::LLVMFuncOp function) {
+    uses |= function.isExternal() && function.getName().starts_with("__nv_");
+  });
+  return uses;
+}
+
+} // namespace
+
+LogicalResult lowerGpuKernels(ModuleOp module, const std::optional<std::string> &libdevice) {
+  PassManager pm(module.getContext());
+  pm.addPass(createExecOutlineGpuKernels());
+  pm.addPass(createExecMapGpuKernels());
+  if (failed(pm.run(module)))
+    return failure();
+  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>(kGpuKernelModuleName);
+  if (!kernels)
+    return success(); // nothing to generate
+  if (failed(runPipeline(module, "gpu.module(expand-strided-metadata,lower-affine,"
+                                 "convert-scf-to-cf,convert-gpu-to-nvvm{"
+                                 "use-bare-ptr-memref-call-conv=true},canonicalize,cse),"
+                                 "reconcile-unrealized-casts")))
+    return failure();
+  std::string link;
+  if (needsLibdevice(kernels)) {
+    if (!libdevice)
+      return module.emitError()
+             << "the GPU kernels call math functions from libdevice, which was not found "
+                "(looked under $CUDA_HOME, $CUDA_PATH and /usr/local/cuda: nvvm/libdevice/"
+                "libdevice.10.bc); install the CUDA toolkit or compile with --target cpu";
+    link = " l=" + *libdevice;
+  }
+  return runPipeline(module, std::string("nvvm-attach-target{module=") +
+                                 kGpuKernelModuleName.str() + " chip=" + kPtxChip +
+                                 " features=" + kPtxFeatures + " O=3" + link +
+                                 "},gpu-module-to-binary{format=isa}");
+}
+
+std::string ptxOf(ModuleOp module) {
+  auto binary = module.lookupSymbol<gpu::BinaryOp>(kGpuKernelModuleName);
+  if (!binary)
+    return "";
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  return object.getObject().getValue().str();
+}
+
+namespace {
+
+/// `void name(void **buffers)` for each kernel `name` of `llvmModule`
+/// (renamed `name.body`), so a caller needs no per-kernel signature.
+void addPackedEntries(llvm::Module &llvmModule, ArrayRef<std::string> names) {
+  llvm::LLVMContext &context = llvmModule.getContext();
+  llvm::Type *pointer = llvm::PointerType::getUnqual(context);
+  for (const std::string &name : names) {
+    llvm::Function *body = llvmModule.getFunction(name);
+    body->setName(name + ".body");
+    body->setLinkage(llvm::GlobalValue::InternalLinkage);
+    auto *entry = llvm::Function::Create(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(context), {pointer}, false),
+        llvm::GlobalValue::ExternalLinkage, name, llvmModule);
+    llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", entry));
+    SmallVector<llvm::Value *> buffers;
+    for (unsigned i = 0; i < body->arg_size(); ++i)
+      buffers.push_back(builder.CreateLoad(
+          pointer, builder.CreateConstGEP1_64(pointer, entry->getArg(0), i)));
+    builder.CreateCall(body, buffers);
+    builder.CreateRetVoid();
+  }
+}
+
+} // namespace
+
+FailureOr<std::string> hostKernelObject(ModuleOp module) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  PassManager outline(module.getContext());
+  outline.addPass(createExecOutlineGpuKernels());
+  if (failed(outline.run(*copy)))
+    return failure();
+  auto kernels = copy->lookupSymbol<ModuleOp>(kGpuKernelModuleName);
+  if (!kernels)
+    return std::string();
+  OwningOpRef<ModuleOp> host = kernels.clone();
+  (*host)->removeAttr(SymbolTable::getSymbolAttrName());
+  std::vector<std::string> names;
+  for (auto function : host->getOps<func::FuncOp>())
+    names.push_back(function.getName().str());
+  if (failed(runPipeline(*host, "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
+                                "convert-scf-to-cf,convert-math-to-libm,convert-math-to-llvm,"
+                                "finalize-memref-to-llvm,convert-arith-to-llvm,"
+                                "convert-cf-to-llvm,convert-func-to-llvm{"
+                                "use-bare-ptr-memref-call-conv=true},convert-index-to-llvm,"
+                                "reconcile-unrealized-casts")))
+    return failure();
+
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*host, context, "kernels");
+  if (!llvmModule)
+    return module.emitError() << "cannot translate the host kernels to LLVM IR";
+  addPackedEntries(*llvmModule, names);
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getProcessTriple(), error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return module.emitError() << "no LLVM target for this machine: " << error;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      llvm::Triple(triple), "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(llvm::Triple(triple));
+  SmallString<0> object;
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, stream, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return module.emitError() << "LLVM cannot emit an object file for " << triple;
+  codegen.run(*llvmModule);
+  return std::string(object.str());
+}
+
+} // namespace dlc
