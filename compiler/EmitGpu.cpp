@@ -14,15 +14,20 @@ GpuEmitter::emitLaunches(Operation &op, int32_t location,
   auto launches = op.getAttrOfType<ArrayAttr>(kGpuKernelsAttr);
   if (!launches)
     return success();
+  // The kernel's parameters: the command's inputs, then its outputs.
   SmallVector<Value> operands;
+  unsigned numInputs = 0;
   if (auto launch = dyn_cast<exec::LaunchOp>(op)) {
     operands.append(launch.getIns().begin(), launch.getIns().end());
+    numInputs = operands.size();
     operands.append(launch.getOuts().begin(), launch.getOuts().end());
   } else if (auto call = dyn_cast<exec::CallOp>(op)) {
-    if (isLibraryRoutine(call.getCallee())) // a mask after the library call
+    if (isLibraryRoutine(call.getCallee())) { // a mask after the library call
       operands = {call.getIns()[0], call.getOuts()[0]};
-    else {
+      numInputs = 1;
+    } else {
       operands.append(call.getIns().begin(), call.getIns().end());
+      numInputs = operands.size();
       operands.append(call.getOuts().begin(), call.getOuts().end());
     }
   }
@@ -46,7 +51,8 @@ GpuEmitter::emitLaunches(Operation &op, int32_t location,
       std::vector<uint32_t> gridDims(grid.asArrayRef().begin(), grid.asArrayRef().end());
       std::vector<uint32_t> blockDims(block.asArrayRef().begin(), block.asArrayRef().end());
       kernels.push_back(fb::CreateGpuKernelDirect(builder, name.str().c_str(), &gridDims,
-                                                  &blockDims, shared.getInt(), &bytes));
+                                                  &blockDims, shared.getInt(), &bytes,
+                                                  numInputs));
       kernelParameters[name] = bytes;
     } else if (kernelParameters[name] != bytes) {
       return op.emitOpError() << "launches GPU kernel '" << name

@@ -25,23 +25,12 @@ constexpr int64_t kFlatBlock = 256; // threads of a flat kernel's block
 constexpr int64_t kMaxRowBlock = 256;
 constexpr int64_t kMaxGrid = 65535; // blocks; more items loop over the grid
 
-/// `expr` of an indexing map at iteration coordinates `dims`, in arith.
+/// `expr` of an indexing map at iteration coordinates `dims`: the outlined
+/// kernels' maps pick dims (permuted) or the constant 0 (a broadcast).
 Value evaluate(OpBuilder &b, Location loc, AffineExpr expr, ArrayRef<Value> dims) {
   if (auto dim = dyn_cast<AffineDimExpr>(expr))
     return dims[dim.getPosition()];
-  if (auto constant = dyn_cast<AffineConstantExpr>(expr))
-    return arith::ConstantIndexOp::create(b, loc, constant.getValue());
-  auto binary = cast<AffineBinaryOpExpr>(expr);
-  Value lhs = evaluate(b, loc, binary.getLHS(), dims);
-  Value rhs = evaluate(b, loc, binary.getRHS(), dims);
-  switch (expr.getKind()) {
-  case AffineExprKind::Add:
-    return arith::AddIOp::create(b, loc, lhs, rhs);
-  case AffineExprKind::Mul:
-    return arith::MulIOp::create(b, loc, lhs, rhs);
-  default:
-    llvm_unreachable("kernel maps use +, * and constants only");
-  }
+  return arith::ConstantIndexOp::create(b, loc, cast<AffineConstantExpr>(expr).getValue());
 }
 
 /// A linalg.generic whose iterators are all parallel, as the items form:
@@ -49,6 +38,11 @@ Value evaluate(OpBuilder &b, Location loc, AffineExpr expr, ArrayRef<Value> dims
 LogicalResult itemsFromGeneric(linalg::GenericOp generic) {
   if (generic.getNumReductionLoops() != 0)
     return generic.emitOpError() << "with reduction iterators has no GPU mapping";
+  for (AffineMap map : generic.getIndexingMapsArray())
+    for (AffineExpr expr : map.getResults())
+      if (!isa<AffineDimExpr, AffineConstantExpr>(expr))
+        return generic.emitOpError() << "reads through " << map
+                                     << "; GPU kernels read dims or constants";
   OpBuilder b(generic);
   Location loc = generic.getLoc();
   SmallVector<int64_t> space = generic.getStaticLoopRanges();
@@ -152,6 +146,13 @@ LogicalResult mapRows(scf::ParallelOp items, LaunchShape *shape) {
   loop.getBody()->getOperations().splice(loop.getBody()->begin(), body->getOperations());
   items.getInductionVars()[0].replaceAllUsesWith(loop.getInductionVar());
   items.erase();
+  // A block taking several items waits at the end of each until every
+  // thread has read the last all_reduce's result, which the next item's
+  // all_reduce overwrites.
+  if (count > shape->grid) {
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    gpu::BarrierOp::create(b, loc);
+  }
 
   SmallVector<Operation *> ops;
   for (Operation &op : loop.getBody()->without_terminator())

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
@@ -42,16 +43,39 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 class KernelBuilder {
 public:
   KernelBuilder(func::FuncOp function, Location loc)
-      : b(OpBuilder::atBlockBegin(&function.getBody().front())), loc(loc) {}
+      : b(OpBuilder::atBlockBegin(&function.getBody().front())), loc(loc),
+        entry(&function.getBody().front()) {}
 
   OpBuilder b;
   Location loc;
 
-  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, index(y)); }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, index(y)); }
+  /// An index constant, created once at the top of the function.
+  Value index(int64_t value) {
+    Value &constant = indexConstants[value];
+    if (!constant) {
+      OpBuilder top = OpBuilder::atBlockBegin(entry);
+      constant = arith::ConstantIndexOp::create(top, loc, value);
+    }
+    return constant;
+  }
+  Value add(Value x, Value y) {
+    if (matchPattern(y, m_Zero()))
+      return x;
+    if (matchPattern(x, m_Zero()))
+      return y;
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) {
+    if (matchPattern(y, m_One()))
+      return x;
+    return arith::MulIOp::create(b, loc, x, y);
+  }
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x : Value(arith::DivUIOp::create(b, loc, x, index(y)));
+  }
+  Value rem(Value x, int64_t y) {
+    return y == 1 ? index(0) : Value(arith::RemUIOp::create(b, loc, x, index(y)));
+  }
   Value floatConst(Type type, double value) {
     return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
   }
@@ -177,6 +201,10 @@ public:
   Value toIndex(Value integer) {
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), integer);
   }
+
+private:
+  Block *entry;
+  llvm::SmallDenseMap<int64_t, Value> indexConstants;
 };
 
 /// The identity of a max reduction over `element`.
@@ -363,13 +391,31 @@ private:
   }
 
   /// output = input, element by element, with another shape over the same
-  /// elements (`copy`), permuted (`transpose`) or strided (`slice`).
+  /// elements (`copy`) or permuted (`transpose`).
   func::FuncOp mapKernel(exec::CallOp call, StringRef name, AffineMap inputMap) {
     SmallVector<Value> buffers = operandsOf(call);
     func::FuncOp function = newKernel(name, buffers, call.getLoc());
     KernelBuilder k(function, call.getLoc());
     Value in = function.getArgument(0), out = function.getArgument(1);
     generic(k, {in}, {inputMap}, {out}, dlElements(buffers),
+            [](OpBuilder &, Location, ValueRange loaded) {
+              return SmallVector<Value>{loaded[0]};
+            });
+    return function;
+  }
+
+  /// output = the strided window of the input starting at `starts`: a
+  /// copy from a memref.subview.
+  func::FuncOp sliceKernel(exec::CallOp call, ArrayRef<int64_t> starts,
+                           ArrayRef<int64_t> strides) {
+    SmallVector<Value> buffers = operandsOf(call);
+    func::FuncOp function = newKernel("slice", buffers, call.getLoc());
+    KernelBuilder k(function, call.getLoc());
+    ArrayRef<int64_t> shape = shapeOf(buffers[1]);
+    Value window = memref::SubViewOp::create(k.b, k.loc, function.getArgument(0), starts, shape,
+                                             strides);
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(shape.size(), call.getContext());
+    generic(k, {window}, {identity}, {function.getArgument(1)}, dlElements(buffers),
             [](OpBuilder &, Location, ValueRange loaded) {
               return SmallVector<Value>{loaded[0]};
             });
@@ -436,12 +482,8 @@ private:
         results[source] = getAffineDimExpr(d, context);
       return mapKernel(call, "transpose", AffineMap::get(perm.size(), 0, results, context));
     }
-    if (routine == "slice") {
-      SmallVector<AffineExpr> results;
-      for (auto [d, start, stride] : llvm::enumerate(ints("starts"), ints("strides")))
-        results.push_back(getAffineDimExpr(d, context) * stride + start);
-      return mapKernel(call, "slice", AffineMap::get(results.size(), 0, results, context));
-    }
+    if (routine == "slice")
+      return sliceKernel(call, ints("starts"), ints("strides"));
     if (routine == "pad")
       return padKernel(call, ints("low"), f64("value"));
     if (routine == "concat")

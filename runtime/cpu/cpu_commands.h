@@ -134,6 +134,12 @@ Status prepareMseLoss(const Context &ctx, const fb::MseLoss &op, Step *out);
 Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out);
 Status prepareLaunch(const Context &ctx, const fb::Launch &op, Step *out);
 
+/// The host build of a file's GPU kernels (emulate_cuda.cpp): loaded with
+/// dlopen, a kernel run with its buffers' addresses.
+Status openHostKernels(const std::string &path, void **out);
+void closeHostKernels(void *library);
+Status prepareHostLaunch(const Context &ctx, const fb::GpuLaunch &op, void *library, Step *out);
+
 } // namespace dlc::rt::cpu
 
 #endif // DLC_RUNTIME_CPU_CPU_COMMANDS_H

@@ -170,17 +170,23 @@ public:
                    total > 0 ? 100 * command.seconds / total : 0.0, command.description.c_str());
   }
 
+  /// The entry point's CPU commands, or with `hostKernels` its CUDA
+  /// commands, generated kernels from that library.
   Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
-                 const std::vector<Tensor> &buffers) {
+                 const std::vector<Tensor> &buffers, void *hostKernels) {
     Context ctx{executable, buffers, engine_, stream_, threads_};
-    if (!entry.commands())
+    const auto *commands = hostKernels ? entry.cuda_commands() : entry.commands();
+    if (!commands)
       return okStatus();
-    for (const fb::Command *command : *entry.commands()) {
+    for (const fb::Command *command : *commands) {
       PreparedCommand prepared;
       prepared.description = describeCommand(executable, *command);
       try {
-        DLC_RETURN_IF_ERROR(
-            prepareCommand(ctx, *command, &prepared.step).withContext(prepared.description));
+        Status status =
+            command->op_type() == fb::Op::GpuLaunch
+                ? prepareHostLaunch(ctx, *command->op_as_GpuLaunch(), hostKernels, &prepared.step)
+                : prepareCommand(ctx, *command, &prepared.step);
+        DLC_RETURN_IF_ERROR(status.withContext(prepared.description));
       } catch (const dnnl::error &e) {
         // A shape or attribute combination oneDNN has no implementation for.
         return error(DLC_UNAVAILABLE, "{}: oneDNN cannot run this command: {}",
@@ -226,9 +232,15 @@ private:
 
 class CpuDevice : public Device {
 public:
-  explicit CpuDevice(int threads) : threads_(threads) {}
+  /// With `hostKernels`, the device runs files' CUDA form (see
+  /// emulate_cuda.cpp) and owns the library.
+  CpuDevice(int threads, void *hostKernels) : threads_(threads), hostKernels_(hostKernels) {}
+  ~CpuDevice() override { closeHostKernels(hostKernels_); }
 
-  std::string name() const override { return fmt::format("cpu ({} threads)", threads_); }
+  std::string name() const override {
+    return fmt::format("cpu ({} threads){}", threads_,
+                       hostKernels_ ? ", running the CUDA form with host kernels" : "");
+  }
 
   Status allocate(size_t bytes, void **out) override {
     // aligned_alloc wants a multiple of the alignment; zero bytes still gets
@@ -254,20 +266,31 @@ public:
     } catch (const std::exception &e) {
       return error(DLC_UNAVAILABLE, "cannot start oneDNN on the CPU: {}", e.what());
     }
-    DLC_RETURN_IF_ERROR(program->prepare(executable, entry, buffers));
+    DLC_RETURN_IF_ERROR(program->prepare(executable, entry, buffers, hostKernels_));
     *out = std::move(program);
     return okStatus();
   }
 
 private:
   int threads_;
+  void *hostKernels_;
 };
 
 } // namespace
 } // namespace cpu
 
 std::unique_ptr<Device> createCpuDevice(int numThreads) {
-  return std::make_unique<cpu::CpuDevice>(numThreads > 0 ? numThreads : omp_get_max_threads());
+  return std::make_unique<cpu::CpuDevice>(numThreads > 0 ? numThreads : omp_get_max_threads(),
+                                          nullptr);
+}
+
+Status createCudaEmulation(int numThreads, const std::string &hostKernels,
+                           std::unique_ptr<Device> *out) {
+  void *library = nullptr;
+  DLC_RETURN_IF_ERROR(cpu::openHostKernels(hostKernels, &library));
+  *out = std::make_unique<cpu::CpuDevice>(numThreads > 0 ? numThreads : omp_get_max_threads(),
+                                          library);
+  return okStatus();
 }
 
 } // namespace dlc::rt

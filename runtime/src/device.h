@@ -42,6 +42,12 @@ public:
 
 std::unique_ptr<Device> createCpuDevice(int numThreads);
 
+/// A CPU device that runs a file's CUDA form: library calls on the CPU,
+/// generated kernels from `hostKernels`, a shared library of the host
+/// build of the same kernels. For testing the CUDA form without a GPU.
+Status createCudaEmulation(int numThreads, const std::string &hostKernels,
+                           std::unique_ptr<Device> *out);
+
 /// "model.mlir:12:5: matmul" for messages about a command; the op name alone
 /// when the command has no location.
 std::string describeCommand(const fb::Executable &executable, const fb::Command &command);

@@ -9,10 +9,14 @@
 namespace dlc::rt {
 
 Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out) {
-  if (name != "cpu")
-    return error(DLC_UNAVAILABLE, "unknown device '{}'; available: cpu", printable(name));
   if (numThreads < 0)
     return error(DLC_INVALID_ARGUMENT, "thread count {} is negative", numThreads);
+  if (name.substr(0, kCudaEmulationPrefix.size()) == kCudaEmulationPrefix)
+    return createCudaEmulation(numThreads, std::string(name.substr(kCudaEmulationPrefix.size())),
+                               out);
+  if (name != "cpu")
+    return error(DLC_UNAVAILABLE, "unknown device '{}'; available: cpu, {}KERNELS.so",
+                 printable(name), kCudaEmulationPrefix);
   std::unique_ptr<Device> device = createCpuDevice(numThreads);
   if (!device)
     return error(DLC_UNAVAILABLE, "the cpu device could not be created");
@@ -21,6 +25,8 @@ Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Devic
 }
 
 Status checkBuiltFor(const Executable &executable, std::string_view device) {
+  if (device.substr(0, kCudaEmulationPrefix.size()) == kCudaEmulationPrefix)
+    device = "cuda";
   const auto *targets = executable.root().targets();
   if (!targets || targets->size() == 0)
     return okStatus();

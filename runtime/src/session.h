@@ -22,12 +22,17 @@
 
 namespace dlc::rt {
 
-/// The device called `name` ("cpu"); DLC_UNAVAILABLE listing the devices
-/// there are otherwise.
+/// The device name that runs a file's CUDA form on the CPU with the host
+/// build of its kernels: "cuda-emulated:KERNELS.so" (a testing aid).
+inline constexpr std::string_view kCudaEmulationPrefix = "cuda-emulated:";
+
+/// The device called `name` ("cpu", or kCudaEmulationPrefix and a
+/// library); DLC_UNAVAILABLE listing the devices there are otherwise.
 Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out);
 
-/// DLC_UNAVAILABLE unless `executable` lists `device` ("cpu", "sm_90") among
-/// its targets; a file without targets runs anywhere.
+/// DLC_UNAVAILABLE unless `executable` lists the target `device` runs
+/// ("cpu"; "cuda" for the CUDA emulation) among its targets; a file
+/// without targets runs anywhere.
 Status checkBuiltFor(const Executable &executable, std::string_view device);
 
 class Session {

@@ -353,7 +353,12 @@ Status checkEntryPoints(const FileCheck &c) {
     DLC_RETURN_IF_ERROR(checkSignature(c, e, entry.inputs(), fb::Role::Input, "input"));
     DLC_RETURN_IF_ERROR(checkSignature(c, e, entry.outputs(), fb::Role::Output, "output"));
     for (uint32_t k = 0; k < count(entry.commands()); ++k)
-      DLC_RETURN_IF_ERROR(checkCommand(c, e, k));
+      DLC_RETURN_IF_ERROR(checkCommand(c, e, k, false));
+    if (entry.cuda_commands() && !exe.cuda())
+      return invalid(c.file, "{}: has CUDA commands but the file has no CUDA target",
+                     entryLabel(entry));
+    for (uint32_t k = 0; k < count(entry.cuda_commands()); ++k)
+      DLC_RETURN_IF_ERROR(checkCommand(c, e, k, true));
   }
   return okStatus();
 }
@@ -452,6 +457,7 @@ Status verifyExecutable(const uint8_t *data, size_t size, const std::string &fil
   DLC_RETURN_IF_ERROR(checkBuffers(check));
   DLC_RETURN_IF_ERROR(checkInitializers(check));
   DLC_RETURN_IF_ERROR(checkKernels(check));
+  DLC_RETURN_IF_ERROR(checkCudaTarget(check));
   DLC_RETURN_IF_ERROR(checkEntryPoints(check));
   *shapes = std::move(check.shapes);
   return okStatus();

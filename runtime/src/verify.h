@@ -37,9 +37,15 @@ struct FileCheck {
   Status spend(uint64_t elements) const;
 };
 
-/// Checks command `commandIndex` of entry point `entryIndex`: its op, every
-/// buffer it names and the shapes that are cheap to check.
-Status checkCommand(const FileCheck &check, uint32_t entryIndex, uint32_t commandIndex);
+/// Checks command `commandIndex` of entry point `entryIndex` (of its
+/// `cuda_commands` if `cuda`, else of its `commands`): its op, every buffer
+/// it names and the shapes that are cheap to check.
+Status checkCommand(const FileCheck &check, uint32_t entryIndex, uint32_t commandIndex,
+                    bool cuda);
+
+/// The CUDA target (verify_cuda.cpp): present exactly when the file lists
+/// target "cuda", and every kernel's name, launch shape and parameters.
+Status checkCudaTarget(const FileCheck &check);
 
 bool isFloat(fb::DType dtype);
 

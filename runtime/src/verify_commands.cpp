@@ -4,6 +4,7 @@
 // on these: e.g. a kernel's output has the kernel's shape.
 #include "device.h"
 #include "verify.h"
+#include "verify_command_check.h"
 
 #include <array>
 #include <cmath>
@@ -12,144 +13,6 @@
 namespace dlc::rt {
 
 namespace {
-
-// Attribute values (strides, padding, window sizes) beyond this are surely
-// wrong and would make the shape arithmetic below overflow.
-constexpr int64_t kMaxAttribute = int64_t(1) << 31;
-
-using Int = __int128;
-
-struct Operand {
-  uint32_t index = UINT32_MAX; // UINT32_MAX: an absent optional operand
-  const char *role = "";
-  fb::DType dtype = fb::DType::F32;
-  Shape shape;
-
-  bool present() const { return index != UINT32_MAX; }
-  int rank() const { return shape.rank; }
-  int64_t dim(int i) const { return shape.dims[i]; }
-};
-
-class CommandCheck {
-public:
-  CommandCheck(const FileCheck &c, uint32_t entryIndex, std::string prefix)
-      : c_(c), entryIndex_(entryIndex), prefix_(std::move(prefix)) {}
-
-  template <typename... Args>
-  Status fail(fmt::format_string<Args...> format, Args &&...args) const {
-    return Status(DLC_INVALID_FILE, c_.file + ": " + prefix_ + ": " +
-                                        fmt::format(format, std::forward<Args>(args)...));
-  }
-
-  /// Resolves buffer `index`, which the op calls `role`.
-  Status operand(uint32_t index, const char *role, bool written, Operand *out) const {
-    const fb::Executable &exe = c_.exe;
-    const size_t numBuffers = exe.buffers() ? exe.buffers()->size() : 0;
-    if (index >= numBuffers)
-      return fail("{} is buffer {}, which does not exist (the file has {})", role, index,
-                  numBuffers);
-    const fb::Buffer &b = *exe.buffers()->Get(index);
-    if (b.region() == fb::Region::Arena && b.entry_point() != static_cast<int32_t>(entryIndex_))
-      return fail("{} is {}, which lives in the arena of another entry point", role, label(index));
-    if (written && b.region() == fb::Region::Constants)
-      return fail("{} is {}, a constant, which commands must not write", role, label(index));
-    out->index = index;
-    out->role = role;
-    out->dtype = b.dtype();
-    out->shape = c_.shapes[index];
-    return okStatus();
-  }
-
-  /// An operand given as an int that is -1 when absent.
-  Status optionalOperand(int32_t index, const char *role, Operand *out,
-                         bool written = false) const {
-    if (index == -1)
-      return okStatus();
-    if (index < 0)
-      return fail("{} is buffer {}, which does not exist", role, index);
-    return operand(static_cast<uint32_t>(index), role, written, out);
-  }
-
-  Status spend(uint64_t elements) const { return c_.spend(elements); }
-
-  std::string label(uint32_t index) const {
-    return fmt::format("buffer {} '{}'", index,
-                       printable(c_.exe.buffers()->Get(index)->name()->str()));
-  }
-  std::string text(const Operand &o) const {
-    return fmt::format("{} ({}) is {}", o.role, label(o.index), describe(o.dtype, o.shape));
-  }
-
-  Status sameDtype(const Operand &a, const Operand &b) const {
-    if (a.dtype != b.dtype)
-      return fail("{} and {}: dtypes differ", text(a), text(b));
-    return okStatus();
-  }
-  Status sameShape(const Operand &a, const Operand &b) const {
-    if (a.shape != b.shape)
-      return fail("{} and {}: shapes differ", text(a), text(b));
-    return okStatus();
-  }
-  Status sameType(const Operand &a, const Operand &b) const {
-    DLC_RETURN_IF_ERROR(sameDtype(a, b));
-    return sameShape(a, b);
-  }
-  Status rank(const Operand &o, int expected) const {
-    if (o.rank() != expected)
-      return fail("{}; expected rank {}", text(o), expected);
-    return okStatus();
-  }
-  Status floating(const Operand &o) const {
-    if (!isFloat(o.dtype))
-      return fail("{}; expected a floating-point dtype", text(o));
-    return okStatus();
-  }
-  Status integerIndex(const Operand &o) const {
-    if (o.dtype != fb::DType::I32 && o.dtype != fb::DType::I64)
-      return fail("{}; expected i32 or i64", text(o));
-    return okStatus();
-  }
-  Status elements(const Operand &o, int64_t expected) const {
-    if (o.shape.elements() != expected)
-      return fail("{}; expected {} elements", text(o), expected);
-    return okStatus();
-  }
-  Status axis(int64_t axis, const Operand &o) const {
-    if (axis < 0 || axis >= o.rank())
-      return fail("axis {} is out of range for {}", axis, text(o));
-    return okStatus();
-  }
-  /// `values` has `size` entries in [min, kMaxAttribute].
-  Status attribute(const flatbuffers::Vector<int64_t> *values, size_t size, int64_t min,
-                   const char *name, std::array<int64_t, kMaxRank> *out) const {
-    const size_t n = values ? values->size() : 0;
-    if (n != size)
-      return fail("{} has {} values; expected {}", name, n, size);
-    for (size_t i = 0; i < n; ++i) {
-      const int64_t v = values->Get(i);
-      if (v < min || v > kMaxAttribute)
-        return fail("{}[{}] is {}; expected a value in [{}, {}]", name, i, v, min, kMaxAttribute);
-      (*out)[i] = v;
-    }
-    return okStatus();
-  }
-  /// `o` broadcasts to `shape` with NumPy rules.
-  Status broadcastsTo(const Operand &o, const Shape &shape) const {
-    bool ok = o.rank() <= shape.rank;
-    for (int i = 1; ok && i <= o.rank(); ++i) {
-      const int64_t d = o.dim(o.rank() - i);
-      ok = d == 1 || d == shape.dims[shape.rank - i];
-    }
-    if (!ok)
-      return fail("{}, which does not broadcast to {}", text(o), describe(o.dtype, shape));
-    return okStatus();
-  }
-
-private:
-  const FileCheck &c_;
-  uint32_t entryIndex_;
-  std::string prefix_;
-};
 
 /// The output extent of a sliding window, (in + pads - span) / stride + 1,
 /// or -1 when the window does not fit.
@@ -661,12 +524,14 @@ std::vector<const flatbuffers::Vector<int64_t> *> attributeVectors(const fb::Com
 
 } // namespace
 
-Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandIndex) {
+Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandIndex, bool cuda) {
   const fb::Executable &exe = c.exe;
   const fb::EntryPoint &entry = *exe.entry_points()->Get(entryIndex);
-  const fb::Command &command = *entry.commands()->Get(commandIndex);
-  const std::string label = fmt::format("entry point '{}' command {}",
-                                        printable(entry.name()->string_view()), commandIndex);
+  const fb::Command &command =
+      *(cuda ? entry.cuda_commands() : entry.commands())->Get(commandIndex);
+  const std::string label =
+      fmt::format("entry point '{}' {}command {}", printable(entry.name()->string_view()),
+                  cuda ? "CUDA " : "", commandIndex);
   const size_t numLocations = exe.locations() ? exe.locations()->size() : 0;
   if (command.location() < -1 || command.location() >= static_cast<int64_t>(numLocations))
     return Status(DLC_INVALID_FILE,
@@ -679,6 +544,10 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
   for (const flatbuffers::Vector<int64_t> *values : attributeVectors(command))
     if (!alignedVector(values))
       return k.fail("an attribute vector is not 8-byte aligned");
+  if (cuda)
+    DLC_RETURN_IF_ERROR(checkRunsOnGpu(k, command));
+  else if (command.op_type() == fb::Op::GpuLaunch)
+    return k.fail("a GPU launch among the CPU commands");
   switch (command.op_type()) {
   case fb::Op::Matmul:
     return checkMatmul(k, *command.op_as_Matmul());
@@ -730,6 +599,8 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
     return checkPool2DBackward(k, *command.op_as_Pool2DBackward());
   case fb::Op::BatchNormBackward:
     return checkBatchNormBackward(k, *command.op_as_BatchNormBackward());
+  case fb::Op::GpuLaunch:
+    return checkGpuLaunch(k, exe, *command.op_as_GpuLaunch());
   case fb::Op::NONE:
     break;
   }

@@ -13,7 +13,11 @@ for several random directions v per case (each v spans every parameter at
 once, so a wrong element anywhere shows), eps = 1e-6. The check passes when
 the two agree within 1e-7 relative (plus 1e-9 absolute).
 
-Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME]
+With --cuda-form, every run uses the CUDA form of the file instead (see
+op_reference.py): the gradients of the generated GPU kernels against the
+finite differences of the same form's loss.
+
+Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form]
 """
 import os
 import sys
@@ -25,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from op_reference import mlir_type  # noqa: E402
 import safetensors_io  # noqa: E402
-from commands import case_arguments, run, run_cases  # noqa: E402
+from commands import case_arguments, cuda_form, run, run_cases  # noqa: E402
 
 RNG = np.random.default_rng(4321)
 EPS = 1e-6
@@ -285,12 +289,12 @@ def cases():
     return c
 
 
-def loss_at(args, d, fb, params, tag, state):
+def loss_at(args, d, fb, params, tag, state, device):
     path = os.path.join(d, f"params_{tag}.safetensors")
     safetensors_io.write(path, {**params, **state})
     out = os.path.join(d, f"loss_{tag}.npy")
     run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss", "--params", path,
-         "--output", out])
+         "--output", out, *device])
     return float(np.load(out))
 
 
@@ -301,9 +305,11 @@ def check(args, case):
     with open(model, "w") as f:
         f.write(case.model())
     run([os.path.join(args.bin, "dlc"), "compile", "--gradients", model, "-o", fb])
+    device = (["--device", cuda_form(args.bin, model, d, extra=["--gradients"])]
+              if args.cuda_form else [])
     out = os.path.join(d, "grads") + "/"
     os.makedirs(out, exist_ok=True)
-    run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--output", out])
+    run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--output", out, *device])
     grads = {name: np.load(os.path.join(out, name + ".grad.npy")) for name in case.params}
     for name, g in grads.items():
         if g.shape != case.params[name].shape or g.dtype != case.params[name].dtype:
@@ -322,8 +328,8 @@ def check(args, case):
         v = {name: RNG.standard_normal(p.shape) for name, p in case.params.items()}
         plus = {n: (p + case.eps * v[n]).astype(p.dtype) for n, p in case.params.items()}
         minus = {n: (p - case.eps * v[n]).astype(p.dtype) for n, p in case.params.items()}
-        fd = (loss_at(args, d, fb, plus, f"{k}p", case.state) -
-              loss_at(args, d, fb, minus, f"{k}m", case.state)) / (2 * case.eps)
+        fd = (loss_at(args, d, fb, plus, f"{k}p", case.state, device) -
+              loss_at(args, d, fb, minus, f"{k}m", case.state, device)) / (2 * case.eps)
         # The step actually taken (rounded to the parameter's precision).
         analytic = sum(float(np.sum(grads[n] * (plus[n].astype(np.float64) -
                                                 minus[n].astype(np.float64)))) / (2 * case.eps)

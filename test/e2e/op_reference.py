@@ -6,7 +6,11 @@ output with a NumPy implementation of the op written independently here.
 Tolerances: f32 rtol 1e-5 / atol 1e-6 unless a case states more (transcendental
 functions and long reductions accumulate rounding differently); f64 1e-12.
 
-Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME]
+With --cuda-form, each case runs the CUDA form of its file instead: its
+generated kernels (host build of the GPU kernels before their mapping to
+threads) and library calls (on the CPU), after ptxas has assembled its PTX.
+
+Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form]
 """
 import math
 import os
@@ -15,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from commands import case_arguments, run, run_cases  # noqa: E402
+from commands import case_arguments, cuda_form, run, run_cases  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 
@@ -454,16 +458,21 @@ def check(args, case):
         np.save(path, value)
         inputs += ["--input", f"{name}={path}"]
     out = os.path.join(d, "y.npy")
-    run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs, "--output", out])
+    device = ["--device", cuda_form(args.bin, model, d)] if args.cuda_form else []
+    run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs, "--output", out,
+         *device])
     got = np.load(out)
     want = np.asarray(case.reference(case.inputs))
     if got.shape != want.shape:
         raise AssertionError(f"shape {got.shape}, expected {want.shape}")
     if got.dtype != case.dtype():
         raise AssertionError(f"dtype {got.dtype}, expected {case.dtype()}")
-    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
-                               rtol=case.rtol, atol=case.atol)
-    return ""
+    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    np.testing.assert_allclose(got64, want64, rtol=case.rtol, atol=case.atol)
+    with np.errstate(invalid="ignore"):
+        both = np.isfinite(got64) & np.isfinite(want64)
+        worst = np.abs(got64 - want64)[both].max(initial=0.0)
+    return f" (max abs error {worst:.1e})"
 
 
 def main():

@@ -147,7 +147,10 @@ int main(int argc, char **argv) {
   app.add_option("--output", options.output,
                  "Write the output to FILE.npy, or every output to DIR/NAME.npy");
   app.add_option("--params", options.params, "Load parameters from a .safetensors file");
-  app.add_option("--device", options.device, "cpu")->capture_default_str();
+  app.add_option("--device", options.device,
+                 "cpu, or cuda-emulated:KERNELS.so: the file's CUDA form on the CPU with the host "
+                 "build of its kernels (dlc compile --emit=host-kernels), for testing")
+      ->capture_default_str();
   app.add_option("--threads", options.threads, "Threads (0: one per core)")->capture_default_str();
   bool training = false;
   dlc::tools::TrainOptions train;
