@@ -41,7 +41,7 @@ LogicalResult itemsFromGeneric(linalg::GenericOp generic) {
   for (AffineMap map : generic.getIndexingMapsArray())
     for (AffineExpr expr : map.getResults())
       if (!isa<AffineDimExpr, AffineConstantExpr>(expr))
-        return generic.emitOpError() << "reads through " << map
+        return generic.emitOpError() << "reads through " << AffineMapAttr::get(map)
                                      << "; GPU kernels read dims or constants";
   OpBuilder b(generic);
   Location loc = generic.getLoc();
