@@ -34,6 +34,7 @@ public:
     os << "kernels: " << list(exe.kernels()).size() << "\n";
     for (const fb::Kernel *kernel : list(exe.kernels()))
       printKernel(*kernel);
+    printCuda();
     printConstants();
   }
 
@@ -100,7 +101,19 @@ private:
     if (entry.outputs())
       for (uint32_t i : *entry.outputs())
         os << "  output " << describe(i) << "\n";
-    for (auto [n, command] : llvm::enumerate(list(entry.commands()))) {
+    printCommands(entry.commands());
+    if (!exe.cuda())
+      return;
+    auto gpuCommands = list(entry.cuda_commands());
+    size_t launches = llvm::count_if(
+        gpuCommands, [](const fb::Command *c) { return c->op_type() == fb::Op::GpuLaunch; });
+    os << "  on the GPU: " << gpuCommands.size() - launches << " library calls, " << launches
+       << " generated kernels\n";
+    printCommands(entry.cuda_commands());
+  }
+
+  void printCommands(const flatbuffers::Vector<flatbuffers::Offset<fb::Command>> *commands) {
+    for (auto [n, command] : llvm::enumerate(list(commands))) {
       os << llvm::formatv("  {0,3} {1,-22}", n, fb::EnumNameOp(command->op_type()));
       printOperands(*command);
       auto locations = exe.locations();
@@ -110,6 +123,30 @@ private:
            << ":" << locations->Get(loc)->column();
       os << "\n";
     }
+  }
+
+  /// The CUDA target: its chip and PTX size, and each kernel's launch.
+  void printCuda() {
+    const fb::CudaTarget *cuda = exe.cuda();
+    if (!cuda)
+      return;
+    os << "cuda: chip " << str(cuda->chip()) << ", PTX " << (cuda->ptx() ? cuda->ptx()->size() : 0)
+       << " bytes, " << list(cuda->kernels()).size() << " kernels\n";
+    for (const fb::GpuKernel *kernel : list(cuda->kernels())) {
+      os << "  " << str(kernel->name()) << " grid " << dims(kernel->grid()) << " block "
+         << dims(kernel->block());
+      if (kernel->shared_memory())
+        os << " shared " << kernel->shared_memory();
+      os << "\n";
+    }
+  }
+
+  static std::string dims(const flatbuffers::Vector<uint32_t> *v) {
+    std::string text;
+    if (v)
+      for (auto [i, d] : llvm::enumerate(*v))
+        text += (i ? "x" : "") + std::to_string(d);
+    return text;
   }
 
   struct Operands {
@@ -211,13 +248,16 @@ private:
       auto t = c.op_as_Pool2DBackward();
       return {{t->input(), t->grad()}, {t->output()}};
     }
+    case fb::Op::GpuLaunch: // split by the kernel's inputs in printOperands
+      return {indices(c.op_as_GpuLaunch()->buffers()), {}};
     case fb::Op::NONE:
       break;
     }
     return {};
   }
 
-  /// `a, b -> c`, after the kernel's name for a launch.
+  /// `a, b -> c`, after the kernel's name (and a GPU kernel's launch
+  /// shape) for a launch.
   void printOperands(const fb::Command &command) {
     if (auto launch = command.op_as_Launch()) {
       const fb::Kernel *kernel = nullptr;
@@ -226,6 +266,20 @@ private:
       os << (kernel ? str(kernel->name()) : std::string("<bad kernel>")) << " ";
     }
     Operands operands = operandsOf(command);
+    if (auto launch = command.op_as_GpuLaunch()) {
+      auto kernels = exe.cuda() ? exe.cuda()->kernels() : nullptr;
+      const fb::GpuKernel *kernel =
+          kernels && launch->kernel() < kernels->size() ? kernels->Get(launch->kernel()) : nullptr;
+      if (!kernel) {
+        os << "<bad kernel>";
+        return;
+      }
+      os << str(kernel->name()) << " <<<" << dims(kernel->grid()) << ", " << dims(kernel->block())
+         << ">>> ";
+      size_t inputs = std::min<size_t>(kernel->num_inputs(), operands.ins.size());
+      operands.outs.assign(operands.ins.begin() + inputs, operands.ins.end());
+      operands.ins.resize(inputs);
+    }
     printList(operands.ins);
     os << " -> ";
     printList(operands.outs);
