@@ -35,7 +35,9 @@ void registerGpuDialects(DialectRegistry &registry) {
 
 void registerGpuPasses() { registerAllPasses(); }
 
-std::optional<std::string> findLibdevice() {
+std::optional<std::string> findLibdevice(StringRef given) {
+  if (!given.empty())
+    return llvm::sys::fs::exists(given) ? std::optional<std::string>(given.str()) : std::nullopt;
   SmallVector<std::string, 3> roots;
   for (const char *variable : {"CUDA_HOME", "CUDA_PATH"})
     if (std::optional<std::string> value = llvm::sys::Process::GetEnv(variable))
@@ -89,8 +91,9 @@ LogicalResult lowerGpuKernels(ModuleOp module, const std::optional<std::string> 
     if (!libdevice)
       return module.emitError()
              << "the GPU kernels call math functions from libdevice, which was not found "
-                "(looked under $CUDA_HOME, $CUDA_PATH and /usr/local/cuda: nvvm/libdevice/"
-                "libdevice.10.bc); install the CUDA toolkit or compile with --target cpu";
+                "(give it with --libdevice, or install the CUDA toolkit: looked for "
+                "nvvm/libdevice/libdevice.10.bc under $CUDA_HOME, $CUDA_PATH and "
+                "/usr/local/cuda); or compile with --target cpu";
     link = " l=" + *libdevice;
   }
   return runPipeline(module, std::string("nvvm-attach-target{module=") +

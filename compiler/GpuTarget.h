@@ -21,9 +21,10 @@ void registerGpuPasses();
 inline constexpr const char *kPtxChip = "sm_80";
 inline constexpr const char *kPtxFeatures = "+ptx80";
 
-/// libdevice (the CUDA toolkit's math library, LLVM bitcode): under
-/// $CUDA_HOME, $CUDA_PATH or /usr/local/cuda; nullopt if none has it.
-std::optional<std::string> findLibdevice();
+/// libdevice (the CUDA toolkit's math library, LLVM bitcode): `given` if
+/// not empty, else under $CUDA_HOME, $CUDA_PATH or /usr/local/cuda; nullopt
+/// if there is none.
+std::optional<std::string> findLibdevice(llvm::StringRef given = "");
 
 /// Outlines and maps the GPU kernels of a planned exec module
 /// (exec-outline-gpu-kernels, exec-map-gpu-kernels), lowers them to NVVM

@@ -104,10 +104,10 @@ LaunchShape mapFlat(scf::ParallelOp items) {
   shape.block = std::min<int64_t>(kFlatBlock, std::max<int64_t>(llvm::PowerOf2Ceil(count), 32));
   shape.grid = std::clamp<int64_t>(llvm::divideCeil(count, shape.block), 1, kMaxGrid);
   Value blockDim = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
-  Value thread = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x), blockDim),
-      gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value blockId = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value base = arith::MulIOp::create(b, loc, blockId, blockDim);
+  Value thread =
+      arith::AddIOp::create(b, loc, base, gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
   Value stride =
       arith::MulIOp::create(b, loc, gpu::GridDimOp::create(b, loc, gpu::Dimension::x), blockDim);
   auto loop = scf::ForOp::create(b, loc, thread, items.getUpperBound()[0], stride);
@@ -138,22 +138,14 @@ LogicalResult mapRows(scf::ParallelOp items, LaunchShape *shape) {
   Value threads = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, thread, zero);
-  auto loop = scf::ForOp::create(b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
-                                 items.getUpperBound()[0],
-                                 gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+  Value gridDim = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
+  Value blockId = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  auto loop = scf::ForOp::create(b, loc, blockId, items.getUpperBound()[0], gridDim);
   Block *body = items.getBody();
   body->getTerminator()->erase();
   loop.getBody()->getOperations().splice(loop.getBody()->begin(), body->getOperations());
   items.getInductionVars()[0].replaceAllUsesWith(loop.getInductionVar());
   items.erase();
-  // A block taking several items waits at the end of each until every
-  // thread has read the last all_reduce's result, which the next item's
-  // all_reduce overwrites.
-  if (count > shape->grid) {
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    gpu::BarrierOp::create(b, loc);
-  }
-
   SmallVector<Operation *> ops;
   for (Operation &op : loop.getBody()->without_terminator())
     ops.push_back(&op);
@@ -188,6 +180,13 @@ LogicalResult mapRows(scf::ParallelOp items, LaunchShape *shape) {
     op->moveBefore(once.thenBlock()->getTerminator());
     if (op->getNumResults())
       return op->emitOpError() << "with results cannot run on one thread of the block";
+  }
+  // A block taking several items waits at the end of each until every
+  // thread has read the last all_reduce's result, which the next item's
+  // all_reduce overwrites.
+  if (count > shape->grid) {
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    gpu::BarrierOp::create(b, loc);
   }
   return success();
 }

@@ -318,6 +318,9 @@ private:
           for (auto [value, element] : llvm::zip(stored, elements))
             loaded.push_back(loadedValue(b, loc, value, element));
           SmallVector<Value> results = body(b, loc, loaded);
+          for (Value value : loaded) // an output's element the body did not read
+            if (Operation *conversion = value.getDefiningOp(); conversion && value.use_empty())
+              conversion->erase();
           SmallVector<Value> toStore;
           for (auto [value, element] : llvm::zip(results, elements.drop_front(ins.size())))
             toStore.push_back(storedValue(b, loc, value, element));

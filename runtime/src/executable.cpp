@@ -171,6 +171,8 @@ const char *opName(fb::Op op) {
     return "accuracy";
   case fb::Op::Copy:
     return "copy";
+  case fb::Op::GpuLaunch:
+    return "gpu_launch";
   case fb::Op::Launch:
     return "launch";
   case fb::Op::Conv2DBackwardData:

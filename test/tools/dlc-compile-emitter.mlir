@@ -3,7 +3,7 @@
 // 1, not -1), a kernel that only broadcasts, i64 arithmetic in f64, a
 // reshaped parameter (copied: persistent buffers have no aliases), a
 // returned input (copied into an output), concat's operand list.
-// RUN: dlc compile %s -o %t.fb
+// RUN: dlc compile %s --target cpu -o %t.fb
 // RUN: dlc inspect %t.fb | FileCheck %s
 
 // CHECK:      parameters (persistent region: 192 bytes):

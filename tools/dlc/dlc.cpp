@@ -57,6 +57,11 @@ cl::opt<TargetKind> compileTarget(
                           "both (default); the CPU only, with a warning, where no CUDA "
                           "toolkit's libdevice is found and the kernels need it")),
     cl::sub(compileCommand), cl::cat(dlcCategory));
+cl::opt<std::string> compileLibdevice(
+    "libdevice",
+    cl::desc("libdevice.10.bc, the CUDA math library the GPU kernels link (default: found under "
+             "$CUDA_HOME, $CUDA_PATH or /usr/local/cuda)"),
+    cl::value_desc("path"), cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileStats("stats", cl::desc("Print the memory plan's arena sizes to stderr"),
                            cl::sub(compileCommand), cl::cat(dlcCategory));
 cl::opt<bool> compileNoTrain(
@@ -122,7 +127,7 @@ int runCompile() {
       return 1;
     hostObject = std::move(*object);
   } else if (targets.cuda) {
-    std::optional<std::string> libdevice = dlc::findLibdevice();
+    std::optional<std::string> libdevice = dlc::findLibdevice(compileLibdevice);
     // Without libdevice, `all` falls back to the CPU target if the kernels
     // need math functions.
     mlir::OwningOpRef<mlir::ModuleOp> cpuOnly;

@@ -94,7 +94,7 @@ TEST(Session, UnknownDeviceListsTheAvailableOnes) {
   std::unique_ptr<rt::Device> device;
   Status status = rt::createDevice("tpu", 0, &device);
   EXPECT_EQ(status.code(), DLC_UNAVAILABLE);
-  EXPECT_EQ(status.message(), "unknown device 'tpu'; available: cpu");
+  EXPECT_EQ(status.message(), "unknown device 'tpu'; available: cpu, cuda-emulated:KERNELS.so");
 }
 
 TEST(Session, RefusesAFileBuiltForOtherTargets) {
