@@ -1,5 +1,6 @@
 # lit configuration for the dlc regression suite.
 import os
+import shutil
 
 import lit.formats
 
@@ -21,3 +22,10 @@ config.substitutions.append(("%srcroot", config.dlc_src_root))
 config.substitutions.append(("%dlc_bin", config.dlc_tools_dir))
 # Debian's interpreter, which has python3-numpy (the first python3 on PATH may not).
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# The CUDA toolkit's ptxas assembles the PTX the tests generate (no GPU
+# needed); tests of the GPU path say REQUIRES: ptxas.
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.path.exists(ptxas) and os.path.exists("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
