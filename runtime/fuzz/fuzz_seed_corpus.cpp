@@ -1,6 +1,7 @@
 // Writes the fuzzers' seed corpora: for fuzz_loader the unit tests' tiny
-// model and the model with a command of every op; for fuzz_data_files a
-// small file of each format, behind the byte that selects its reader.
+// model (also with a CUDA target) and the model with a command of every op;
+// for fuzz_data_files a small file of each format, behind the byte that
+// selects its reader.
 //
 //   fuzz_seed_corpus LOADER_DIR DATA_DIR
 #include "test_executable.h"
@@ -127,7 +128,8 @@ int main(int argc, char **argv) {
     return std::string(bytes.begin(), bytes.end());
   };
   bool ok = writeFile(loader + "/tiny.fb", executable(dlc::test::tinySpec())) &&
-            writeFile(loader + "/all_ops.fb", executable(dlc::test::allOpsSpec()));
+            writeFile(loader + "/all_ops.fb", executable(dlc::test::allOpsSpec())) &&
+            writeFile(loader + "/tiny_cuda.fb", executable(dlc::test::tinyCudaSpec()));
   ok = ok && writeFile(data + "/npy", '\0' + npy()) && writeFile(data + "/npz", '\1' + npz()) &&
        writeFile(data + "/idx", '\2' + idx()) &&
        writeFile(data + "/idx_gz", '\2' + compress(idx(), 31)) &&

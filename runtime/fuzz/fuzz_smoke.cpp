@@ -44,7 +44,8 @@ std::vector<uint8_t> mutate(std::vector<uint8_t> bytes, std::mt19937_64 &rng) {
 int main(int argc, char **argv) {
   const int mutations = argc > 1 ? std::atoi(argv[1]) : 3000;
   const std::vector<std::vector<uint8_t>> seeds = {dlc::test::build(dlc::test::tinySpec()),
-                                                   dlc::test::build(dlc::test::allOpsSpec())};
+                                                   dlc::test::build(dlc::test::allOpsSpec()),
+                                                   dlc::test::build(dlc::test::tinyCudaSpec())};
   std::mt19937_64 rng(20261129);
   size_t inputs = 0;
   for (const std::vector<uint8_t> &seed : seeds) {

@@ -15,7 +15,11 @@ declare it. Compared:
 Tolerances (f32 in both, different summation orders): gradients within
 1e-3 of the largest gradient of their tensor; losses within 1e-4 relative.
 
-Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR
+With --cuda-form, every dlrun runs the model's GPU form on the CPU (library
+calls on the CPU backend, generated kernels from their host build; see
+commands.cuda_form): PyTorch is then the reference of the GPU form.
+
+Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR [--only NAME] [--cuda-form]
 """
 import argparse
 import json
@@ -27,9 +31,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from commands import cuda_form, run  # noqa: E402
 from philox import dropout_mask  # noqa: E402
 import safetensors_io  # noqa: E402
-from commands import run  # noqa: E402
 
 BATCH, STEPS = 128, 5
 
@@ -102,14 +106,20 @@ def torch_gradients(model, params, images, labels, state=None):
     return float(loss), {k: v.grad.numpy() for k, v in p.items()}
 
 
-def dlc_gradients(args, fb, params_path, images, labels, tag):
+def device_of(args, model, d, extra=()):
+    """dlrun's --device arguments: with --cuda-form, the model's GPU form run
+    on the CPU (commands.cuda_form)."""
+    return ["--device", cuda_form(args.bin, model, d, extra)] if args.cuda_form else []
+
+
+def dlc_gradients(args, fb, params_path, images, labels, tag, device):
     d = os.path.join(args.workdir, tag)
     os.makedirs(d, exist_ok=True)
     np.save(os.path.join(d, "images.npy"), images)
     np.save(os.path.join(d, "labels.npy"), labels)
     run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--params", params_path,
          "--input", f"images={d}/images.npy", "--input", f"labels={d}/labels.npy",
-         "--output", d + "/"])
+         "--output", d + "/", *device])
     grads = {name[:-len(".grad.npy")]: np.load(os.path.join(d, name))
              for name in os.listdir(d) if name.endswith(".grad.npy")}
     return float(np.load(os.path.join(d, "loss.npy"))), grads
@@ -133,8 +143,9 @@ def compare(args, name, model):
     d = os.path.join(args.workdir, name)
     os.makedirs(d, exist_ok=True)
     fb = os.path.join(d, "model.fb")
-    run([os.path.join(args.bin, "dlc"), "compile", "--gradients",
-         os.path.join(args.models, name + ".mlir"), "-o", fb])
+    source = os.path.join(args.models, name + ".mlir")
+    run([os.path.join(args.bin, "dlc"), "compile", "--gradients", source, "-o", fb])
+    device = device_of(args, source, d, ["--gradients"])
 
     # Initial parameters: He-scaled normals, small random biases.
     init = {}
@@ -156,7 +167,8 @@ def compare(args, name, model):
 
     # Gradients at the start.
     batch_images, batch_labels = images[:BATCH], labels[:BATCH].astype(np.int32)
-    dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch_images, batch_labels, "g0")
+    dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch_images, batch_labels, "g0",
+                                        device)
     torch_loss, torch_grads = torch_gradients(model, init, torch.from_numpy(batch_images),
                                               torch.from_numpy(labels[:BATCH]), state)
     worst0 = compare_gradients(f"{name} at the start", dlc_grads, torch_grads)
@@ -170,7 +182,7 @@ def compare(args, name, model):
     final = os.path.join(d, "final.safetensors")
     run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
          "--params", init_path, "--steps", str(STEPS), "--no-shuffle", "--report-every", "1",
-         "--log", log, "--checkpoint", final])
+         "--log", log, "--checkpoint", final, *device])
     with open(log) as f:
         dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
@@ -200,7 +212,7 @@ def compare(args, name, model):
         if error > 1e-4:
             raise AssertionError(f"{name}: running statistics differ by {error:.1e}")
         statistics = f", running statistics within {error:.1e}"
-    _, dlc_grads = dlc_gradients(args, fb, final, batch_images, batch_labels, "gK")
+    _, dlc_grads = dlc_gradients(args, fb, final, batch_images, batch_labels, "gK", device)
     _, torch_grads = torch_gradients(model, trained, torch.from_numpy(batch_images),
                                      torch.from_numpy(labels[:BATCH]),
                                      {k: v.numpy() for k, v in running.items()} if running else None)
@@ -219,7 +231,9 @@ def lecture_mlp(args):
     d = os.path.join(args.workdir, "mlp")
     os.makedirs(d, exist_ok=True)
     fb = os.path.join(d, "model.fb")
-    run([os.path.join(args.bin, "dlc"), "compile", os.path.join(args.models, "mlp.mlir"), "-o", fb])
+    source = os.path.join(args.models, "mlp.mlir")
+    run([os.path.join(args.bin, "dlc"), "compile", source, "-o", fb])
+    device = device_of(args, source, d)
     init = {"w1": (rng.uniform(-1, 1, (1000, 100)) * np.sqrt(6 / 1000)).astype(np.float32),
             "b1": np.zeros(100, np.float32),
             "w2": (rng.uniform(-1, 1, (100, 10)) * np.sqrt(6 / 110)).astype(np.float32),
@@ -234,7 +248,7 @@ def lecture_mlp(args):
         os.remove(log)
     run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
          "--params", init_path, "--steps", "500", "--no-shuffle", "--report-every", "1",
-         "--eval-every", "1000", "--log", log])
+         "--eval-every", "1000", "--log", log, *device])
     with open(log) as f:
         ours = np.array([r["loss"] for r in map(json.loads, f) if r["kind"] == "train"])
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
@@ -267,6 +281,8 @@ def main():
     parser.add_argument("--models", required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--only")
+    parser.add_argument("--cuda-form", action="store_true",
+                        help="run each model's GPU form on the CPU (see commands.cuda_form)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     failures = 0

@@ -116,7 +116,8 @@ dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size
 typedef struct dlc_session dlc_session;
 
 typedef struct dlc_session_options {
-  const char *device;  /* "cpu" (NULL means "cpu") */
+  const char *device;  /* "cpu" (NULL means "cpu"); "cuda-emulated:LIB.so" runs the file's
+                          CUDA form on the CPU with the host build of its kernels (tests) */
   int32_t num_threads; /* 0: one per core */
   uint64_t seed;       /* added to every initializer's seed; 0 keeps the file's */
 } dlc_session_options;

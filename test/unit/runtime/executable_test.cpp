@@ -112,7 +112,8 @@ TEST(Executable, RejectsWrongIdentifierAndVersion) {
 }
 
 TEST(Executable, EveryTruncationIsRejectedCleanly) {
-  const std::vector<uint8_t> bytes = build(tinySpec());
+  for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
+  const std::vector<uint8_t> bytes = build(spec);
   for (size_t length = 0; length < bytes.size(); ++length) {
     std::shared_ptr<const Executable> exe;
     Status status = Executable::loadMemory(bytes.data(), length, "cut.fb", &exe);
@@ -122,6 +123,7 @@ TEST(Executable, EveryTruncationIsRejectedCleanly) {
       continue;
     ASSERT_EQ(status.code(), DLC_INVALID_FILE) << "length " << length;
     ASSERT_EQ(status.message().rfind("cut.fb: ", 0), 0u) << status.message();
+  }
   }
 }
 
@@ -137,14 +139,16 @@ void loadAndWalk(const std::vector<uint8_t> &bytes) {
     exe->bufferInfo(i);
   for (size_t e = 0; e < exe->entryPointCount(); ++e) {
     const fb::EntryPoint &entry = exe->entryPoint(e);
-    if (entry.commands())
-      for (const fb::Command *command : *entry.commands())
-        rt::describeCommand(exe->root(), *command);
+    for (const auto *commands : {entry.commands(), entry.cuda_commands()})
+      if (commands)
+        for (const fb::Command *command : *commands)
+          rt::describeCommand(exe->root(), *command);
   }
 }
 
 TEST(Executable, FlippedBytesNeverCrash) {
-  const std::vector<uint8_t> original = build(tinySpec());
+  for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
+  const std::vector<uint8_t> original = build(spec);
   for (size_t i = 0; i < original.size(); ++i) {
     for (uint8_t mask : {0x01, 0x80, 0xFF}) {
       std::vector<uint8_t> bytes = original;
@@ -153,10 +157,12 @@ TEST(Executable, FlippedBytesNeverCrash) {
       loadAndWalk(bytes);
     }
   }
+  }
 }
 
 TEST(Executable, RandomDamageNeverCrashes) {
-  const std::vector<uint8_t> original = build(tinySpec());
+  for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
+  const std::vector<uint8_t> original = build(spec);
   std::mt19937 random(1234);
   for (int trial = 0; trial < 20000; ++trial) {
     std::vector<uint8_t> bytes = original;
@@ -164,6 +170,7 @@ TEST(Executable, RandomDamageNeverCrashes) {
     for (int c = 0; c < changes; ++c)
       bytes[random() % bytes.size()] = static_cast<uint8_t>(random());
     loadAndWalk(bytes);
+  }
   }
 }
 
@@ -436,6 +443,112 @@ TEST(Executable, EachDamageHasItsMessage) {
   }
 }
 
+TEST(Executable, TinyCudaLoads) {
+  std::shared_ptr<const Executable> exe;
+  Status status = loadSpec(tinyCudaSpec(), &exe);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(exe->root().cuda()->kernels()->size(), 3u);
+  EXPECT_EQ(rt::describeCommand(exe->root(), *exe->entryPoint(2).cuda_commands()->Get(0)),
+            "gpu_launch");
+}
+
+// The CUDA target: what the loader refuses, each with its message.
+std::vector<Damage> cudaDamages() {
+  auto kernels = [](ExecutableSpec &s) -> std::vector<GpuKernelSpec> & { return s.cuda.kernels; };
+  std::vector<Damage> cases = {
+      {"cuda listed, none there", [](ExecutableSpec &s) { s.hasCuda = false; },
+       "lists target cuda but has no CUDA target"},
+      {"cuda there, not listed", [](ExecutableSpec &s) { s.targets = {"cpu"}; },
+       "has a CUDA target but does not list target cuda"},
+      {"bad chip", [](ExecutableSpec &s) { s.cuda.chip = "gfx90a"; },
+       "CUDA target chip 'gfx90a' is not sm_NN"},
+      {"kernels without PTX", [](ExecutableSpec &s) { s.cuda.ptx.clear(); },
+       "the CUDA target has kernels but no PTX"},
+      {"NUL in the PTX", [](ExecutableSpec &s) { s.cuda.ptx += std::string(1, '\0'); },
+       "the CUDA target's PTX contains a NUL byte"},
+      {"kernel not in the PTX", [=](ExecutableSpec &s) { kernels(s)[1].name = "copy5"; },
+       "CUDA kernel 1 'copy5': the PTX has no such .entry"},
+      {"kernel name not an identifier",
+       [=](ExecutableSpec &s) { kernels(s)[0].name = "copy 2x3"; },
+       "CUDA kernel 0 'copy 2x3': the name is not a PTX identifier"},
+      {"two kernels of one name", [=](ExecutableSpec &s) { kernels(s)[1].name = "copy2x3"; },
+       "CUDA kernel 1: another kernel is named 'copy2x3'"},
+      {"grid of two dims", [=](ExecutableSpec &s) { kernels(s)[0].grid = {1, 1}; },
+       "CUDA kernel 0 'copy2x3': grid and block must have 3 dimensions each"},
+      {"empty grid", [=](ExecutableSpec &s) { kernels(s)[0].grid = {0, 1, 1}; },
+       "CUDA kernel 0 'copy2x3': grid dimension 0 is 0; expected 1 to 2147483647"},
+      {"grid y too large", [=](ExecutableSpec &s) { kernels(s)[0].grid = {1, 70000, 1}; },
+       "CUDA kernel 0 'copy2x3': grid dimension 1 is 70000; expected 1 to 65535"},
+      {"block too large", [=](ExecutableSpec &s) { kernels(s)[0].block = {64, 32, 1}; },
+       "CUDA kernel 0 'copy2x3': 2048 threads per block; at most 1024"},
+      {"block z too large", [=](ExecutableSpec &s) { kernels(s)[0].block = {1, 1, 65}; },
+       "CUDA kernel 0 'copy2x3': block dimension 2 is 65"},
+      {"too much shared memory",
+       [=](ExecutableSpec &s) { kernels(s)[0].sharedMemory = 300 * 1024; },
+       "CUDA kernel 0 'copy2x3': 307200 bytes of shared memory; at most 232448"},
+      {"more inputs than parameters", [=](ExecutableSpec &s) { kernels(s)[0].numInputs = 3; },
+       "CUDA kernel 0 'copy2x3': 3 inputs of 2 parameters"},
+      {"launch of a kernel that does not exist",
+       [](ExecutableSpec &s) { s.entryPoints[2].cudaCommands[0] = gpuLaunchCommand(3, {kA}); },
+       "entry point 'fused' CUDA command 0 (gpu_launch): CUDA kernel 3 does not exist (the file "
+       "has 3)"},
+      {"launch with too few buffers",
+       [](ExecutableSpec &s) { s.entryPoints[2].cudaCommands[0] = gpuLaunchCommand(2, {kA, kC}); },
+       "entry point 'fused' CUDA command 0 (gpu_launch): passes 2 buffers; CUDA kernel "
+       "'add_scale' takes 3"},
+      {"buffer of another size",
+       [](ExecutableSpec &s) {
+         s.entryPoints[2].cudaCommands[0] = gpuLaunchCommand(2, {kA, kA, kC});
+       },
+       "entry point 'fused' CUDA command 0 (gpu_launch): input (buffer 10 'a') is "
+       "tensor<2x3xf32> has 24 bytes; CUDA kernel 'add_scale' parameter 1 takes 12"},
+      {"kernel writes a constant",
+       [](ExecutableSpec &s) {
+         s.entryPoints[1].cudaCommands[0] = gpuLaunchCommand(1, {kZ, kScale});
+         s.cuda.kernels[1].parameterBytes = {4, 12};
+       },
+       "entry point 'other' CUDA command 0 (gpu_launch): output is buffer 7 'scale', a constant, "
+       "which commands must not write"},
+      {"launch of another entry point's buffer",
+       [](ExecutableSpec &s) { s.entryPoints[1].cudaCommands[0] = gpuLaunchCommand(1, {kZ, kY}); },
+       "entry point 'other' CUDA command 0 (gpu_launch): output is buffer 5 'y', which lives in "
+       "the arena of another entry point"},
+      {"GPU launch among the CPU commands",
+       [](ExecutableSpec &s) { s.entryPoints[2].commands[0] = gpuLaunchCommand(2, {kA, kScale, kC}); },
+       "entry point 'fused' command 0 (gpu_launch): a GPU launch among the CPU commands"},
+      {"CPU-only command among the CUDA commands",
+       [](ExecutableSpec &s) { s.entryPoints[0].cudaCommands[0] = copyCommand(kX, kT); },
+       "entry point 'forward' CUDA command 0 (copy): is no library call the GPU has; it must be "
+       "a generated kernel"},
+      {"pooling gradient with a ReLU mask among the CUDA commands",
+       [](ExecutableSpec &s) {
+         s.entryPoints[0].cudaCommands[0] = {
+             fb::Op::Pool2DBackward,
+             [](flatbuffers::FlatBufferBuilder &b) {
+               std::vector<int64_t> window{1, 1}, padding{0, 0, 0, 0};
+               return fb::CreatePool2DBackwardDirect(b, fb::PoolKind::Max, kX, kX, kT, &window,
+                                                     &window, &padding, false, true)
+                   .Union();
+             },
+             -1};
+       },
+       "entry point 'forward' CUDA command 0 (pool2d_backward): a GPU pooling gradient cannot "
+       "apply a ReLU mask (a kernel does)"},
+  };
+  return cases;
+}
+
+TEST(Executable, EachCudaDamageHasItsMessage) {
+  for (const Damage &damage : cudaDamages()) {
+    SCOPED_TRACE(damage.what);
+    ExecutableSpec spec = tinyCudaSpec();
+    damage.apply(spec);
+    Status status = loadSpec(spec);
+    EXPECT_EQ(status.code(), DLC_INVALID_FILE);
+    EXPECT_EQ(status.message(), std::string("tiny.fb: ") + damage.message);
+  }
+}
+
 // Ops beyond copy and launch: one valid command each, then a damaged one.
 struct OpCase {
   const char *what;
@@ -594,7 +707,9 @@ TEST(Executable, AValidCommandOfEveryOpLoads) {
   std::set<fb::Op> ops;
   for (const fb::Command *command : *exe->entryPoint(entry).commands())
     ops.insert(command->op_type());
-  EXPECT_EQ(ops.size(), static_cast<size_t>(fb::Op::MAX));
+  // Every op but GpuLaunch, which only a CUDA command list has (TinyCudaLoads).
+  EXPECT_EQ(ops.size(), static_cast<size_t>(fb::Op::MAX) - 1);
+  EXPECT_EQ(ops.count(fb::Op::GpuLaunch), 0u);
 }
 
 TEST(Executable, DescribeCommandNamesLocationAndOp) {

@@ -97,6 +97,19 @@ TEST(Session, UnknownDeviceListsTheAvailableOnes) {
   EXPECT_EQ(status.message(), "unknown device 'tpu'; available: cpu, cuda-emulated:KERNELS.so");
 }
 
+TEST(Session, CudaEmulationNeedsItsHostKernels) {
+  std::unique_ptr<rt::Device> device;
+  Status status = rt::createDevice("cuda-emulated:/nonexistent/kernels.so", 0, &device);
+  EXPECT_EQ(status.code(), DLC_UNAVAILABLE);
+  EXPECT_EQ(status.message().rfind("cannot load the host kernels '/nonexistent/kernels.so': ", 0),
+            0u)
+      << status.message();
+  // The emulation runs a file's CUDA form: the file must have one.
+  status = rt::checkBuiltFor(*loadTiny(tinySpec()), "cuda-emulated:kernels.so");
+  EXPECT_EQ(status.code(), DLC_UNAVAILABLE);
+  EXPECT_EQ(status.message(), "tiny.fb was built for cpu, not for the cuda device");
+}
+
 TEST(Session, RefusesAFileBuiltForOtherTargets) {
   ExecutableSpec spec = tinySpec();
   spec.targets = {"sm_90", "sm_80"};

@@ -40,6 +40,14 @@ CommandSpec launchCommand(uint32_t kernel, std::vector<uint32_t> inputs,
           -1};
 }
 
+CommandSpec gpuLaunchCommand(uint32_t kernel, std::vector<uint32_t> buffers) {
+  return {fb::Op::GpuLaunch,
+          [=](flatbuffers::FlatBufferBuilder &b) {
+            return fb::CreateGpuLaunchDirect(b, kernel, &buffers).Union();
+          },
+          -1};
+}
+
 std::vector<uint8_t> build(const ExecutableSpec &spec) {
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
@@ -64,21 +72,39 @@ std::vector<uint8_t> build(const ExecutableSpec &spec) {
   for (const LocationSpec &l : spec.locations)
     locations.push_back(fb::CreateLocationDirect(b, l.file.c_str(), l.line, l.column));
   std::vector<flatbuffers::Offset<fb::EntryPoint>> entries;
-  for (const EntryPointSpec &e : spec.entryPoints) {
+  auto writeCommands = [&](const std::vector<CommandSpec> &specs) {
     std::vector<flatbuffers::Offset<fb::Command>> commands;
-    for (const CommandSpec &c : e.commands) {
+    for (const CommandSpec &c : specs) {
       flatbuffers::Offset<void> op = c.op ? c.op(b) : flatbuffers::Offset<void>();
       commands.push_back(fb::CreateCommand(b, c.type, op, c.location));
     }
+    return commands;
+  };
+  for (const EntryPointSpec &e : spec.entryPoints) {
+    std::vector<flatbuffers::Offset<fb::Command>> commands = writeCommands(e.commands);
+    std::vector<flatbuffers::Offset<fb::Command>> cudaCommands = writeCommands(e.cudaCommands);
     entries.push_back(fb::CreateEntryPointDirect(b, e.name.c_str(), &e.inputs, &e.outputs,
-                                                 e.arenaSize, &commands));
+                                                 e.arenaSize, &commands,
+                                                 spec.hasCuda ? &cudaCommands : nullptr));
+  }
+  flatbuffers::Offset<fb::CudaTarget> cuda = 0;
+  if (spec.hasCuda) {
+    std::vector<flatbuffers::Offset<fb::GpuKernel>> gpuKernels;
+    for (const GpuKernelSpec &k : spec.cuda.kernels)
+      gpuKernels.push_back(fb::CreateGpuKernelDirect(b, k.name.c_str(), &k.grid, &k.block,
+                                                     k.sharedMemory, &k.parameterBytes,
+                                                     k.numInputs));
+    // CreateString keeps the PTX's length: a test may put a NUL in it.
+    cuda = fb::CreateCudaTarget(b, b.CreateString(spec.cuda.chip), b.CreateString(spec.cuda.ptx),
+                                b.CreateVector(gpuKernels));
   }
   std::vector<flatbuffers::Offset<flatbuffers::String>> targets;
   for (const std::string &t : spec.targets)
     targets.push_back(b.CreateString(t));
   auto root = fb::CreateExecutableDirect(b, spec.version, spec.model.c_str(), "tiny.mlir", &targets,
                                          &buffers, &initializers, spec.persistentSize,
-                                         &spec.constants, &kernels, &locations, &entries, "sgd");
+                                         &spec.constants, &kernels, &locations, &entries, "sgd",
+                                         nullptr, cuda);
   fb::FinishExecutableBuffer(b, root);
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
@@ -135,6 +161,27 @@ ExecutableSpec tinySpec() {
       {"other", {kZ}, {kZOut}, 128, {copyCommand(kZ, kZOut)}},
       {"fused", {kA}, {kC}, 128, {launchCommand(0, {kA, kScale}, {kC})}},
   };
+  return spec;
+}
+
+ExecutableSpec tinyCudaSpec() {
+  ExecutableSpec spec = tinySpec();
+  spec.targets = {"cpu", "cuda"};
+  spec.hasCuda = true;
+  auto kernel = [](const char *name, std::vector<uint64_t> bytes, uint32_t inputs) {
+    GpuKernelSpec k;
+    k.name = name;
+    k.parameterBytes = std::move(bytes);
+    k.numInputs = inputs;
+    return k;
+  };
+  spec.cuda.kernels = {kernel("copy2x3", {24, 24}, 1), kernel("copy4", {4, 4}, 1),
+                       kernel("add_scale", {24, 12, 24}, 2)};
+  for (const GpuKernelSpec &k : spec.cuda.kernels)
+    spec.cuda.ptx += ".visible .entry " + k.name + "(\n)\n{\n\tret;\n}\n";
+  spec.entryPoints[0].cudaCommands = {gpuLaunchCommand(0, {kX, kT}), gpuLaunchCommand(0, {kT, kY})};
+  spec.entryPoints[1].cudaCommands = {gpuLaunchCommand(1, {kZ, kZOut})};
+  spec.entryPoints[2].cudaCommands = {gpuLaunchCommand(2, {kA, kScale, kC})};
   return spec;
 }
 

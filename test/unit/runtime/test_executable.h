@@ -61,6 +61,21 @@ struct EntryPointSpec {
   std::vector<uint32_t> inputs, outputs;
   uint64_t arenaSize = 0;
   std::vector<CommandSpec> commands;
+  std::vector<CommandSpec> cudaCommands; // written only with a CUDA target
+};
+
+struct GpuKernelSpec {
+  std::string name;
+  std::vector<uint32_t> grid = {1, 1, 1}, block = {32, 1, 1};
+  uint32_t sharedMemory = 0;
+  std::vector<uint64_t> parameterBytes;
+  uint32_t numInputs = 0;
+};
+
+struct CudaSpec {
+  std::string chip = "sm_80";
+  std::string ptx;
+  std::vector<GpuKernelSpec> kernels;
 };
 
 struct LocationSpec {
@@ -79,6 +94,8 @@ struct ExecutableSpec {
   std::vector<KernelSpec> kernels;
   std::vector<LocationSpec> locations;
   std::vector<EntryPointSpec> entryPoints;
+  bool hasCuda = false; // write `cuda` (its target must be listed separately)
+  CudaSpec cuda;
 };
 
 /// A buffer whose size is its shape's elements times the dtype's size.
@@ -88,6 +105,7 @@ BufferSpec buffer(const std::string &name, fb::DType dtype, std::vector<int64_t>
 CommandSpec copyCommand(uint32_t source, uint32_t dest, int32_t location = -1);
 CommandSpec launchCommand(uint32_t kernel, std::vector<uint32_t> inputs,
                           std::vector<uint32_t> outputs);
+CommandSpec gpuLaunchCommand(uint32_t kernel, std::vector<uint32_t> buffers);
 
 /// The serialized executable.
 std::vector<uint8_t> build(const ExecutableSpec &spec);
@@ -112,6 +130,11 @@ enum TinyBuffer : uint32_t {
 /// "fused" launches kernel "add_scale" (c = a + scale, scale broadcast).
 /// Entry points share one arena, so each overwrites the others.
 ExecutableSpec tinySpec();
+
+/// The tiny model with a CUDA target too: each entry point's CUDA commands
+/// launch kernels of a small PTX module ("copy2x3" for forward's two copies,
+/// "copy4" for other's, "add_scale" for fused; inputs, then outputs).
+ExecutableSpec tinyCudaSpec();
 
 /// The tiny model plus entry point "ops" (index 3): one valid command of
 /// every op, chained from a convolution to a loss:
