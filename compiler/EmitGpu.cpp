@@ -1,6 +1,7 @@
 #include "compiler/EmitGpu.h"
 
 #include "compiler/GpuTarget.h"
+#include "passes/KernelBuilder.h"
 #include "passes/Passes.h"
 
 using namespace mlir;
@@ -14,23 +15,8 @@ GpuEmitter::emitLaunches(Operation &op, int32_t location,
   auto launches = op.getAttrOfType<ArrayAttr>(kGpuKernelsAttr);
   if (!launches)
     return success();
-  // The kernel's parameters: the command's inputs, then its outputs.
-  SmallVector<Value> operands;
   unsigned numInputs = 0;
-  if (auto launch = dyn_cast<exec::LaunchOp>(op)) {
-    operands.append(launch.getIns().begin(), launch.getIns().end());
-    numInputs = operands.size();
-    operands.append(launch.getOuts().begin(), launch.getOuts().end());
-  } else if (auto call = dyn_cast<exec::CallOp>(op)) {
-    if (isLibraryRoutine(call.getCallee())) { // a mask after the library call
-      operands = {call.getIns()[0], call.getOuts()[0]};
-      numInputs = 1;
-    } else {
-      operands.append(call.getIns().begin(), call.getIns().end());
-      numInputs = operands.size();
-      operands.append(call.getOuts().begin(), call.getOuts().end());
-    }
-  }
+  SmallVector<Value> operands = gpuKernelBuffers(&op, &numInputs);
   for (auto launch : launches.getAsRange<DictionaryAttr>()) {
     StringRef name = launch.getAs<StringAttr>("kernel").getValue();
     auto grid = launch.getAs<DenseI64ArrayAttr>("grid");

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -61,6 +62,38 @@ LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
   return pm.run(module);
 }
 
+/// Kernels index with 32-bit arithmetic (cheaper on the GPU: 64-bit
+/// division is a software routine) when every buffer is small enough that
+/// no index, nor an index plus the grid's stride, reaches 2^31.
+constexpr int64_t kMax32BitElements = int64_t(1) << 30;
+
+bool fitsIn32BitIndices(gpu::GPUModuleOp kernels) {
+  bool fits = true;
+  kernels.walk([&](gpu::GPUFuncOp function) {
+    for (Type type : function.getArgumentTypes())
+      fits &= cast<MemRefType>(type).getNumElements() < kMax32BitElements;
+  });
+  return fits;
+}
+
+/// math.sqrt as the correctly rounded sqrt.rn (as the CPU's std::sqrt):
+/// convert-gpu-to-nvvm would call libdevice's __nv_sqrtf, which is the
+/// approximate sqrt.approx unless the module asks for precise square roots.
+void preciseSquareRoots(gpu::GPUModuleOp kernels) {
+  kernels.getContext()->loadDialect<LLVM::LLVMDialect>();
+  kernels.walk([](math::SqrtOp sqrt) {
+    Type type = sqrt.getType();
+    if (!type.isF64() && !type.isF32())
+      return;
+    StringRef intrinsic = type.isF64() ? "llvm.nvvm.sqrt.rn.d" : "llvm.nvvm.sqrt.rn.f";
+    OpBuilder b(sqrt);
+    auto root = LLVM::CallIntrinsicOp::create(b, sqrt.getLoc(), type,
+                                              b.getStringAttr(intrinsic), sqrt.getOperand());
+    sqrt.replaceAllUsesWith(root.getResult(0));
+    sqrt.erase();
+  });
+}
+
 /// Whether a lowered gpu.module calls libdevice (`__nv_*` functions).
 bool needsLibdevice(gpu::GPUModuleOp kernels) {
   bool uses = false;
@@ -81,9 +114,12 @@ LogicalResult lowerGpuKernels(ModuleOp module, const std::optional<std::string> 
   auto kernels = module.lookupSymbol<gpu::GPUModuleOp>(kGpuKernelModuleName);
   if (!kernels)
     return success(); // nothing to generate
+  preciseSquareRoots(kernels);
+  std::string indexBits = fitsIn32BitIndices(kernels) ? "32" : "64";
   if (failed(runPipeline(module, "gpu.module(expand-strided-metadata,lower-affine,"
                                  "convert-scf-to-cf,convert-gpu-to-nvvm{"
-                                 "use-bare-ptr-memref-call-conv=true},canonicalize,cse),"
+                                 "use-bare-ptr-memref-call-conv=true index-bitwidth=" +
+                                     indexBits + "},canonicalize,cse),"
                                  "reconcile-unrealized-casts")))
     return failure();
   std::string link;

@@ -53,18 +53,44 @@ LogicalResult itemsFromGeneric(linalg::GenericOp generic) {
   auto loop = scf::ParallelOp::create(b, loc, ValueRange{index(0)}, ValueRange{index(count)},
                                       ValueRange{index(1)});
   b.setInsertionPointToStart(loop.getBody());
-  Value rest = loop.getInductionVars()[0];
-  SmallVector<Value> coords(space.size());
-  for (int i = static_cast<int>(space.size()) - 1; i >= 0; --i) {
-    coords[i] = i == 0 ? rest : arith::RemUIOp::create(b, loc, rest, index(space[i]));
-    if (i > 0)
-      rest = arith::DivUIOp::create(b, loc, rest, index(space[i]));
-  }
-  auto indicesOf = [&](OpOperand &operand) {
+  // The item's coordinates in the iteration space, made when an operand
+  // needs them.
+  SmallVector<Value> coords;
+  auto coordinates = [&]() -> ArrayRef<Value> {
+    if (!coords.empty() || space.empty())
+      return coords;
+    coords.resize(space.size());
+    Value rest = loop.getInductionVars()[0];
+    for (int i = static_cast<int>(space.size()) - 1; i >= 0; --i) {
+      coords[i] = i == 0 ? rest : arith::RemUIOp::create(b, loc, rest, index(space[i]));
+      if (i > 0)
+        rest = arith::DivUIOp::create(b, loc, rest, index(space[i]));
+    }
+    return coords;
+  };
+  // Where an operand's element of the item is: a buffer read as the
+  // iteration space (identity map, contiguous) at the item's flat index in a
+  // 1-D view of it, made once before the loop; any other through its map at
+  // the item's coordinates.
+  OpBuilder before(loop);
+  DenseMap<Value, Value> flatViews;
+  auto access = [&](OpOperand &operand) -> std::pair<Value, SmallVector<Value>> {
+    Value buffer = operand.get();
+    auto type = cast<MemRefType>(buffer.getType());
+    AffineMap map = generic.getMatchingIndexingMap(&operand);
+    if (map.isIdentity() && type.getLayout().isIdentity()) {
+      Value &view = flatViews[buffer];
+      if (!view)
+        view = type.getRank() == 1 ? buffer
+                                   : Value(memref::ReinterpretCastOp::create(
+                                         before, loc, MemRefType::get({count}, type.getElementType()),
+                                         buffer, 0, {count}, {1}));
+      return {view, {loop.getInductionVars()[0]}};
+    }
     SmallVector<Value> indices;
-    for (AffineExpr expr : generic.getMatchingIndexingMap(&operand).getResults())
-      indices.push_back(evaluate(b, loc, expr, coords));
-    return indices;
+    for (AffineExpr expr : map.getResults())
+      indices.push_back(evaluate(b, loc, expr, coordinates()));
+    return {buffer, indices};
   };
   Block *body = generic.getBlock();
   IRMapping values;
@@ -73,14 +99,16 @@ LogicalResult itemsFromGeneric(linalg::GenericOp generic) {
     BlockArgument argument = body->getArgument(operand.getOperandNumber());
     if (generic.isDpsInit(&operand) && argument.use_empty())
       continue;
-    values.map(argument, memref::LoadOp::create(b, loc, operand.get(), indicesOf(operand)));
+    auto [buffer, indices] = access(operand);
+    values.map(argument, memref::LoadOp::create(b, loc, buffer, indices));
   }
   for (Operation &op : body->without_terminator())
     b.clone(op, values);
   for (auto [operand, yielded] :
-       llvm::zip(generic.getDpsInitsMutable(), body->getTerminator()->getOperands()))
-    memref::StoreOp::create(b, loc, values.lookupOrDefault(yielded), operand.get(),
-                            indicesOf(operand));
+       llvm::zip(generic.getDpsInitsMutable(), body->getTerminator()->getOperands())) {
+    auto [buffer, indices] = access(operand);
+    memref::StoreOp::create(b, loc, values.lookupOrDefault(yielded), buffer, indices);
+  }
   generic.erase();
   return success();
 }

@@ -9,6 +9,10 @@
 // CHECK: exec.launch @k0_add {{.*}}gpu_kernels = [{block = array<i64: 256, 1, 1>, grid = array<i64: 3, 1, 1>, kernel = "k0_add", shared_memory = 0 : i64}]
 // CHECK: gpu.module @gpu_kernels {
 // CHECK: gpu.func @k0_add(%[[A:.*]]: memref<4x5x30xf32>, %[[B:.*]]: memref<30xf32>, %[[Y:.*]]: memref<4x5x30xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// Operands read as the iteration space are read at the flat index of
+// 1-D views made before the loop.
+// CHECK: %[[FLAT_A:.*]] = memref.reinterpret_cast %[[A]] to offset: [0], sizes: [600], strides: [1]
+// CHECK: %[[FLAT_Y:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [600], strides: [1]
 // CHECK: %[[BDIM:.*]] = gpu.block_dim x
 // CHECK: %[[BID:.*]] = gpu.block_id x
 // CHECK: %[[BASE:.*]] = arith.muli %[[BID]], %[[BDIM]] : index
@@ -17,12 +21,12 @@
 // CHECK: %[[GDIM:.*]] = gpu.grid_dim x
 // CHECK: %[[STRIDE:.*]] = arith.muli %[[GDIM]], %[[BDIM]] : index
 // CHECK: scf.for %[[I:.*]] = %[[FIRST]] to %{{.*}} step %[[STRIDE]] {
-// The item's coordinates, and the broadcast input read at the last one.
+// CHECK: %[[X:.*]] = memref.load %[[FLAT_A]][%[[I]]] : memref<600xf32>
+// The broadcast input is read at the last of the item's coordinates.
 // CHECK: %[[K:.*]] = arith.remui %[[I]], %{{.*}} : index
-// CHECK: %[[X:.*]] = memref.load %[[A]]
 // CHECK: %[[BV:.*]] = memref.load %[[B]][%[[K]]] : memref<30xf32>
 // CHECK: %[[S:.*]] = arith.addf %[[X]], %[[BV]] : f32
-// CHECK: memref.store %[[S]], %[[Y]]
+// CHECK: memref.store %[[S]], %[[FLAT_Y]][%[[I]]] : memref<600xf32>
 // CHECK: gpu.return
 module {
   exec.entry @flat outputs ["y"] {
