@@ -138,9 +138,9 @@ public:
       dataset = attr.getValue().str();
     auto executable = fb::CreateExecutableDirect(
         builder, static_cast<uint32_t>(fb::SchemaVersion::Current),
-        module.getSymName().value_or("model").str().c_str(), sourcePath.str().c_str(),
-        &targetNames, &buffers, &initializers, persistentSize, &constants, &kernels, &locations,
-        &entries, optimizer.c_str(), dataset.empty() ? nullptr : dataset.c_str(), cuda);
+        module.getSymName().value_or("model").str().c_str(), sourcePath.str().c_str(), &targetNames,
+        &buffers, &initializers, persistentSize, &constants, &kernels, &locations, &entries,
+        optimizer.c_str(), dataset.empty() ? nullptr : dataset.c_str(), cuda);
     builder.Finish(executable, fb::ExecutableIdentifier());
     return std::vector<uint8_t>(builder.GetBufferPointer(),
                                 builder.GetBufferPointer() + builder.GetSize());
@@ -508,10 +508,13 @@ private:
     } else if (!op.hasAttr(kGpuKernelsAttr)) {
       return op.emitOpError() << "has no GPU form; run exec-outline-gpu-kernels first";
     }
-    return gpu.emitLaunches(op, locationOf(op), [&](Value value) {
-      uint32_t index = bufferIndex.lookup(value);
-      return std::make_pair(index, sizes[index]);
-    }, out);
+    return gpu.emitLaunches(
+        op, locationOf(op),
+        [&](Value value) {
+          uint32_t index = bufferIndex.lookup(value);
+          return std::make_pair(index, sizes[index]);
+        },
+        out);
   }
 
   /// A view is another buffer over its source's bytes: in the arena, a

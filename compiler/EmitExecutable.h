@@ -20,9 +20,8 @@ struct Targets {
 
 /// The executable's bytes, or a diagnostic at the op that cannot be
 /// represented. `sourcePath` is recorded as the model file.
-mlir::FailureOr<std::vector<uint8_t>> emitExecutable(mlir::ModuleOp module,
-                                                     llvm::StringRef sourcePath,
-                                                     Targets targets = {});
+mlir::FailureOr<std::vector<uint8_t>>
+emitExecutable(mlir::ModuleOp module, llvm::StringRef sourcePath, Targets targets = {});
 
 } // namespace dlc
 

@@ -8,10 +8,9 @@ using namespace mlir;
 
 namespace dlc {
 
-LogicalResult
-GpuEmitter::emitLaunches(Operation &op, int32_t location,
-                         function_ref<std::pair<uint32_t, uint64_t>(Value)> bufferOf,
-                         std::vector<flatbuffers::Offset<fb::Command>> &commands) {
+LogicalResult GpuEmitter::emitLaunches(Operation &op, int32_t location,
+                                       function_ref<std::pair<uint32_t, uint64_t>(Value)> bufferOf,
+                                       std::vector<flatbuffers::Offset<fb::Command>> &commands) {
   auto launches = op.getAttrOfType<ArrayAttr>(kGpuKernelsAttr);
   if (!launches)
     return success();
@@ -37,8 +36,7 @@ GpuEmitter::emitLaunches(Operation &op, int32_t location,
       std::vector<uint32_t> gridDims(grid.asArrayRef().begin(), grid.asArrayRef().end());
       std::vector<uint32_t> blockDims(block.asArrayRef().begin(), block.asArrayRef().end());
       kernels.push_back(fb::CreateGpuKernelDirect(builder, name.str().c_str(), &gridDims,
-                                                  &blockDims, shared.getInt(), &bytes,
-                                                  numInputs));
+                                                  &blockDims, shared.getInt(), &bytes, numInputs));
       kernelParameters[name] = bytes;
     } else if (kernelParameters[name] != bytes) {
       return op.emitOpError() << "launches GPU kernel '" << name

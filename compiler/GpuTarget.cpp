@@ -87,8 +87,8 @@ void preciseSquareRoots(gpu::GPUModuleOp kernels) {
       return;
     StringRef intrinsic = type.isF64() ? "llvm.nvvm.sqrt.rn.d" : "llvm.nvvm.sqrt.rn.f";
     OpBuilder b(sqrt);
-    auto root = LLVM::CallIntrinsicOp::create(b, sqrt.getLoc(), type,
-                                              b.getStringAttr(intrinsic), sqrt.getOperand());
+    auto root = LLVM::CallIntrinsicOp::create(b, sqrt.getLoc(), type, b.getStringAttr(intrinsic),
+                                              sqrt.getOperand());
     sqrt.replaceAllUsesWith(root.getResult(0));
     sqrt.erase();
   });
@@ -119,8 +119,9 @@ LogicalResult lowerGpuKernels(ModuleOp module, const std::optional<std::string> 
   if (failed(runPipeline(module, "gpu.module(expand-strided-metadata,lower-affine,"
                                  "convert-scf-to-cf,convert-gpu-to-nvvm{"
                                  "use-bare-ptr-memref-call-conv=true index-bitwidth=" +
-                                     indexBits + "},canonicalize,cse),"
-                                 "reconcile-unrealized-casts")))
+                                     indexBits +
+                                     "},canonicalize,cse),"
+                                     "reconcile-unrealized-casts")))
     return failure();
   std::string link;
   if (needsLibdevice(kernels)) {
@@ -163,8 +164,8 @@ void addPackedEntries(llvm::Module &llvmModule, ArrayRef<std::string> names) {
     llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", entry));
     SmallVector<llvm::Value *> buffers;
     for (unsigned i = 0; i < body->arg_size(); ++i)
-      buffers.push_back(builder.CreateLoad(
-          pointer, builder.CreateConstGEP1_64(pointer, entry->getArg(0), i)));
+      buffers.push_back(
+          builder.CreateLoad(pointer, builder.CreateConstGEP1_64(pointer, entry->getArg(0), i)));
     builder.CreateCall(body, buffers);
     builder.CreateRetVoid();
   }

@@ -19,7 +19,8 @@ namespace dlc {
 namespace {
 
 /// The input at output coordinates minus `low`, or `value` outside it.
-func::FuncOp padKernel(KernelFactory newKernel, exec::CallOp call, ArrayRef<int64_t> low, double value) {
+func::FuncOp padKernel(KernelFactory newKernel, exec::CallOp call, ArrayRef<int64_t> low,
+                       double value) {
   SmallVector<Value> buffers = gpuKernelBuffers(call);
   func::FuncOp function = newKernel("pad");
   KernelBuilder k(function, call.getLoc());
@@ -37,8 +38,10 @@ func::FuncOp padKernel(KernelFactory newKernel, exec::CallOp call, ArrayRef<int6
     }
     Value result = k.choose(
         inside, storageType(element),
-        [&] { return memref::LoadOp::create(k.b, k.loc, in, k.offset(source, stridesOf(inShape)))
-                  .getResult(); },
+        [&] {
+          return memref::LoadOp::create(k.b, k.loc, in, k.offset(source, stridesOf(inShape)))
+              .getResult();
+        },
         [&] { return storedValue(k.b, k.loc, emitConstant(k.b, k.loc, element, value), element); });
     memref::StoreOp::create(k.b, k.loc, result, out, ValueRange{item});
   });
@@ -71,9 +74,8 @@ func::FuncOp concatKernel(KernelFactory newKernel, exec::CallOp call, int64_t ax
         return read();
       Value before = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::ult, coords[axis],
                                            k.index(start + shape[axis]));
-      return k.choose(before, stored, read, [&, i, start, shape] {
-        return from(i + 1, start + shape[axis]);
-      });
+      return k.choose(before, stored, read,
+                      [&, i, start, shape] { return from(i + 1, start + shape[axis]); });
     };
     memref::StoreOp::create(k.b, k.loc, from(0, 0), out, ValueRange{item});
   });
@@ -81,7 +83,8 @@ func::FuncOp concatKernel(KernelFactory newKernel, exec::CallOp call, int64_t ax
 }
 
 /// One item per output element; the reduced elements are its row.
-func::FuncOp reduceKernel(KernelFactory newKernel, exec::CallOp call, StringRef kind, ArrayRef<int64_t> axes) {
+func::FuncOp reduceKernel(KernelFactory newKernel, exec::CallOp call, StringRef kind,
+                          ArrayRef<int64_t> axes) {
   SmallVector<Value> buffers = gpuKernelBuffers(call);
   func::FuncOp function = newKernel("reduce_" + kind.str());
   KernelBuilder k(function, call.getLoc());
@@ -152,8 +155,7 @@ Value firstMax(KernelBuilder &k, Value view, const Lines &lines, Value start, Ty
         Value top = carried[1];
         Value better;
         if (isa<FloatType>(element)) {
-          Value topIsNan =
-              arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::UNO, top, top);
+          Value topIsNan = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::UNO, top, top);
           Value wins = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::UGT, value, top);
           better = arith::AndIOp::create(
               k.b, k.loc, wins,
@@ -180,9 +182,8 @@ func::FuncOp argmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t ax
   Value in = k.flat(function.getArgument(0)), out = k.flat(function.getArgument(1));
   k.items(lines.outer * lines.inner, [&](Value line) {
     Value best = firstMax(k, in, lines, lines.start(k, line), element);
-    memref::StoreOp::create(k.b, k.loc,
-                            arith::IndexCastOp::create(k.b, k.loc, indexType, best), out,
-                            ValueRange{line});
+    memref::StoreOp::create(k.b, k.loc, arith::IndexCastOp::create(k.b, k.loc, indexType, best),
+                            out, ValueRange{line});
   });
   return function;
 }
@@ -201,9 +202,8 @@ func::FuncOp softmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t a
     auto x = [&](Value i) { return k.load(in, lines.at(k, start, i), element); };
     Value max = k.combineLoop(lines.size, "maximumf", maxIdentity(k, element), x);
     auto shifted = [&](Value i) { return arith::SubFOp::create(k.b, k.loc, x(i), max); };
-    Value sum = k.combineLoop(lines.size, "add", k.floatConst(element, 0.0), [&](Value i) {
-      return math::ExpOp::create(k.b, k.loc, shifted(i));
-    });
+    Value sum = k.combineLoop(lines.size, "add", k.floatConst(element, 0.0),
+                              [&](Value i) { return math::ExpOp::create(k.b, k.loc, shifted(i)); });
     Value logSum = log ? Value(math::LogOp::create(k.b, k.loc, sum)) : Value();
     k.rowLoop(lines.size, [&](Value i) {
       Value y = log ? Value(arith::SubFOp::create(k.b, k.loc, shifted(i), logSum))
@@ -217,7 +217,8 @@ func::FuncOp softmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t a
 
 /// (x - mean) / sqrt(var + epsilon) * scale + offset over dims axis..,
 /// the variance biased, in two passes (mean first).
-func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t axis, double epsilon) {
+func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t axis,
+                             double epsilon) {
   SmallVector<Value> buffers = gpuKernelBuffers(call);
   func::FuncOp function = newKernel("layer_norm");
   KernelBuilder k(function, call.getLoc());
@@ -241,9 +242,9 @@ func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t
     Value variance = arith::DivFOp::create(k.b, k.loc, squares, count);
     Value inverse = arith::DivFOp::create(
         k.b, k.loc, k.floatConst(element, 1.0),
-        math::SqrtOp::create(k.b, k.loc,
-                             arith::AddFOp::create(k.b, k.loc, variance,
-                                                   k.floatConst(element, epsilon))));
+        math::SqrtOp::create(
+            k.b, k.loc,
+            arith::AddFOp::create(k.b, k.loc, variance, k.floatConst(element, epsilon))));
     k.rowLoop(width, [&](Value i) {
       Value y = arith::MulFOp::create(k.b, k.loc, centered(i), inverse);
       y = arith::MulFOp::create(k.b, k.loc, y, k.load(scale, i, element));
@@ -274,8 +275,7 @@ func::FuncOp embeddingKernel(KernelFactory newKernel, exec::CallOp call) {
           return memref::LoadOp::create(k.b, k.loc, table, ValueRange{at}).getResult();
         },
         [&] {
-          return emitConstant(k.b, k.loc, element,
-                              isa<FloatType>(element) ? std::nan("") : 0.0);
+          return emitConstant(k.b, k.loc, element, isa<FloatType>(element) ? std::nan("") : 0.0);
         });
     memref::StoreOp::create(k.b, k.loc, value, out, ValueRange{item});
   });
@@ -291,10 +291,10 @@ SmallVector<Value> philox(KernelBuilder &k, SmallVector<Value> c, SmallVector<Va
   for (int round = 0; round < 10; ++round) {
     auto p0 = arith::MulUIExtendedOp::create(k.b, k.loc, i32(0xD2511F53u), c[0]);
     auto p1 = arith::MulUIExtendedOp::create(k.b, k.loc, i32(0xCD9E8D57u), c[2]);
-    Value n0 = arith::XOrIOp::create(
-        k.b, k.loc, arith::XOrIOp::create(k.b, k.loc, p1.getHigh(), c[1]), key[0]);
-    Value n2 = arith::XOrIOp::create(
-        k.b, k.loc, arith::XOrIOp::create(k.b, k.loc, p0.getHigh(), c[3]), key[1]);
+    Value n0 = arith::XOrIOp::create(k.b, k.loc,
+                                     arith::XOrIOp::create(k.b, k.loc, p1.getHigh(), c[1]), key[0]);
+    Value n2 = arith::XOrIOp::create(k.b, k.loc,
+                                     arith::XOrIOp::create(k.b, k.loc, p0.getHigh(), c[3]), key[1]);
     c = {n0, p1.getLow(), n2, p0.getLow()};
     if (round < 9) {
       key[0] = arith::AddIOp::create(k.b, k.loc, key[0], i32(0x9E3779B9u));
@@ -325,15 +325,15 @@ func::FuncOp dropoutKernel(KernelFactory newKernel, exec::CallOp call) {
     k.items(n, [&](Value i) { k.store(k.load(in, i, element), out, i, element); });
     return function;
   }
-  Value step = hasStep ? Value(memref::LoadOp::create(k.b, k.loc, function.getArgument(1),
-                                                      ValueRange{}))
-                       : Value(arith::ConstantIntOp::create(k.b, k.loc, 0, 64));
+  Value step =
+      hasStep ? Value(memref::LoadOp::create(k.b, k.loc, function.getArgument(1), ValueRange{}))
+              : Value(arith::ConstantIntOp::create(k.b, k.loc, 0, 64));
   auto low = [&](Value v64) {
     return arith::TruncIOp::create(k.b, k.loc, k.b.getI32Type(), v64).getResult();
   };
   auto high = [&](Value v64) {
-    return low(arith::ShRUIOp::create(
-        k.b, k.loc, v64, arith::ConstantIntOp::create(k.b, k.loc, 32, 64)));
+    return low(
+        arith::ShRUIOp::create(k.b, k.loc, v64, arith::ConstantIntOp::create(k.b, k.loc, 32, 64)));
   };
   Value stepLow = low(step), stepHigh = high(step);
   double keep = rate < 1 ? 1 / (1 - rate) : 0.0;
@@ -350,24 +350,22 @@ func::FuncOp dropoutKernel(KernelFactory newKernel, exec::CallOp call) {
       k.b.setInsertionPointToStart(&branch.getThenRegion().front());
       // u = (word >> 8) * 2^-24, exact in f64; dropped when u < rate.
       Value bits = arith::ShRUIOp::create(k.b, k.loc, words[j], i32(8));
-      Value u = arith::MulFOp::create(
-          k.b, k.loc, arith::UIToFPOp::create(k.b, k.loc, k.b.getF64Type(), bits),
-          k.floatConst(k.b.getF64Type(), std::ldexp(1.0, -24)));
+      Value u = arith::MulFOp::create(k.b, k.loc,
+                                      arith::UIToFPOp::create(k.b, k.loc, k.b.getF64Type(), bits),
+                                      k.floatConst(k.b.getF64Type(), std::ldexp(1.0, -24)));
       Value dropped = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::OLT, u,
                                             k.floatConst(k.b.getF64Type(), rate));
       Value kept =
           arith::MulFOp::create(k.b, k.loc, k.load(in, i, element), k.floatConst(element, keep));
-      k.store(arith::SelectOp::create(k.b, k.loc, dropped, k.floatConst(element, 0.0), kept),
-              out, i, element);
+      k.store(arith::SelectOp::create(k.b, k.loc, dropped, k.floatConst(element, 0.0), kept), out,
+              i, element);
     }
   });
   return function;
 }
 
 /// Whether label `id` (an integer) is a class of `classes`, as i1.
-Value labelValid(KernelBuilder &k, Value id, int64_t classes) {
-  return k.inRange(id, classes);
-}
+Value labelValid(KernelBuilder &k, Value id, int64_t classes) { return k.inRange(id, classes); }
 
 /// Mean over rows of -log softmax(row)[label], one item whose rows the
 /// block's threads share; a label outside [0, classes) makes it NaN.
@@ -399,15 +397,14 @@ func::FuncOp crossEntropyKernel(KernelFactory newKernel, exec::CallOp call) {
           labelValid(k, id, classes), element,
           [&] {
             Value picked = x(k.toIndex(id));
-            return arith::AddFOp::create(k.b, k.loc,
-                                         arith::SubFOp::create(k.b, k.loc, max, picked),
+            return arith::AddFOp::create(k.b, k.loc, arith::SubFOp::create(k.b, k.loc, max, picked),
                                          math::LogOp::create(k.b, k.loc, sum))
                 .getResult();
           },
           [&] { return k.floatConst(element, std::nan("")); });
     });
-    Value mean = arith::DivFOp::create(k.b, k.loc, total,
-                                       k.floatConst(element, static_cast<double>(batch)));
+    Value mean =
+        arith::DivFOp::create(k.b, k.loc, total, k.floatConst(element, static_cast<double>(batch)));
     k.store(batch ? mean : zero, out, k.index(0), element);
   });
   return function;
@@ -428,8 +425,7 @@ func::FuncOp accuracyKernel(KernelFactory newKernel, exec::CallOp call) {
     Value hits = k.combineLoop(batch, "add", k.floatConst(result, 0.0), [&](Value n) {
       Value best = firstMax(k, logits, row, k.mul(n, k.index(classes)), element);
       Value id = memref::LoadOp::create(k.b, k.loc, labels, ValueRange{n});
-      Value hit = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::eq,
-                                        k.toIndex(id), best);
+      Value hit = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::eq, k.toIndex(id), best);
       Value one = arith::SelectOp::create(k.b, k.loc, hit, k.floatConst(result, 1.0),
                                           k.floatConst(result, 0.0));
       return arith::SelectOp::create(k.b, k.loc, labelValid(k, id, classes), one,
@@ -462,9 +458,10 @@ func::FuncOp mseKernel(KernelFactory newKernel, exec::CallOp call, StringRef red
       Value d = arith::SubFOp::create(k.b, k.loc, k.load(p, i, element), k.load(t, i, element));
       return arith::MulFOp::create(k.b, k.loc, d, d);
     });
-    Value result = divisor > 0 ? Value(arith::DivFOp::create(k.b, k.loc, total,
-                                                             k.floatConst(element, divisor)))
-                               : k.floatConst(element, 0.0);
+    Value result =
+        divisor > 0
+            ? Value(arith::DivFOp::create(k.b, k.loc, total, k.floatConst(element, divisor)))
+            : k.floatConst(element, 0.0);
     k.store(result, out, k.index(0), element);
   });
   return function;

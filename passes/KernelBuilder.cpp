@@ -86,8 +86,8 @@ Value KernelBuilder::flat(Value buffer) {
   if (type.getRank() == 1)
     return buffer;
   auto flatType = MemRefType::get({type.getNumElements()}, type.getElementType());
-  return memref::ReinterpretCastOp::create(b, loc, flatType, buffer, 0,
-                                           {type.getNumElements()}, {1});
+  return memref::ReinterpretCastOp::create(b, loc, flatType, buffer, 0, {type.getNumElements()},
+                                           {1});
 }
 
 Value KernelBuilder::load(Value view, Value at, Type element) {
@@ -132,7 +132,7 @@ void KernelBuilder::rowLoop(int64_t count, function_ref<void(Value)> body) {
 }
 
 Value KernelBuilder::combineLoop(int64_t count, StringRef combine, Value identity,
-                  function_ref<Value(Value)> term) {
+                                 function_ref<Value(Value)> term) {
   auto loop = scf::ForOp::create(b, loc, index(0), index(count), index(1), ValueRange{identity});
   loop->setAttr(kCombineAttr, b.getStringAttr(combine));
   OpBuilder::InsertionGuard guard(b);
@@ -144,7 +144,7 @@ Value KernelBuilder::combineLoop(int64_t count, StringRef combine, Value identit
 }
 
 ValueRange KernelBuilder::sequentialLoop(Value lower, int64_t upper, ValueRange init,
-                          function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+                                         function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   auto loop = scf::ForOp::create(b, loc, lower, index(upper), index(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
@@ -164,7 +164,8 @@ Value KernelBuilder::combineValues(StringRef combine, Value x, Value y) {
   return arith::MaxUIOp::create(b, loc, x, y);
 }
 
-Value KernelBuilder::choose(Value cond, Type type, function_ref<Value()> then, function_ref<Value()> otherwise) {
+Value KernelBuilder::choose(Value cond, Type type, function_ref<Value()> then,
+                            function_ref<Value()> otherwise) {
   auto branch = scf::IfOp::create(b, loc, TypeRange{type}, cond, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&branch.getThenRegion().front());
@@ -190,8 +191,8 @@ Value maxIdentity(KernelBuilder &k, Type element) {
   if (isa<FloatType>(element))
     return k.floatConst(element, -std::numeric_limits<double>::infinity());
   unsigned width = element.getIntOrFloatBitWidth();
-  APInt lowest = element.isUnsignedInteger() ? APInt::getMinValue(width)
-                                             : APInt::getSignedMinValue(width);
+  APInt lowest =
+      element.isUnsignedInteger() ? APInt::getMinValue(width) : APInt::getSignedMinValue(width);
   return arith::ConstantOp::create(k.b, k.loc, IntegerAttr::get(storageType(element), lowest));
 }
 

@@ -162,8 +162,8 @@ Value emitCast(OpBuilder &b, Location loc, Value value, Type from, Type to) {
 Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
   Location loc = op->getLoc();
   Type element = getElementTypeOrSelf(op->getResult(0).getType());
-  Type operandElement = op->getNumOperands() ? getElementTypeOrSelf(op->getOperand(0).getType())
-                                             : element;
+  Type operandElement =
+      op->getNumOperands() ? getElementTypeOrSelf(op->getOperand(0).getType()) : element;
   bool isFloat = isa<FloatType>(operandElement);
   bool isUnsignedType = isUnsigned(operandElement);
   Value x = operands.empty() ? Value() : operands[0];
@@ -203,8 +203,7 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
           return arith::SelectOp::create(
               b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero), zero, x);
         }
-        Value negative =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, constant(0.0));
+        Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, constant(0.0));
         return arith::SelectOp::create(b, loc, negative, constant(0.0), x);
       })
       .Case([&](dl::GeluOp g) -> Value {
@@ -218,8 +217,8 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
           inner = math::TanhOp::create(
               b, loc, arith::MulFOp::create(b, loc, constant(0.7978845608028654), sum));
         } else {
-          inner = math::ErfOp::create(b, loc,
-                                      arith::MulFOp::create(b, loc, x, constant(M_SQRT1_2)));
+          inner =
+              math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, constant(M_SQRT1_2)));
         }
         return arith::MulFOp::create(b, loc, half,
                                      arith::AddFOp::create(b, loc, constant(1.0), inner));
@@ -258,8 +257,7 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
       .Case([&](dl::CompareOp c) -> Value {
         if (isFloat)
           return arith::CmpFOp::create(b, loc, floatPredicate(c.getDirection()), x, y);
-        return arith::CmpIOp::create(b, loc, intPredicate(c.getDirection(), isUnsignedType), x,
-                                     y);
+        return arith::CmpIOp::create(b, loc, intPredicate(c.getDirection(), isUnsignedType), x, y);
       })
       .Case([&](dl::SelectOp) { return arith::SelectOp::create(b, loc, x, y, operands[2]); })
       .Case([&](dl::CastOp) { return emitCast(b, loc, x, operandElement, element); })

@@ -39,8 +39,7 @@ mlir::Value emitCast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, 
                      mlir::Type to);
 
 /// A scalar constant of dl element type `element` (in compute form).
-mlir::Value emitConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
-                         double value);
+mlir::Value emitConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element, double value);
 
 } // namespace dlc
 

@@ -81,10 +81,11 @@ LogicalResult itemsFromGeneric(linalg::GenericOp generic) {
     if (map.isIdentity() && type.getLayout().isIdentity()) {
       Value &view = flatViews[buffer];
       if (!view)
-        view = type.getRank() == 1 ? buffer
-                                   : Value(memref::ReinterpretCastOp::create(
-                                         before, loc, MemRefType::get({count}, type.getElementType()),
-                                         buffer, 0, {count}, {1}));
+        view = type.getRank() == 1
+                   ? buffer
+                   : Value(memref::ReinterpretCastOp::create(
+                         before, loc, MemRefType::get({count}, type.getElementType()), buffer, 0,
+                         {count}, {1}));
       return {view, {loop.getInductionVars()[0]}};
     }
     SmallVector<Value> indices;
@@ -263,8 +264,8 @@ struct ExecMapGpuKernelsPass : dlc::impl::ExecMapGpuKernelsBase<ExecMapGpuKernel
         return failure();
     SmallVector<scf::ParallelOp> items(function.getOps<scf::ParallelOp>());
     if (items.size() != 1)
-      return function.emitOpError() << "must have one items loop (scf.parallel), has "
-                                    << items.size();
+      return function.emitOpError()
+             << "must have one items loop (scf.parallel), has " << items.size();
     OpBuilder b = OpBuilder::atBlockEnd(gpuModule.getBody());
     auto kernel = gpu::GPUFuncOp::create(b, function.getLoc(), function.getName(),
                                          function.getFunctionType());
@@ -288,8 +289,7 @@ struct ExecMapGpuKernelsPass : dlc::impl::ExecMapGpuKernelsBase<ExecMapGpuKernel
     } else {
       shape = mapFlat(loop);
     }
-    kernel.setKnownBlockSizeAttr(
-        b.getDenseI32ArrayAttr({static_cast<int32_t>(shape.block), 1, 1}));
+    kernel.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({static_cast<int32_t>(shape.block), 1, 1}));
     function.erase();
     return shape;
   }

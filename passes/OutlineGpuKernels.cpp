@@ -150,14 +150,14 @@ private:
                 if (auto constant = dyn_cast<dl::ConstantOp>(op)) {
                   auto splat = cast<SplatElementsAttr>(constant.getValue());
                   Type element = splat.getElementType();
-                  scalar = isa<FloatType>(element)
-                               ? emitConstant(b, loc, element,
-                                              splat.getSplatValue<APFloat>().convertToDouble())
-                               : Value(arith::ConstantOp::create(
-                                     b, loc,
-                                     IntegerAttr::get(
-                                         b.getIntegerType(element.getIntOrFloatBitWidth()),
-                                         splat.getSplatValue<APInt>())));
+                  scalar =
+                      isa<FloatType>(element)
+                          ? emitConstant(b, loc, element,
+                                         splat.getSplatValue<APFloat>().convertToDouble())
+                          : Value(arith::ConstantOp::create(
+                                b, loc,
+                                IntegerAttr::get(b.getIntegerType(element.getIntOrFloatBitWidth()),
+                                                 splat.getSplatValue<APInt>())));
                 } else {
                   SmallVector<Value> operands;
                   for (Value operand : op.getOperands())
@@ -188,27 +188,22 @@ private:
     KernelBuilder k(function, call.getLoc());
     Value in = function.getArgument(0), out = function.getArgument(1);
     generic(k, {in}, {inputMap}, {out}, dlElements(buffers),
-            [](OpBuilder &, Location, ValueRange loaded) {
-              return SmallVector<Value>{loaded[0]};
-            });
+            [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
     return function;
   }
 
   /// output = the strided window of the input starting at `starts`: a
   /// copy from a memref.subview.
-  func::FuncOp sliceKernel(exec::CallOp call, ArrayRef<int64_t> starts,
-                           ArrayRef<int64_t> strides) {
+  func::FuncOp sliceKernel(exec::CallOp call, ArrayRef<int64_t> starts, ArrayRef<int64_t> strides) {
     SmallVector<Value> buffers = gpuKernelBuffers(call);
     func::FuncOp function = newKernel("slice", buffers, call.getLoc());
     KernelBuilder k(function, call.getLoc());
     ArrayRef<int64_t> shape = shapeOf(buffers[1]);
-    Value window = memref::SubViewOp::create(k.b, k.loc, function.getArgument(0), starts, shape,
-                                             strides);
+    Value window =
+        memref::SubViewOp::create(k.b, k.loc, function.getArgument(0), starts, shape, strides);
     AffineMap identity = AffineMap::getMultiDimIdentityMap(shape.size(), call.getContext());
     generic(k, {window}, {identity}, {function.getArgument(1)}, dlElements(buffers),
-            [](OpBuilder &, Location, ValueRange loaded) {
-              return SmallVector<Value>{loaded[0]};
-            });
+            [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
     return function;
   }
 
@@ -219,9 +214,7 @@ private:
     Value in = k.flat(function.getArgument(0)), out = k.flat(function.getArgument(1));
     MLIRContext *context = call.getContext();
     generic(k, {in}, {AffineMap::getMultiDimIdentityMap(1, context)}, {out}, dlElements(buffers),
-            [](OpBuilder &, Location, ValueRange loaded) {
-              return SmallVector<Value>{loaded[0]};
-            });
+            [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
     return function;
   }
 
@@ -276,8 +269,7 @@ private:
   SymbolTable table;
 };
 
-struct ExecOutlineGpuKernelsPass
-    : dlc::impl::ExecOutlineGpuKernelsBase<ExecOutlineGpuKernelsPass> {
+struct ExecOutlineGpuKernelsPass : dlc::impl::ExecOutlineGpuKernelsBase<ExecOutlineGpuKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());

@@ -40,8 +40,7 @@ struct FileCheck {
 /// Checks command `commandIndex` of entry point `entryIndex` (of its
 /// `cuda_commands` if `cuda`, else of its `commands`): its op, every buffer
 /// it names and the shapes that are cheap to check.
-Status checkCommand(const FileCheck &check, uint32_t entryIndex, uint32_t commandIndex,
-                    bool cuda);
+Status checkCommand(const FileCheck &check, uint32_t entryIndex, uint32_t commandIndex, bool cuda);
 
 /// The CUDA target (verify_cuda.cpp): present exactly when the file lists
 /// target "cuda", and every kernel's name, launch shape and parameters.

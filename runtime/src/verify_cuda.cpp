@@ -59,8 +59,8 @@ Status checkKernel(const FileCheck &c, uint32_t index, const fb::GpuKernel &kern
     threads *= block->Get(d);
   }
   if (threads > kMaxBlockThreads)
-    return invalid(c, fmt::format("{}: {} threads per block; at most {}", label, threads,
-                                  kMaxBlockThreads));
+    return invalid(
+        c, fmt::format("{}: {} threads per block; at most {}", label, threads, kMaxBlockThreads));
   if (kernel.shared_memory() > kMaxSharedMemory)
     return invalid(c, fmt::format("{}: {} bytes of shared memory; at most {}", label,
                                   kernel.shared_memory(), kMaxSharedMemory));

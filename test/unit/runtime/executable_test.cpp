@@ -113,17 +113,17 @@ TEST(Executable, RejectsWrongIdentifierAndVersion) {
 
 TEST(Executable, EveryTruncationIsRejectedCleanly) {
   for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
-  const std::vector<uint8_t> bytes = build(spec);
-  for (size_t length = 0; length < bytes.size(); ++length) {
-    std::shared_ptr<const Executable> exe;
-    Status status = Executable::loadMemory(bytes.data(), length, "cut.fb", &exe);
-    // FlatBufferBuilder may end the buffer with alignment padding that
-    // nothing refers to; cutting only that is harmless.
-    if (status.ok() && length + 8 > bytes.size())
-      continue;
-    ASSERT_EQ(status.code(), DLC_INVALID_FILE) << "length " << length;
-    ASSERT_EQ(status.message().rfind("cut.fb: ", 0), 0u) << status.message();
-  }
+    const std::vector<uint8_t> bytes = build(spec);
+    for (size_t length = 0; length < bytes.size(); ++length) {
+      std::shared_ptr<const Executable> exe;
+      Status status = Executable::loadMemory(bytes.data(), length, "cut.fb", &exe);
+      // FlatBufferBuilder may end the buffer with alignment padding that
+      // nothing refers to; cutting only that is harmless.
+      if (status.ok() && length + 8 > bytes.size())
+        continue;
+      ASSERT_EQ(status.code(), DLC_INVALID_FILE) << "length " << length;
+      ASSERT_EQ(status.message().rfind("cut.fb: ", 0), 0u) << status.message();
+    }
   }
 }
 
@@ -148,29 +148,29 @@ void loadAndWalk(const std::vector<uint8_t> &bytes) {
 
 TEST(Executable, FlippedBytesNeverCrash) {
   for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
-  const std::vector<uint8_t> original = build(spec);
-  for (size_t i = 0; i < original.size(); ++i) {
-    for (uint8_t mask : {0x01, 0x80, 0xFF}) {
-      std::vector<uint8_t> bytes = original;
-      bytes[i] ^= mask;
-      SCOPED_TRACE("byte " + std::to_string(i));
-      loadAndWalk(bytes);
+    const std::vector<uint8_t> original = build(spec);
+    for (size_t i = 0; i < original.size(); ++i) {
+      for (uint8_t mask : {0x01, 0x80, 0xFF}) {
+        std::vector<uint8_t> bytes = original;
+        bytes[i] ^= mask;
+        SCOPED_TRACE("byte " + std::to_string(i));
+        loadAndWalk(bytes);
+      }
     }
-  }
   }
 }
 
 TEST(Executable, RandomDamageNeverCrashes) {
   for (const ExecutableSpec &spec : {tinySpec(), tinyCudaSpec()}) {
-  const std::vector<uint8_t> original = build(spec);
-  std::mt19937 random(1234);
-  for (int trial = 0; trial < 20000; ++trial) {
-    std::vector<uint8_t> bytes = original;
-    const int changes = 1 + static_cast<int>(random() % 8);
-    for (int c = 0; c < changes; ++c)
-      bytes[random() % bytes.size()] = static_cast<uint8_t>(random());
-    loadAndWalk(bytes);
-  }
+    const std::vector<uint8_t> original = build(spec);
+    std::mt19937 random(1234);
+    for (int trial = 0; trial < 20000; ++trial) {
+      std::vector<uint8_t> bytes = original;
+      const int changes = 1 + static_cast<int>(random() % 8);
+      for (int c = 0; c < changes; ++c)
+        bytes[random() % bytes.size()] = static_cast<uint8_t>(random());
+      loadAndWalk(bytes);
+    }
   }
 }
 
@@ -468,20 +468,34 @@ std::vector<Damage> cudaDamages() {
        "the CUDA target's PTX contains a NUL byte"},
       {"kernel not in the PTX", [=](ExecutableSpec &s) { kernels(s)[1].name = "copy5"; },
        "CUDA kernel 1 'copy5': the PTX has no such .entry"},
-      {"kernel name not an identifier",
-       [=](ExecutableSpec &s) { kernels(s)[0].name = "copy 2x3"; },
+      {"kernel name not an identifier", [=](ExecutableSpec &s) { kernels(s)[0].name = "copy 2x3"; },
        "CUDA kernel 0 'copy 2x3': the name is not a PTX identifier"},
       {"two kernels of one name", [=](ExecutableSpec &s) { kernels(s)[1].name = "copy2x3"; },
        "CUDA kernel 1: another kernel is named 'copy2x3'"},
-      {"grid of two dims", [=](ExecutableSpec &s) { kernels(s)[0].grid = {1, 1}; },
+      {"grid of two dims",
+       [=](ExecutableSpec &s) {
+         kernels(s)[0].grid = {1, 1};
+       },
        "CUDA kernel 0 'copy2x3': grid and block must have 3 dimensions each"},
-      {"empty grid", [=](ExecutableSpec &s) { kernels(s)[0].grid = {0, 1, 1}; },
+      {"empty grid",
+       [=](ExecutableSpec &s) {
+         kernels(s)[0].grid = {0, 1, 1};
+       },
        "CUDA kernel 0 'copy2x3': grid dimension 0 is 0; expected 1 to 2147483647"},
-      {"grid y too large", [=](ExecutableSpec &s) { kernels(s)[0].grid = {1, 70000, 1}; },
+      {"grid y too large",
+       [=](ExecutableSpec &s) {
+         kernels(s)[0].grid = {1, 70000, 1};
+       },
        "CUDA kernel 0 'copy2x3': grid dimension 1 is 70000; expected 1 to 65535"},
-      {"block too large", [=](ExecutableSpec &s) { kernels(s)[0].block = {64, 32, 1}; },
+      {"block too large",
+       [=](ExecutableSpec &s) {
+         kernels(s)[0].block = {64, 32, 1};
+       },
        "CUDA kernel 0 'copy2x3': 2048 threads per block; at most 1024"},
-      {"block z too large", [=](ExecutableSpec &s) { kernels(s)[0].block = {1, 1, 65}; },
+      {"block z too large",
+       [=](ExecutableSpec &s) {
+         kernels(s)[0].block = {1, 1, 65};
+       },
        "CUDA kernel 0 'copy2x3': block dimension 2 is 65"},
       {"too much shared memory",
        [=](ExecutableSpec &s) { kernels(s)[0].sharedMemory = 300 * 1024; },
@@ -493,7 +507,9 @@ std::vector<Damage> cudaDamages() {
        "entry point 'fused' CUDA command 0 (gpu_launch): CUDA kernel 3 does not exist (the file "
        "has 3)"},
       {"launch with too few buffers",
-       [](ExecutableSpec &s) { s.entryPoints[2].cudaCommands[0] = gpuLaunchCommand(2, {kA, kC}); },
+       [](ExecutableSpec &s) {
+         s.entryPoints[2].cudaCommands[0] = gpuLaunchCommand(2, {kA, kC});
+       },
        "entry point 'fused' CUDA command 0 (gpu_launch): passes 2 buffers; CUDA kernel "
        "'add_scale' takes 3"},
       {"buffer of another size",
@@ -510,11 +526,15 @@ std::vector<Damage> cudaDamages() {
        "entry point 'other' CUDA command 0 (gpu_launch): output is buffer 7 'scale', a constant, "
        "which commands must not write"},
       {"launch of another entry point's buffer",
-       [](ExecutableSpec &s) { s.entryPoints[1].cudaCommands[0] = gpuLaunchCommand(1, {kZ, kY}); },
+       [](ExecutableSpec &s) {
+         s.entryPoints[1].cudaCommands[0] = gpuLaunchCommand(1, {kZ, kY});
+       },
        "entry point 'other' CUDA command 0 (gpu_launch): output is buffer 5 'y', which lives in "
        "the arena of another entry point"},
       {"GPU launch among the CPU commands",
-       [](ExecutableSpec &s) { s.entryPoints[2].commands[0] = gpuLaunchCommand(2, {kA, kScale, kC}); },
+       [](ExecutableSpec &s) {
+         s.entryPoints[2].commands[0] = gpuLaunchCommand(2, {kA, kScale, kC});
+       },
        "entry point 'fused' command 0 (gpu_launch): a GPU launch among the CPU commands"},
       {"CPU-only command among the CUDA commands",
        [](ExecutableSpec &s) { s.entryPoints[0].cudaCommands[0] = copyCommand(kX, kT); },

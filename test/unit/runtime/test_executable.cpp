@@ -91,9 +91,8 @@ std::vector<uint8_t> build(const ExecutableSpec &spec) {
   if (spec.hasCuda) {
     std::vector<flatbuffers::Offset<fb::GpuKernel>> gpuKernels;
     for (const GpuKernelSpec &k : spec.cuda.kernels)
-      gpuKernels.push_back(fb::CreateGpuKernelDirect(b, k.name.c_str(), &k.grid, &k.block,
-                                                     k.sharedMemory, &k.parameterBytes,
-                                                     k.numInputs));
+      gpuKernels.push_back(fb::CreateGpuKernelDirect(
+          b, k.name.c_str(), &k.grid, &k.block, k.sharedMemory, &k.parameterBytes, k.numInputs));
     // CreateString keeps the PTX's length: a test may put a NUL in it.
     cuda = fb::CreateCudaTarget(b, b.CreateString(spec.cuda.chip), b.CreateString(spec.cuda.ptx),
                                 b.CreateVector(gpuKernels));
@@ -101,10 +100,9 @@ std::vector<uint8_t> build(const ExecutableSpec &spec) {
   std::vector<flatbuffers::Offset<flatbuffers::String>> targets;
   for (const std::string &t : spec.targets)
     targets.push_back(b.CreateString(t));
-  auto root = fb::CreateExecutableDirect(b, spec.version, spec.model.c_str(), "tiny.mlir", &targets,
-                                         &buffers, &initializers, spec.persistentSize,
-                                         &spec.constants, &kernels, &locations, &entries, "sgd",
-                                         nullptr, cuda);
+  auto root = fb::CreateExecutableDirect(
+      b, spec.version, spec.model.c_str(), "tiny.mlir", &targets, &buffers, &initializers,
+      spec.persistentSize, &spec.constants, &kernels, &locations, &entries, "sgd", nullptr, cuda);
   fb::FinishExecutableBuffer(b, root);
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
@@ -157,9 +155,9 @@ ExecutableSpec tinySpec() {
   spec.kernels = {addScale};
   spec.locations = {{"tiny.mlir", 3, 5}};
   spec.entryPoints = {
-      {"forward", {kX}, {kY}, 192, {copyCommand(kX, kT, 0), copyCommand(kT, kY)}},
-      {"other", {kZ}, {kZOut}, 128, {copyCommand(kZ, kZOut)}},
-      {"fused", {kA}, {kC}, 128, {launchCommand(0, {kA, kScale}, {kC})}},
+      {"forward", {kX}, {kY}, 192, {copyCommand(kX, kT, 0), copyCommand(kT, kY)}, {}},
+      {"other", {kZ}, {kZOut}, 128, {copyCommand(kZ, kZOut)}, {}},
+      {"fused", {kA}, {kC}, 128, {launchCommand(0, {kA, kScale}, {kC})}, {}},
   };
   return spec;
 }
@@ -355,7 +353,8 @@ ExecutableSpec allOpsSpec() {
          }),
       launchCommand(0, {em, kScale}, {k}),
   };
-  spec.entryPoints.push_back({"ops", {img, labels}, {loss, acc}, arenaEnd, std::move(commands)});
+  spec.entryPoints.push_back(
+      {"ops", {img, labels}, {loss, acc}, arenaEnd, std::move(commands), {}});
   return spec;
 }
 
