@@ -434,6 +434,28 @@ def cases():
     c.append(Case("accuracy", {"l": logits, "t": labels},
                   "%y = dl.accuracy %l, %t : tensor<6x4xf32>, tensor<6xi32>", "tensor<f32>",
                   lambda i: np.float32(np.mean(np.argmax(i["l"], 1) == i["t"]))))
+
+    # NaN logits: accuracy takes the first element no later one exceeds (a
+    # NaN never does, nor does anything exceed it); argmax, as NumPy, takes
+    # the first NaN.
+    def first_exceeded(row):
+        best = 0
+        for k in range(1, len(row)):
+            if row[k] > row[best]:
+                best = k
+        return best
+    nan_logits = logits.copy()
+    nan_logits[1, 0] = np.nan  # nothing exceeds it: class 0
+    nan_logits[2, 2] = np.nan  # never exceeds: the row's maximum otherwise (3)
+    nan_labels = labels.copy()
+    nan_labels[2] = 3  # a hit, where NumPy's argmax would say 2
+    c.append(Case("accuracy_nan", {"l": nan_logits, "t": nan_labels},
+                  "%y = dl.accuracy %l, %t : tensor<6x4xf32>, tensor<6xi32>", "tensor<f32>",
+                  lambda i: np.float32(np.mean([first_exceeded(r) == t
+                                                for r, t in zip(i["l"], i["t"])]))))
+    c.append(Case("argmax_nan", {"a": nan_logits},
+                  "%y = dl.argmax %a axis = 1 : tensor<6x4xf32> -> tensor<6xi32>", "tensor<6xi32>",
+                  lambda i: np.argmax(i["a"], axis=1).astype(np.int32)))
     p, q = rand(6, 4), rand(6, 4)
     for reduction, fn in {"mean": lambda d: np.mean(d * d), "sum": lambda d: np.sum(d * d),
                           "batch_mean": lambda d: np.sum(d * d) / d.shape[0]}.items():
