@@ -118,6 +118,18 @@ struct LaunchShape {
   int64_t grid = 1, block = 1;
 };
 
+/// `items` as an scf.for from `lower` in steps of `step` over the same
+/// items, the body moved over.
+scf::ForOp replaceItemsLoop(scf::ParallelOp items, Value lower, Value step, OpBuilder &b) {
+  auto loop = scf::ForOp::create(b, items.getLoc(), lower, items.getUpperBound()[0], step);
+  Block *body = items.getBody();
+  body->getTerminator()->erase();
+  loop.getBody()->getOperations().splice(loop.getBody()->begin(), body->getOperations());
+  items.getInductionVars()[0].replaceAllUsesWith(loop.getInductionVar());
+  items.erase();
+  return loop;
+}
+
 /// Whether `op` is one of an item's loops the block's threads share.
 bool isSharedLoop(Operation &op) {
   return isa<scf::ForOp>(op) && (op.hasAttr(kRowLoopAttr) || op.hasAttr(kCombineAttr));
@@ -139,12 +151,7 @@ LaunchShape mapFlat(scf::ParallelOp items) {
       arith::AddIOp::create(b, loc, base, gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
   Value stride =
       arith::MulIOp::create(b, loc, gpu::GridDimOp::create(b, loc, gpu::Dimension::x), blockDim);
-  auto loop = scf::ForOp::create(b, loc, thread, items.getUpperBound()[0], stride);
-  Block *body = items.getBody();
-  body->getTerminator()->erase();
-  loop.getBody()->getOperations().splice(loop.getBody()->begin(), body->getOperations());
-  items.getInductionVars()[0].replaceAllUsesWith(loop.getInductionVar());
-  items.erase();
+  replaceItemsLoop(items, thread, stride, b);
   return shape;
 }
 
@@ -169,12 +176,7 @@ LogicalResult mapRows(scf::ParallelOp items, LaunchShape *shape) {
   Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, thread, zero);
   Value gridDim = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
   Value blockId = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  auto loop = scf::ForOp::create(b, loc, blockId, items.getUpperBound()[0], gridDim);
-  Block *body = items.getBody();
-  body->getTerminator()->erase();
-  loop.getBody()->getOperations().splice(loop.getBody()->begin(), body->getOperations());
-  items.getInductionVars()[0].replaceAllUsesWith(loop.getInductionVar());
-  items.erase();
+  scf::ForOp loop = replaceItemsLoop(items, blockId, gridDim, b);
   SmallVector<Operation *> ops;
   for (Operation &op : loop.getBody()->without_terminator())
     ops.push_back(&op);

@@ -180,40 +180,24 @@ private:
     return attach(launch, {function});
   }
 
-  /// output = input, element by element, with another shape over the same
-  /// elements (`copy`) or permuted (`transpose`).
-  func::FuncOp mapKernel(exec::CallOp call, StringRef name, AffineMap inputMap) {
+  /// What a data-movement kernel's linalg.generic reads and writes: the
+  /// input (or a view of it), the map it is read through, the output (or a
+  /// view of it).
+  struct Move {
+    Value in;
+    AffineMap map;
+    Value out;
+  };
+
+  /// output = input element by element, as `views` presents them: copies
+  /// (between shapes over the same elements), transposes and slices.
+  func::FuncOp moveKernel(exec::CallOp call, StringRef name,
+                          function_ref<Move(KernelBuilder &, Value, Value)> views) {
     SmallVector<Value> buffers = gpuKernelBuffers(call);
     func::FuncOp function = newKernel(name, buffers, call.getLoc());
     KernelBuilder k(function, call.getLoc());
-    Value in = function.getArgument(0), out = function.getArgument(1);
-    generic(k, {in}, {inputMap}, {out}, dlElements(buffers),
-            [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
-    return function;
-  }
-
-  /// output = the strided window of the input starting at `starts`: a
-  /// copy from a memref.subview.
-  func::FuncOp sliceKernel(exec::CallOp call, ArrayRef<int64_t> starts, ArrayRef<int64_t> strides) {
-    SmallVector<Value> buffers = gpuKernelBuffers(call);
-    func::FuncOp function = newKernel("slice", buffers, call.getLoc());
-    KernelBuilder k(function, call.getLoc());
-    ArrayRef<int64_t> shape = shapeOf(buffers[1]);
-    Value window =
-        memref::SubViewOp::create(k.b, k.loc, function.getArgument(0), starts, shape, strides);
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(shape.size(), call.getContext());
-    generic(k, {window}, {identity}, {function.getArgument(1)}, dlElements(buffers),
-            [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
-    return function;
-  }
-
-  func::FuncOp copyKernel(exec::CallOp call) {
-    SmallVector<Value> buffers = gpuKernelBuffers(call);
-    func::FuncOp function = newKernel("copy", buffers, call.getLoc());
-    KernelBuilder k(function, call.getLoc());
-    Value in = k.flat(function.getArgument(0)), out = k.flat(function.getArgument(1));
-    MLIRContext *context = call.getContext();
-    generic(k, {in}, {AffineMap::getMultiDimIdentityMap(1, context)}, {out}, dlElements(buffers),
+    Move move = views(k, function.getArgument(0), function.getArgument(1));
+    generic(k, {move.in}, {move.map}, {move.out}, dlElements(buffers),
             [](OpBuilder &, Location, ValueRange loaded) { return SmallVector<Value>{loaded[0]}; });
     return function;
   }
@@ -247,18 +231,31 @@ private:
     if (routine == "copy") {
       if (elementOf(call.getIns()[0]) != elementOf(call.getOuts()[0]))
         return call.emitOpError() << "copies between element types";
-      return copyKernel(call);
+      // Both buffers viewed flat: their shapes may differ.
+      return moveKernel(call, "copy", [&](KernelBuilder &k, Value in, Value out) {
+        return Move{k.flat(in), AffineMap::getMultiDimIdentityMap(1, context), k.flat(out)};
+      });
     }
     if (routine == "transpose") {
+      // Output dim d is input dim perm[d].
       ArrayRef<int64_t> perm = cast<DenseI64ArrayAttr>(call->getAttr("perm")).asArrayRef();
       SmallVector<AffineExpr> results(perm.size());
       for (auto [d, source] : llvm::enumerate(perm))
         results[source] = getAffineDimExpr(d, context);
-      return mapKernel(call, "transpose", AffineMap::get(perm.size(), 0, results, context));
+      return moveKernel(call, "transpose", [&](KernelBuilder &, Value in, Value out) {
+        return Move{in, AffineMap::get(perm.size(), 0, results, context), out};
+      });
     }
-    if (routine == "slice")
-      return sliceKernel(call, cast<DenseI64ArrayAttr>(call->getAttr("starts")).asArrayRef(),
-                         cast<DenseI64ArrayAttr>(call->getAttr("strides")).asArrayRef());
+    if (routine == "slice") {
+      // The strided window of the input starting at `starts`.
+      auto starts = cast<DenseI64ArrayAttr>(call->getAttr("starts")).asArrayRef();
+      auto strides = cast<DenseI64ArrayAttr>(call->getAttr("strides")).asArrayRef();
+      return moveKernel(call, "slice", [&](KernelBuilder &k, Value in, Value out) {
+        ArrayRef<int64_t> shape = shapeOf(out);
+        Value window = memref::SubViewOp::create(k.b, k.loc, in, starts, shape, strides);
+        return Move{window, AffineMap::getMultiDimIdentityMap(shape.size(), context), out};
+      });
+    }
     return buildItemKernel(call, [&](StringRef base) {
       return newKernel(base, gpuKernelBuffers(call), call.getLoc());
     });
