@@ -145,11 +145,8 @@ Lines linesOf(ArrayRef<int64_t> shape, int64_t axis) {
 }
 
 /// Index of the first maximum of `size` values from `start`, `inner`
-/// apart. With `nanIsMax` a NaN counts as the maximum (the first NaN wins),
-/// as in NumPy's argmax; without, a value replaces the best only when it is
-/// greater (NaN never is), as the CPU's accuracy compares.
-Value firstMax(KernelBuilder &k, Value view, const Lines &lines, Value start, Type element,
-               bool nanIsMax) {
+/// apart; a NaN counts as the maximum (the first NaN wins), as in NumPy.
+Value firstMax(KernelBuilder &k, Value view, const Lines &lines, Value start, Type element) {
   Value first = k.load(view, start, element);
   ValueRange best = k.sequentialLoop(
       k.index(1), lines.size, ValueRange{k.index(0), first},
@@ -157,9 +154,7 @@ Value firstMax(KernelBuilder &k, Value view, const Lines &lines, Value start, Ty
         Value value = k.load(view, lines.at(k, start, i), element);
         Value top = carried[1];
         Value better;
-        if (isa<FloatType>(element) && !nanIsMax) {
-          better = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::OGT, value, top);
-        } else if (isa<FloatType>(element)) {
+        if (isa<FloatType>(element)) {
           Value topIsNan = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::UNO, top, top);
           Value wins = arith::CmpFOp::create(k.b, k.loc, arith::CmpFPredicate::UGT, value, top);
           better = arith::AndIOp::create(
@@ -186,7 +181,7 @@ func::FuncOp argmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t ax
   Lines lines = linesOf(shapeOf(buffers[0]), axis);
   Value in = k.flat(function.getArgument(0)), out = k.flat(function.getArgument(1));
   k.items(lines.outer * lines.inner, [&](Value line) {
-    Value best = firstMax(k, in, lines, lines.start(k, line), element, /*nanIsMax=*/true);
+    Value best = firstMax(k, in, lines, lines.start(k, line), element);
     memref::StoreOp::create(k.b, k.loc, arith::IndexCastOp::create(k.b, k.loc, indexType, best),
                             out, ValueRange{line});
   });
@@ -428,8 +423,7 @@ func::FuncOp accuracyKernel(KernelFactory newKernel, exec::CallOp call) {
   Lines row{batch, classes, 1};
   k.items(1, [&](Value) {
     Value hits = k.combineLoop(batch, "add", k.floatConst(result, 0.0), [&](Value n) {
-      Value best =
-          firstMax(k, logits, row, k.mul(n, k.index(classes)), element, /*nanIsMax=*/false);
+      Value best = firstMax(k, logits, row, k.mul(n, k.index(classes)), element);
       Value id = memref::LoadOp::create(k.b, k.loc, labels, ValueRange{n});
       Value hit = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::eq, k.toIndex(id), best);
       Value one = arith::SelectOp::create(k.b, k.loc, hit, k.floatConst(result, 1.0),

@@ -49,6 +49,20 @@ template <typename T> inline bool isNan(T value) {
     return false;
 }
 
+/// Index of the first maximum of `n` values `stride` apart (n >= 1); the
+/// first NaN counts as the maximum, as in NumPy's argmax.
+template <typename T> int64_t firstMaximum(const T *x, int64_t n, int64_t stride) {
+  int64_t best = 0;
+  for (int64_t a = 1; a < n; ++a) {
+    T value = x[a * stride], top = x[best * stride];
+    if (isNan(top))
+      break;
+    if (value > top || isNan(value))
+      best = a;
+  }
+  return best;
+}
+
 /// A stored element as the compute type C (float or double).
 template <typename C, typename S> inline C toCompute(S value) {
   if constexpr (std::is_same_v<S, Half>)

@@ -1,5 +1,6 @@
 // Losses and metrics: scalar results over a batch, summed in double.
 #include "cpu_commands.h"
+#include "dtype.h"
 
 #include <cmath>
 
@@ -28,15 +29,6 @@ template <typename T> double crossEntropy(const T *row, int64_t classes, int64_t
   for (int64_t k = 0; k < classes; ++k)
     sum += std::exp(double(row[k]) - double(max));
   return double(max) - double(row[label]) + std::log(sum);
-}
-
-// The first index of the row's maximum.
-template <typename T> int64_t argmax(const T *row, int64_t classes) {
-  int64_t best = 0;
-  for (int64_t k = 1; k < classes; ++k)
-    if (row[k] > row[best])
-      best = k;
-  return best;
 }
 
 } // namespace
@@ -90,7 +82,7 @@ Status prepareAccuracy(const Context &ctx, const fb::Accuracy &op, Step *out) {
           for (int64_t n = 0; n < batch; ++n) {
             if (label[n] < 0 || label[n] >= classes)
               return error(DLC_RUNTIME_ERROR, "label {} is outside [0, {})", label[n], classes);
-            hits += argmax(logits.as<T>() + n * classes, classes) == label[n];
+            hits += firstMaximum(logits.as<T>() + n * classes, classes, 1) == label[n];
           }
           *output.as<R>() = static_cast<R>(batch ? double(hits) / double(batch) : 0);
           return okStatus();

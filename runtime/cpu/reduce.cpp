@@ -195,19 +195,10 @@ Status prepareArgmax(const Context &ctx, const fb::Argmax &op, Step *out) {
       *out = [=, threads = ctx.threads]() {
         const T *in = input.as<T>();
         I *result = output.as<I>();
-        // The first maximum wins; a NaN counts as the maximum, as in NumPy.
 #pragma omp parallel for num_threads(threads) if (input.elements() >= kParallelMinWork)
         for (int64_t line = 0; line < view.outer * view.inner; ++line) {
           const T *x = in + line / view.inner * view.size * view.inner + line % view.inner;
-          int64_t best = 0;
-          for (int64_t a = 1; a < view.size; ++a) {
-            T value = x[a * view.inner], top = x[best * view.inner];
-            if (isNan(top))
-              break;
-            if (value > top || isNan(value))
-              best = a;
-          }
-          result[line] = static_cast<I>(best);
+          result[line] = static_cast<I>(firstMaximum(x, view.size, view.inner));
         }
         return okStatus();
       };
