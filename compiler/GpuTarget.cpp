@@ -11,18 +11,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/IR/IRBuilder.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/Target/TargetOptions.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -53,14 +44,14 @@ std::optional<std::string> findLibdevice(StringRef given) {
   return std::nullopt;
 }
 
-namespace {
-
 LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    return module.emitError() << "cannot parse the GPU pipeline '" << pipeline << "'";
+    return module.emitError() << "cannot parse the pass pipeline '" << pipeline << "'";
   return pm.run(module);
 }
+
+namespace {
 
 /// Kernels index with 32-bit arithmetic (cheaper on the GPU: 64-bit
 /// division is a software routine) when every buffer is small enough that
@@ -145,79 +136,6 @@ std::string ptxOf(ModuleOp module) {
     return "";
   auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
   return object.getObject().getValue().str();
-}
-
-namespace {
-
-/// `void name(void **buffers)` for each kernel `name` of `llvmModule`
-/// (renamed `name.body`), so a caller needs no per-kernel signature.
-void addPackedEntries(llvm::Module &llvmModule, ArrayRef<std::string> names) {
-  llvm::LLVMContext &context = llvmModule.getContext();
-  llvm::Type *pointer = llvm::PointerType::getUnqual(context);
-  for (const std::string &name : names) {
-    llvm::Function *body = llvmModule.getFunction(name);
-    body->setName(name + ".body");
-    body->setLinkage(llvm::GlobalValue::InternalLinkage);
-    auto *entry = llvm::Function::Create(
-        llvm::FunctionType::get(llvm::Type::getVoidTy(context), {pointer}, false),
-        llvm::GlobalValue::ExternalLinkage, name, llvmModule);
-    llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", entry));
-    SmallVector<llvm::Value *> buffers;
-    for (unsigned i = 0; i < body->arg_size(); ++i)
-      buffers.push_back(
-          builder.CreateLoad(pointer, builder.CreateConstGEP1_64(pointer, entry->getArg(0), i)));
-    builder.CreateCall(body, buffers);
-    builder.CreateRetVoid();
-  }
-}
-
-} // namespace
-
-FailureOr<std::string> hostKernelObject(ModuleOp module) {
-  OwningOpRef<ModuleOp> copy = module.clone();
-  PassManager outline(module.getContext());
-  outline.addPass(createExecOutlineGpuKernels());
-  if (failed(outline.run(*copy)))
-    return failure();
-  auto kernels = copy->lookupSymbol<ModuleOp>(kGpuKernelModuleName);
-  if (!kernels)
-    return std::string();
-  OwningOpRef<ModuleOp> host = kernels.clone();
-  (*host)->removeAttr(SymbolTable::getSymbolAttrName());
-  std::vector<std::string> names;
-  for (auto function : host->getOps<func::FuncOp>())
-    names.push_back(function.getName().str());
-  if (failed(runPipeline(*host, "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
-                                "convert-scf-to-cf,convert-math-to-libm,convert-math-to-llvm,"
-                                "finalize-memref-to-llvm,convert-arith-to-llvm,"
-                                "convert-cf-to-llvm,convert-func-to-llvm{"
-                                "use-bare-ptr-memref-call-conv=true},convert-index-to-llvm,"
-                                "reconcile-unrealized-casts")))
-    return failure();
-
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*host, context, "kernels");
-  if (!llvmModule)
-    return module.emitError() << "cannot translate the host kernels to LLVM IR";
-  addPackedEntries(*llvmModule, names);
-
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  std::string triple = llvm::sys::getProcessTriple(), error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
-  if (!target)
-    return module.emitError() << "no LLVM target for this machine: " << error;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      llvm::Triple(triple), "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
-  llvmModule->setDataLayout(machine->createDataLayout());
-  llvmModule->setTargetTriple(llvm::Triple(triple));
-  SmallString<0> object;
-  llvm::raw_svector_ostream stream(object);
-  llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, stream, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return module.emitError() << "LLVM cannot emit an object file for " << triple;
-  codegen.run(*llvmModule);
-  return std::string(object.str());
 }
 
 } // namespace dlc

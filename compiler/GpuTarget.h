@@ -38,11 +38,8 @@ mlir::LogicalResult lowerGpuKernels(mlir::ModuleOp module,
 /// no generated kernels).
 std::string ptxOf(mlir::ModuleOp module);
 
-/// The outlined kernels (exec-outline-gpu-kernels' form, before the GPU
-/// mapping) compiled for this machine's CPU as an object file: each kernel
-/// `name` as a C function `void name(void **buffers)` taking its buffers in
-/// order. The tests run the GPU form with them on the host.
-mlir::FailureOr<std::string> hostKernelObject(mlir::ModuleOp module);
+/// Runs a textual pass pipeline on `module`.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline);
 
 } // namespace dlc
 

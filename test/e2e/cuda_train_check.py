@@ -15,7 +15,10 @@ causal two-head attention block with layer norms, a GELU MLP, AdamW with
 clipping and a cosine schedule): its gradients (loss_grad) and one
 train_step from the same start and tokens, on both forms.
 
-Usage: cuda_train_check.py --bin BUILD/bin --workdir DIR [--only NAME]
+--cuda-form mapped runs the kernels as mapped to blocks and threads (each
+GPU thread a host thread), else as before the mapping (commands.cuda_form).
+
+Usage: cuda_train_check.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form mapped]
 """
 import json
 import os
@@ -52,7 +55,7 @@ def check(args, case):
     model = os.path.join(MODELS, case.name + ".mlir")
     fb = os.path.join(d, "model.fb")
     run([os.path.join(args.bin, "dlc"), "compile", model, "-o", fb])
-    device = cuda_form(args.bin, model, d)
+    device = cuda_form(args.bin, model, d, form=args.cuda_form or "unmapped")
     cpu = train(args, fb, os.path.join(d, "cpu.jsonl"), [])
     gpu = train(args, fb, os.path.join(d, "cuda.jsonl"), ["--device", device])
     if len(cpu) != len(gpu) or len(cpu) < STEPS:
@@ -80,7 +83,8 @@ def check_entries(args, case):
     model = os.path.join(HERE, "Inputs", case.name + ".mlir")
     fb = os.path.join(d, "model.fb")
     run([os.path.join(args.bin, "dlc"), "compile", "--gradients", model, "-o", fb])
-    device = cuda_form(args.bin, model, d, extra=["--gradients"])
+    device = cuda_form(args.bin, model, d, extra=["--gradients"],
+                       form=args.cuda_form or "unmapped")
     rng = np.random.default_rng(7)
     inputs = {"tokens": rng.integers(0, 16, (4, 8)).astype(np.int32),
               "targets": rng.integers(0, 16, (32,)).astype(np.int32)}

@@ -17,7 +17,7 @@ With --cuda-form, every run uses the CUDA form of the file instead (see
 op_reference.py): the gradients of the generated GPU kernels against the
 finite differences of the same form's loss.
 
-Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form]
+Usage: grad_check.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form [unmapped|mapped]]
 """
 import os
 import sys
@@ -305,7 +305,8 @@ def check(args, case):
     with open(model, "w") as f:
         f.write(case.model())
     run([os.path.join(args.bin, "dlc"), "compile", "--gradients", model, "-o", fb])
-    device = (["--device", cuda_form(args.bin, model, d, extra=["--gradients"])]
+    device = (["--device", cuda_form(args.bin, model, d, extra=["--gradients"],
+                                     form=args.cuda_form)]
               if args.cuda_form else [])
     out = os.path.join(d, "grads") + "/"
     os.makedirs(out, exist_ok=True)

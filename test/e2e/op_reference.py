@@ -7,10 +7,12 @@ Tolerances: f32 rtol 1e-5 / atol 1e-6 unless a case states more (transcendental
 functions and long reductions accumulate rounding differently); f64 1e-12.
 
 With --cuda-form, each case runs the CUDA form of its file instead: its
-generated kernels (host build of the GPU kernels before their mapping to
-threads) and library calls (on the CPU), after ptxas has assembled its PTX.
+library calls on the CPU and its generated kernels from a host build, after
+ptxas has assembled its PTX: the kernels before their mapping to blocks and
+threads (`--cuda-form` or `--cuda-form unmapped`), or as mapped, each GPU
+thread a host thread (`--cuda-form mapped`; see commands.cuda_form).
 
-Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form]
+Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form [unmapped|mapped]]
 """
 import math
 import os
@@ -472,7 +474,8 @@ def check(args, case):
         np.save(path, value)
         inputs += ["--input", f"{name}={path}"]
     out = os.path.join(d, "y.npy")
-    device = ["--device", cuda_form(args.bin, model, d)] if args.cuda_form else []
+    device = (["--device", cuda_form(args.bin, model, d, form=args.cuda_form)]
+              if args.cuda_form else [])
     run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs, "--output", out,
          *device])
     got = np.load(out)

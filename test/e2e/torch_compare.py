@@ -19,7 +19,8 @@ With --cuda-form, every dlrun runs the model's GPU form on the CPU (library
 calls on the CPU backend, generated kernels from their host build; see
 commands.cuda_form): PyTorch is then the reference of the GPU form.
 
-Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR [--only NAME] [--cuda-form]
+Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR [--only NAME]
+       [--cuda-form [unmapped|mapped]]
 """
 import argparse
 import json
@@ -31,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from commands import cuda_form, run  # noqa: E402
+from commands import add_cuda_form_argument, cuda_form, run  # noqa: E402
 from philox import dropout_mask  # noqa: E402
 import safetensors_io  # noqa: E402
 
@@ -109,7 +110,8 @@ def torch_gradients(model, params, images, labels, state=None):
 def device_of(args, model, d, extra=()):
     """dlrun's --device arguments: with --cuda-form, the model's GPU form run
     on the CPU (commands.cuda_form)."""
-    return ["--device", cuda_form(args.bin, model, d, extra)] if args.cuda_form else []
+    return (["--device", cuda_form(args.bin, model, d, extra, form=args.cuda_form)]
+            if args.cuda_form else [])
 
 
 def dlc_gradients(args, fb, params_path, images, labels, tag, device):
@@ -281,8 +283,7 @@ def main():
     parser.add_argument("--models", required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--only")
-    parser.add_argument("--cuda-form", action="store_true",
-                        help="run each model's GPU form on the CPU (see commands.cuda_form)")
+    add_cuda_form_argument(parser)
     args = parser.parse_args()
     torch.set_num_threads(2)
     failures = 0

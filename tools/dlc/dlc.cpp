@@ -3,6 +3,7 @@
 // model; `compile` turns it into an executable; `inspect` summarizes one.
 #include "compiler/EmitExecutable.h"
 #include "compiler/GpuTarget.h"
+#include "compiler/HostKernels.h"
 #include "compiler/InspectExecutable.h"
 #include "compiler/ModelCheck.h"
 #include "compiler/ModelImport.h"
@@ -38,7 +39,7 @@ cl::opt<std::string> compileInput(cl::Positional, cl::Required, cl::desc("<model
 cl::opt<std::string> compileOutput("o", cl::desc("Output file ('-' for stdout)"),
                                    cl::value_desc("path"), cl::sub(compileCommand),
                                    cl::cat(dlcCategory));
-enum class EmitKind { Executable, Mlir, Ptx, HostKernels };
+enum class EmitKind { Executable, Mlir, Ptx, HostKernels, HostMappedKernels };
 cl::opt<EmitKind> compileEmit(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Executable),
     cl::values(clEnumValN(EmitKind::Executable, "fb", "the FlatBuffer executable (default)"),
@@ -46,7 +47,10 @@ cl::opt<EmitKind> compileEmit(
                clEnumValN(EmitKind::Ptx, "ptx", "the PTX of the GPU kernels (--target cuda)"),
                clEnumValN(EmitKind::HostKernels, "host-kernels",
                           "the GPU kernels before their mapping to threads, compiled for this "
-                          "CPU as an object file (for tests)")),
+                          "CPU as an object file (for tests)"),
+               clEnumValN(EmitKind::HostMappedKernels, "host-mapped-kernels",
+                          "the GPU kernels mapped to blocks and threads, compiled for this CPU "
+                          "as an object file whose threads a SIMT harness runs (for tests)")),
     cl::sub(compileCommand), cl::cat(dlcCategory));
 enum class TargetKind { Cpu, Cuda, All };
 cl::opt<TargetKind> compileTarget(
@@ -121,8 +125,10 @@ int runCompile() {
     return 1;
   }
   std::string hostObject;
-  if (compileEmit == EmitKind::HostKernels) {
-    FailureOr<std::string> object = dlc::hostKernelObject(*module);
+  if (compileEmit == EmitKind::HostKernels || compileEmit == EmitKind::HostMappedKernels) {
+    FailureOr<std::string> object = dlc::hostKernelObject(
+        *module, compileEmit == EmitKind::HostKernels ? dlc::HostKernelForm::Unmapped
+                                                      : dlc::HostKernelForm::Mapped);
     if (failed(object))
       return 1;
     hostObject = std::move(*object);
@@ -153,7 +159,7 @@ int runCompile() {
     output->os() << "\n";
   } else if (compileEmit == EmitKind::Ptx) {
     output->os() << dlc::ptxOf(*module);
-  } else if (compileEmit == EmitKind::HostKernels) {
+  } else if (compileEmit == EmitKind::HostKernels || compileEmit == EmitKind::HostMappedKernels) {
     output->os() << hostObject;
   } else {
     FailureOr<std::vector<uint8_t>> bytes = dlc::emitExecutable(*module, compileInput, targets);
