@@ -169,6 +169,17 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
   Value x = operands.empty() ? Value() : operands[0];
   Value y = operands.size() > 1 ? operands[1] : Value();
   auto constant = [&](double value) { return floatConstant(b, loc, element, value); };
+  // x `op` y with the op for the operands' kind: FloatOp for floats, else
+  // SignedOp or UnsignedOp.
+  auto binary = [&](auto floatOp, auto signedOp, auto unsignedOp) -> Value {
+    using FloatOp = decltype(floatOp);
+    using SignedOp = decltype(signedOp);
+    using UnsignedOp = decltype(unsignedOp);
+    if (isFloat)
+      return FloatOp::create(b, loc, x, y);
+    return isUnsignedType ? Value(UnsignedOp::create(b, loc, x, y))
+                          : Value(SignedOp::create(b, loc, x, y));
+  };
   return TypeSwitch<Operation *, Value>(op)
       .Case([&](dl::NegOp) -> Value {
         if (isFloat)
@@ -223,36 +234,16 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
         return arith::MulFOp::create(b, loc, half,
                                      arith::AddFOp::create(b, loc, constant(1.0), inner));
       })
-      .Case([&](dl::AddOp) -> Value {
-        return isFloat ? Value(arith::AddFOp::create(b, loc, x, y))
-                       : Value(arith::AddIOp::create(b, loc, x, y));
-      })
-      .Case([&](dl::SubOp) -> Value {
-        return isFloat ? Value(arith::SubFOp::create(b, loc, x, y))
-                       : Value(arith::SubIOp::create(b, loc, x, y));
-      })
-      .Case([&](dl::MulOp) -> Value {
-        return isFloat ? Value(arith::MulFOp::create(b, loc, x, y))
-                       : Value(arith::MulIOp::create(b, loc, x, y));
-      })
-      .Case([&](dl::DivOp) -> Value {
-        if (isFloat)
-          return arith::DivFOp::create(b, loc, x, y);
-        return isUnsignedType ? Value(arith::DivUIOp::create(b, loc, x, y))
-                              : Value(arith::DivSIOp::create(b, loc, x, y));
-      })
+      .Case([&](dl::AddOp) { return binary(arith::AddFOp(), arith::AddIOp(), arith::AddIOp()); })
+      .Case([&](dl::SubOp) { return binary(arith::SubFOp(), arith::SubIOp(), arith::SubIOp()); })
+      .Case([&](dl::MulOp) { return binary(arith::MulFOp(), arith::MulIOp(), arith::MulIOp()); })
+      .Case([&](dl::DivOp) { return binary(arith::DivFOp(), arith::DivSIOp(), arith::DivUIOp()); })
       .Case([&](dl::PowOp) { return math::PowFOp::create(b, loc, x, y); })
-      .Case([&](dl::MaximumOp) -> Value {
-        if (isFloat) // NaN wins, as in NumPy
-          return arith::MaximumFOp::create(b, loc, x, y);
-        return isUnsignedType ? Value(arith::MaxUIOp::create(b, loc, x, y))
-                              : Value(arith::MaxSIOp::create(b, loc, x, y));
+      .Case([&](dl::MaximumOp) { // NaN wins, as in NumPy
+        return binary(arith::MaximumFOp(), arith::MaxSIOp(), arith::MaxUIOp());
       })
-      .Case([&](dl::MinimumOp) -> Value {
-        if (isFloat)
-          return arith::MinimumFOp::create(b, loc, x, y);
-        return isUnsignedType ? Value(arith::MinUIOp::create(b, loc, x, y))
-                              : Value(arith::MinSIOp::create(b, loc, x, y));
+      .Case([&](dl::MinimumOp) {
+        return binary(arith::MinimumFOp(), arith::MinSIOp(), arith::MinUIOp());
       })
       .Case([&](dl::CompareOp c) -> Value {
         if (isFloat)
