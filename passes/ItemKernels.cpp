@@ -108,10 +108,14 @@ func::FuncOp reduceKernel(KernelFactory newKernel, exec::CallOp call, StringRef 
                     element);
     };
     bool isMax = kind == "max";
-    Value identity = isMax ? maxIdentity(k, element) : emitConstant(k.b, k.loc, element, 0);
+    bool isFloat = isa<FloatType>(element);
+    Value identity = isMax     ? maxIdentity(k, element)
+                     : isFloat ? k.floatConst(element, 0.0)
+                               : emitConstant(k.b, k.loc, element, 0);
     Value total = k.combineLoop(rowLength, isMax ? maxCombiner(element) : "add", identity, term);
     if (kind == "mean") {
-      Value count = emitConstant(k.b, k.loc, element, static_cast<double>(rowLength));
+      Value count = isFloat ? k.floatConst(element, static_cast<double>(rowLength))
+                            : emitConstant(k.b, k.loc, element, static_cast<double>(rowLength));
       total = isa<FloatType>(element) ? Value(arith::DivFOp::create(k.b, k.loc, total, count))
                                       : Value(arith::DivSIOp::create(k.b, k.loc, total, count));
     }
@@ -394,7 +398,7 @@ func::FuncOp crossEntropyKernel(KernelFactory newKernel, exec::CallOp call) {
                                    })[0];
       Value id = memref::LoadOp::create(k.b, k.loc, labels, ValueRange{n});
       return k.choose(
-          labelValid(k, id, classes), element,
+          labelValid(k, id, classes), k.computeType(element),
           [&] {
             Value picked = x(k.toIndex(id));
             return arith::AddFOp::create(k.b, k.loc, arith::SubFOp::create(k.b, k.loc, max, picked),

@@ -77,8 +77,14 @@ Value KernelBuilder::rem(Value x, int64_t y) {
   return y == 1 ? index(0) : Value(arith::RemUIOp::create(b, loc, x, index(y)));
 }
 
+Type KernelBuilder::computeType(Type element) {
+  if (element.isF16() || element.isBF16())
+    return b.getF32Type();
+  return element;
+}
+
 Value KernelBuilder::floatConst(Type type, double value) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(computeType(type), value));
 }
 
 Value KernelBuilder::flat(Value buffer) {
@@ -91,10 +97,15 @@ Value KernelBuilder::flat(Value buffer) {
 }
 
 Value KernelBuilder::load(Value view, Value at, Type element) {
-  return loadedValue(b, loc, memref::LoadOp::create(b, loc, view, ValueRange{at}), element);
+  Value value = loadedValue(b, loc, memref::LoadOp::create(b, loc, view, ValueRange{at}), element);
+  if (computeType(element) != element)
+    value = arith::ExtFOp::create(b, loc, computeType(element), value);
+  return value;
 }
 
 void KernelBuilder::store(Value value, Value view, Value at, Type element) {
+  if (value.getType() != element && isa<FloatType>(element))
+    value = arith::TruncFOp::create(b, loc, element, value);
   memref::StoreOp::create(b, loc, storedValue(b, loc, value, element), view, ValueRange{at});
 }
 

@@ -50,6 +50,10 @@ public:
   mlir::Value mul(mlir::Value x, mlir::Value y);
   mlir::Value div(mlir::Value x, int64_t y);
   mlir::Value rem(mlir::Value x, int64_t y);
+  /// The type an item kernel computes a dl float element type in: f16 and
+  /// bf16 in f32 (warp shuffles and sums want 32 bits), others as they are.
+  mlir::Type computeType(mlir::Type element);
+  /// A float constant of `type`'s compute type.
   mlir::Value floatConst(mlir::Type type, double value);
   /// An index from an integer.
   mlir::Value toIndex(mlir::Value integer);
@@ -59,7 +63,8 @@ public:
   /// `buffer` as a 1-D memref of all its elements.
   mlir::Value flat(mlir::Value buffer);
   /// Element `at` of flat view `view` of a buffer whose dl element type is
-  /// `element`, in compute form (see KernelScalars.h); and the reverse.
+  /// `element`, in compute form (see KernelScalars.h; f16 and bf16 widened
+  /// to f32); and the reverse (narrowed back).
   mlir::Value load(mlir::Value view, mlir::Value at, mlir::Type element);
   void store(mlir::Value value, mlir::Value view, mlir::Value at, mlir::Type element);
   /// The coordinates of flat index `flat` in `shape`.

@@ -12,6 +12,7 @@
 
 #include "dialects/dl/DLDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -94,6 +95,32 @@ std::unique_ptr<mlir::MLIRContext> makeContext() {
   return context;
 }
 
+/// The default target: the GPU form is built where it can be; where it
+/// cannot (no libdevice for the kernels' math, a kernel the GPU lowering
+/// does not support), the reasons are printed as warnings and `module` is
+/// left as it was, for the CPU target alone. Returns whether it was built.
+bool lowerGpuKernelsOrWarn(mlir::OwningOpRef<mlir::ModuleOp> &module,
+                           const std::optional<std::string> &libdevice) {
+  mlir::OwningOpRef<mlir::ModuleOp> cpuOnly = module->clone();
+  std::string reasons;
+  {
+    mlir::ScopedDiagnosticHandler collect(module->getContext(), [&](mlir::Diagnostic &diag) {
+      if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+        return;
+      llvm::raw_string_ostream os(reasons);
+      if (auto loc = dyn_cast<mlir::FileLineColLoc>(diag.getLocation()))
+        os << loc.getFilename().getValue() << ":" << loc.getLine() << ":" << loc.getColumn()
+           << ": ";
+      os << diag << "\n";
+    });
+    if (succeeded(dlc::lowerGpuKernels(*module, libdevice)))
+      return true;
+  }
+  errs() << "dlc compile: warning: no GPU form; writing the CPU target only:\n" << reasons;
+  module = std::move(cpuOnly);
+  return false;
+}
+
 int runCompile() {
   if (compileOutput.empty()) {
     errs() << "dlc compile: name the output with -o PATH\n";
@@ -134,17 +161,11 @@ int runCompile() {
     hostObject = std::move(*object);
   } else if (targets.cuda) {
     std::optional<std::string> libdevice = dlc::findLibdevice(compileLibdevice);
-    // Without libdevice, `all` falls back to the CPU target if the kernels
-    // need math functions.
-    mlir::OwningOpRef<mlir::ModuleOp> cpuOnly;
-    if (!libdevice && compileTarget == TargetKind::All)
-      cpuOnly = module->clone();
-    if (failed(dlc::lowerGpuKernels(*module, libdevice))) {
-      if (!cpuOnly)
+    if (compileTarget == TargetKind::Cuda) {
+      if (failed(dlc::lowerGpuKernels(*module, libdevice)))
         return 1;
-      errs() << "dlc compile: warning: writing the CPU target only\n";
+    } else if (!lowerGpuKernelsOrWarn(module, libdevice)) {
       targets.cuda = false;
-      module = std::move(cpuOnly);
     }
   }
 
