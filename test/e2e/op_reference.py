@@ -6,7 +6,8 @@ output with a NumPy implementation of the op written independently here.
 Tolerances: f32 rtol 1e-5 / atol 1e-6 unless a case states more (transcendental
 functions and long reductions accumulate rounding differently); f64 1e-12.
 
-With --cuda-form, each case runs the CUDA form of its file instead: its
+With --cuda-form, each case runs the CUDA form of its file instead (and a few
+cases only the GPU form computes are added: 16-bit float reductions): its
 library calls on the CPU and its generated kernels from a host build, after
 ptxas has assembled its PTX: the kernels before their mapping to blocks and
 threads (`--cuda-form` or `--cuda-form unmapped`), or as mapped, each GPU
@@ -492,9 +493,28 @@ def check(args, case):
     return f" (max abs error {worst:.1e})"
 
 
+def gpu_form_cases():
+    """Cases only the GPU form computes (the CPU backend reduces and
+    normalizes in f32 and f64 only): 16-bit floats, which the GPU kernels
+    widen to f32 and round back."""
+    h = rand(4, 6, 5).astype(np.float16)
+    return [
+        Case("reduce_sum_f16", {"a": h}, "%y = dl.reduce_sum %a axes = [0, 2] : tensor<4x6x5xf16>",
+             "tensor<6xf16>", lambda i: i["a"].astype(np.float64).sum(axis=(0, 2)).astype(np.float16),
+             rtol=2e-3, atol=2e-3),
+        Case("reduce_max_f16", {"a": h}, "%y = dl.reduce_max %a axes = [1] : tensor<4x6x5xf16>",
+             "tensor<4x5xf16>", lambda i: i["a"].max(axis=1), rtol=0, atol=0),
+        Case("softmax_f16", {"a": h}, "%y = dl.softmax %a axis = 2 : tensor<4x6x5xf16>",
+             "tensor<4x6x5xf16>",
+             lambda i: softmax(i["a"].astype(np.float64), 2).astype(np.float16), rtol=2e-3,
+             atol=1e-3),
+    ]
+
+
 def main():
     args = case_arguments()
-    return run_cases(cases(), args.only, lambda case: check(args, case))
+    selected = cases() + (gpu_form_cases() if args.cuda_form else [])
+    return run_cases(selected, args.only, lambda case: check(args, case))
 
 
 if __name__ == "__main__":
