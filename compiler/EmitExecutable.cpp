@@ -160,8 +160,7 @@ private:
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
     buffers.push_back(fb::CreateBufferDirect(builder, name.str().c_str(), *dtype, &shape, role,
                                              region, entryPoint, offset, byteSize(type)));
-    placements.push_back({region, entryPoint, offset});
-    sizes.push_back(byteSize(type));
+    placements.push_back({region, entryPoint, offset, byteSize(type)});
     return static_cast<uint32_t>(buffers.size() - 1);
   }
 
@@ -512,7 +511,7 @@ private:
         op, locationOf(op),
         [&](Value value) {
           uint32_t index = bufferIndex.lookup(value);
-          return std::make_pair(index, sizes[index]);
+          return std::make_pair(index, placements[index].size);
         },
         out);
   }
@@ -803,9 +802,9 @@ private:
     fb::Region region;
     int32_t entryPoint;
     uint64_t offset;
+    uint64_t size; // bytes
   };
   std::vector<Placement> placements; // by buffer index
-  std::vector<uint64_t> sizes;       // bytes, by buffer index
   Targets targets;
   GpuEmitter gpu;
   std::map<std::tuple<std::string, unsigned, unsigned>, int32_t> locationIndex;

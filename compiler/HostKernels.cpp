@@ -91,8 +91,10 @@ void addPackedEntries(llvm::Module &llvmModule, ArrayRef<std::string> names,
   llvm::Type *pointer = llvm::PointerType::getUnqual(context);
   llvm::Type *i64 = llvm::Type::getInt64Ty(context);
   auto *entryType = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {pointer}, false);
-  llvm::FunctionCallee launch = llvmModule.getOrInsertFunction(
-      "dlc_simt_launch", llvm::Type::getVoidTy(context), pointer, pointer, i64, i64);
+  llvm::FunctionCallee launch;
+  if (launches)
+    launch = llvmModule.getOrInsertFunction("dlc_simt_launch", llvm::Type::getVoidTy(context),
+                                            pointer, pointer, i64, i64);
   for (const std::string &name : names) {
     llvm::Function *body = llvmModule.getFunction(name);
     body->setName(name + ".body");
@@ -118,9 +120,6 @@ void addPackedEntries(llvm::Module &llvmModule, ArrayRef<std::string> names,
                                  launcher.getInt64(shape.block)});
     launcher.CreateRetVoid();
   }
-  if (!launches)
-    if (llvm::Function *unused = llvmModule.getFunction("dlc_simt_launch"))
-      unused->eraseFromParent();
 }
 
 /// Each kernel's grid and block, from the commands that launch it.

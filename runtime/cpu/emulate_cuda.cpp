@@ -1,8 +1,8 @@
 // Running a file's CUDA form on the CPU, to test it without a GPU: its
 // library calls on the CPU backend (they are the same tables), its
 // generated kernels from a host build of the same kernels (`dlc compile
-// --emit=host-kernels`, linked into a shared library), each exported as
-// `void name(void **buffers)`.
+// --emit=host-kernels` or `--emit=host-mapped-kernels`, linked into a
+// shared library), each exported as `void name(void **buffers)`.
 #include "cpu_commands.h"
 
 #include <dlfcn.h>
