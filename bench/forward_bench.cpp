@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
   if (!check(dlc_executable_entry_point_io(executable.get(), entry, &inputCount, &outputCount)))
     return 1;
 
-  dlc_session_options sessionOptions{"cpu", o.threads, o.seed};
+  dlc_session_options sessionOptions{"cpu", o.threads, o.seed, nullptr};
   dlc_session *rawSession = nullptr;
   if (!check(dlc_session_create(executable.get(), &sessionOptions, &rawSession)))
     return 1;

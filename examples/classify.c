@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
 
   if (failed(dlc_executable_load_file(argv[1], &executable)))
     goto done;
-  dlc_session_options options = {"cpu", 0, 0};
+  dlc_session_options options = {"cpu", 0, 0, NULL};
   if (failed(dlc_session_create(executable, &options, &session)))
     goto done;
   if (file_exists(argv[2])) {

@@ -200,6 +200,19 @@ public:
     return okStatus();
   }
 
+  size_t commandCount() const override { return commands_.size(); }
+
+  Status runCommand(size_t i) override {
+    if (i >= commands_.size())
+      return error(DLC_INVALID_ARGUMENT, "command {} of {}", i, commands_.size());
+    omp_set_num_threads(threads_);
+    try {
+      return commands_[i].step().withContext(commands_[i].description);
+    } catch (const std::exception &e) {
+      return error(DLC_INTERNAL, "{}: {}", commands_[i].description, e.what());
+    }
+  }
+
   Status run() override {
     omp_set_num_threads(threads_);
     size_t i = 0;
@@ -241,6 +254,8 @@ public:
     return fmt::format("cpu ({} threads){}", threads_,
                        hostKernels_ ? ", running the CUDA form with host kernels" : "");
   }
+
+  std::string target() const override { return hostKernels_ ? "cuda" : "cpu"; }
 
   Status allocate(size_t bytes, void **out) override {
     // aligned_alloc wants a multiple of the alignment; zero bytes still gets

@@ -61,7 +61,7 @@ void exercise(dlc_executable *exe, uint64_t bytes) {
   if (bytes > kMaxSessionBytes)
     return;
 
-  dlc_session_options options{"cpu", 1, 0};
+  dlc_session_options options{"cpu", 1, 0, nullptr};
   dlc_session *session = nullptr;
   check(dlc_session_create(exe, &options, &session), "session_create");
   if (!session)

@@ -5,6 +5,7 @@
 
 #include "executable.h"
 #include "session.h"
+#include "verify.h"
 
 #include <new>
 
@@ -23,6 +24,8 @@ struct dlc_executable {
 
 struct dlc_session {
   std::unique_ptr<Session> session;
+  std::string device;     // the device's name
+  std::string deviceNote; // why "auto" chose the CPU
 };
 
 namespace {
@@ -223,18 +226,52 @@ dlc_status *dlc_session_create(const dlc_executable *executable, const dlc_sessi
     const dlc_session_options defaults{};
     const dlc_session_options &o = options ? *options : defaults;
     const char *kind = o.device ? o.device : "cpu";
+    dlc::rt::DeviceOptions deviceOptions;
+    deviceOptions.threads = o.num_threads;
+    const std::string_view precision = o.precision ? o.precision : "fp32";
+    if (precision != "fp32" && precision != "tf32")
+      return dlc::rt::error(DLC_INVALID_ARGUMENT, "{}: precision '{}' is not fp32 or tf32",
+                            function, dlc::rt::printable(precision));
+    deviceOptions.tf32 = precision == "tf32";
     std::unique_ptr<dlc::rt::Device> device;
-    DLC_RETURN_IF_ERROR(dlc::rt::createDevice(kind, o.num_threads, &device));
-    DLC_RETURN_IF_ERROR(dlc::rt::checkBuiltFor(*executable->executable, kind));
+    std::string note;
+    DLC_RETURN_IF_ERROR(
+        dlc::rt::openDevice(kind, deviceOptions, *executable->executable, &device, &note));
+    std::string name = device->name();
     std::unique_ptr<Session> session;
     DLC_RETURN_IF_ERROR(
         Session::create(executable->executable, std::move(device), o.seed, &session));
-    *out = new dlc_session{std::move(session)};
+    *out = new dlc_session{std::move(session), std::move(name), std::move(note)};
     return dlc::rt::okStatus();
   });
 }
 
 void dlc_session_release(dlc_session *session) { delete session; }
+
+const char *dlc_session_device(const dlc_session *session) {
+  return session ? session->device.c_str() : "";
+}
+
+const char *dlc_session_device_note(const dlc_session *session) {
+  return session ? session->deviceNote.c_str() : "";
+}
+
+dlc_status *dlc_session_fetch_output(dlc_session *session, const char *entry, const char *name,
+                                     void *data, size_t size_bytes) {
+  return guard(__func__, [&](const char *function) -> Status {
+    DLC_REQUIRE(session);
+    DLC_REQUIRE(entry);
+    DLC_REQUIRE(name);
+    return session->session->fetchOutput(entry, name, data, size_bytes);
+  });
+}
+
+dlc_status *dlc_session_synchronize(dlc_session *session) {
+  return guard(__func__, [&](const char *function) -> Status {
+    DLC_REQUIRE(session);
+    return session->session->synchronize();
+  });
+}
 
 dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
                                   dlc_dtype dtype, const int64_t *shape, int32_t rank,

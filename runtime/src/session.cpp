@@ -8,38 +8,6 @@
 
 namespace dlc::rt {
 
-Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out) {
-  if (numThreads < 0)
-    return error(DLC_INVALID_ARGUMENT, "thread count {} is negative", numThreads);
-  if (name.substr(0, kCudaEmulationPrefix.size()) == kCudaEmulationPrefix)
-    return createCudaEmulation(numThreads, std::string(name.substr(kCudaEmulationPrefix.size())),
-                               out);
-  if (name != "cpu")
-    return error(DLC_UNAVAILABLE, "unknown device '{}'; available: cpu, {}KERNELS.so",
-                 printable(name), kCudaEmulationPrefix);
-  std::unique_ptr<Device> device = createCpuDevice(numThreads);
-  if (!device)
-    return error(DLC_UNAVAILABLE, "the cpu device could not be created");
-  *out = std::move(device);
-  return okStatus();
-}
-
-Status checkBuiltFor(const Executable &executable, std::string_view device) {
-  if (device.substr(0, kCudaEmulationPrefix.size()) == kCudaEmulationPrefix)
-    device = "cuda";
-  const auto *targets = executable.root().targets();
-  if (!targets || targets->size() == 0)
-    return okStatus();
-  std::string list;
-  for (const flatbuffers::String *target : *targets) {
-    if (target->string_view() == device)
-      return okStatus();
-    list += (list.empty() ? "" : ", ") + printable(target->string_view());
-  }
-  return error(DLC_UNAVAILABLE, "{} was built for {}, not for the {} device", executable.fileName(),
-               list, printable(device));
-}
-
 Status Session::create(std::shared_ptr<const Executable> executable, std::unique_ptr<Device> device,
                        uint64_t seedOffset, std::unique_ptr<Session> *out) {
   std::unique_ptr<Session> session(new Session());
@@ -81,7 +49,8 @@ Status Session::allocateRegions() {
                                             device_->name()));
   }
   if (constants_)
-    std::memcpy(constants_, exe.root().constants()->data(), exe.constantsSize());
+    DLC_RETURN_IF_ERROR(
+        device_->upload(constants_, exe.root().constants()->data(), exe.constantsSize()));
 
   tensors_.resize(exe.bufferCount());
   for (uint32_t i = 0; i < exe.bufferCount(); ++i) {
@@ -100,13 +69,32 @@ Status Session::allocateRegions() {
 
 Status Session::initializeParameters(uint64_t seedOffset) {
   const fb::Executable &root = executable_->root();
-  if (!root.initializers())
+  if (!root.initializers() || !persistent_)
     return okStatus();
+  // Filled on the host, then copied to the device in one piece: every device
+  // starts from the same bytes.
+  std::vector<uint8_t> host(executable_->persistentSize(), 0);
   for (const fb::Initializer *init : *root.initializers()) {
-    Status status = initialize(*init, tensors_[init->buffer()], seedOffset);
+    Tensor tensor = tensors_[init->buffer()];
+    tensor.data = host.data() + (static_cast<uint8_t *>(tensor.data) -
+                                 static_cast<uint8_t *>(persistent_));
+    Status status = initialize(*init, tensor, seedOffset);
     if (!status.ok())
       return status.withContext(executable_->fileName());
   }
+  return device_->upload(persistent_, host.data(), host.size());
+}
+
+Status Session::prepare(size_t e) {
+  EntryState &state = entries_[e];
+  if (state.program)
+    return okStatus();
+  const Executable &exe = *executable_;
+  Status status = device_->prepare(exe.root(), exe.entryPoint(e), tensors_, &state.program);
+  if (!status.ok())
+    return status.withContext(
+        fmt::format("{}: preparing '{}' on {}", exe.fileName(), exe.entryPointName(e),
+                    device_->name()));
   return okStatus();
 }
 
@@ -138,9 +126,13 @@ Status Session::setInput(std::string_view entry, std::string_view name, fb::DTyp
   if (!data && bytes > 0)
     return error(DLC_INVALID_ARGUMENT, "input '{}' of '{}': data is NULL", info.name,
                  exe.entryPointName(e));
+  if (device_->stagesInputs())
+    DLC_RETURN_IF_ERROR(prepare(e));
   claimArena(e);
-  if (bytes > 0)
-    std::memcpy(tensors_[exe.inputBuffer(e, k)].data, data, bytes);
+  if (device_->stagesInputs())
+    DLC_RETURN_IF_ERROR(entries_[e].program->stageInput(k, data, bytes));
+  else if (bytes > 0)
+    DLC_RETURN_IF_ERROR(device_->upload(tensors_[exe.inputBuffer(e, k)].data, data, bytes));
   entries_[e].inputSet[k] = true;
   return okStatus();
 }
@@ -167,12 +159,7 @@ Status Session::run(std::string_view entry) {
     return error(DLC_INVALID_ARGUMENT, "input '{}' of '{}' was never set", input,
                  exe.entryPointName(e));
   }
-  if (!state.program) {
-    Status status = device_->prepare(exe.root(), exe.entryPoint(e), tensors_, &state.program);
-    if (!status.ok())
-      return status.withContext(fmt::format("{}: preparing '{}' on {}", exe.fileName(),
-                                            exe.entryPointName(e), device_->name()));
-  }
+  DLC_RETURN_IF_ERROR(prepare(e));
   claimArena(e);
   state.outputsValid = false;
   // The memory plan may reuse an input's bytes after its last reader, so a
@@ -188,6 +175,21 @@ Status Session::run(std::string_view entry) {
 }
 
 Status Session::getOutput(std::string_view entry, std::string_view name, void *data, size_t bytes) {
+  return readOutput(entry, name, data, bytes, false);
+}
+
+Status Session::fetchOutput(std::string_view entry, std::string_view name, void *data,
+                            size_t bytes) {
+  return readOutput(entry, name, data, bytes, true);
+}
+
+Status Session::synchronize() {
+  Status status = device_->synchronize();
+  return status.withContext(fmt::format("{} on {}", executable_->fileName(), device_->name()));
+}
+
+Status Session::readOutput(std::string_view entry, std::string_view name, void *data, size_t bytes,
+                           bool later) {
   const Executable &exe = *executable_;
   size_t e = 0, k = 0;
   DLC_RETURN_IF_ERROR(exe.findEntryPoint(entry, &e));
@@ -211,9 +213,13 @@ Status Session::getOutput(std::string_view entry, std::string_view name, void *d
     return error(DLC_INVALID_ARGUMENT, "'{}' has no outputs: it has not run successfully",
                  exe.entryPointName(e));
   }
-  if (bytes > 0)
-    std::memcpy(data, tensors_[exe.outputBuffer(e, k)].data, bytes);
-  return okStatus();
+  if (bytes == 0)
+    return okStatus();
+  const void *source = tensors_[exe.outputBuffer(e, k)].data;
+  Status status = later ? device_->downloadLater(data, source, bytes)
+                        : device_->download(data, source, bytes);
+  return status.withContext(fmt::format("{}: reading output '{}' of '{}'", exe.fileName(),
+                                        info.name, exe.entryPointName(e)));
 }
 
 Status Session::checkParameterSize(std::string_view name, size_t bytes, uint32_t *buffer) const {
@@ -233,7 +239,7 @@ Status Session::getParameter(std::string_view name, void *data, size_t bytes) co
   if (!data && bytes > 0)
     return error(DLC_INVALID_ARGUMENT, "parameter '{}': data is NULL", printable(name));
   if (bytes > 0)
-    std::memcpy(data, tensors_[buffer].data, bytes);
+    return device_->download(data, tensors_[buffer].data, bytes);
   return okStatus();
 }
 
@@ -243,15 +249,21 @@ Status Session::setParameter(std::string_view name, const void *data, size_t byt
   if (!data && bytes > 0)
     return error(DLC_INVALID_ARGUMENT, "parameter '{}': data is NULL", printable(name));
   if (bytes > 0)
-    std::memcpy(tensors_[buffer].data, data, bytes);
+    return device_->upload(tensors_[buffer].data, data, bytes);
   return okStatus();
 }
 
 Status Session::saveParameters(const std::string &path) const {
+  // The persistent region as the host sees it, in one copy.
+  std::vector<uint8_t> host(executable_->persistentSize());
+  if (!host.empty())
+    DLC_RETURN_IF_ERROR(device_->download(host.data(), persistent_, host.size()));
   std::vector<SafetensorsTensor> tensors;
   for (uint32_t buffer : executable_->parameters()) {
     const Tensor &t = tensors_[buffer];
-    tensors.push_back({std::string(t.name), t.dtype, t.shape, t.data});
+    void *data =
+        host.data() + (static_cast<uint8_t *>(t.data) - static_cast<uint8_t *>(persistent_));
+    tensors.push_back({std::string(t.name), t.dtype, t.shape, data});
   }
   std::map<std::string, std::string> metadata = metadata_;
   metadata["model"] = executable_->modelName();
@@ -286,7 +298,7 @@ Status Session::loadParameters(const std::string &path) {
   for (size_t i = 0; i < file.tensors.size(); ++i) {
     const size_t bytes = tensors_[targets[i]].bytes();
     if (bytes > 0)
-      std::memcpy(tensors_[targets[i]].data, file.tensors[i].data, bytes);
+      DLC_RETURN_IF_ERROR(device_->upload(tensors_[targets[i]].data, file.tensors[i].data, bytes));
   }
   metadata_ = file.metadata;
   metadata_.erase("model");

@@ -26,14 +26,33 @@ namespace dlc::rt {
 /// build of its kernels: "cuda-emulated:KERNELS.so" (a testing aid).
 inline constexpr std::string_view kCudaEmulationPrefix = "cuda-emulated:";
 
-/// The device called `name` ("cpu", or kCudaEmulationPrefix and a
-/// library); DLC_UNAVAILABLE listing the devices there are otherwise.
-Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out);
+/// What picks and sets up a device besides its name.
+struct DeviceOptions {
+  int threads = 0;   // CPU threads (0: one per core)
+  bool tf32 = false; // CUDA: --precision tf32
+};
+
+/// The device called `name`: "cpu", "cuda" or "cuda:N", or
+/// kCudaEmulationPrefix and a library; DLC_UNAVAILABLE listing the devices
+/// there are otherwise, or saying in one sentence why CUDA cannot be used.
+Status createDevice(std::string_view name, const DeviceOptions &options,
+                    std::unique_ptr<Device> *out);
+inline Status createDevice(std::string_view name, int numThreads, std::unique_ptr<Device> *out) {
+  DeviceOptions options;
+  options.threads = numThreads;
+  return createDevice(name, options, out);
+}
 
 /// DLC_UNAVAILABLE unless `executable` lists the target `device` runs
-/// ("cpu"; "cuda" for the CUDA emulation) among its targets; a file
-/// without targets runs anywhere.
+/// ("cpu"; "cuda" for cuda, cuda:N and the CUDA emulation) among its
+/// targets; a file without targets runs anywhere.
 Status checkBuiltFor(const Executable &executable, std::string_view device);
+
+/// The device for running `executable` called `name` ("auto" included:
+/// the GPU when it can be used and the file has a CUDA target, else the
+/// CPU, with `*note` saying in one sentence why not the GPU).
+Status openDevice(std::string_view name, const DeviceOptions &options,
+                  const Executable &executable, std::unique_ptr<Device> *out, std::string *note);
 
 class Session {
 public:
@@ -56,6 +75,12 @@ public:
   Status run(std::string_view entry);
   /// Copies an output of the entry point's last run out.
   Status getOutput(std::string_view entry, std::string_view name, void *data, size_t bytes);
+  /// Like getOutput, but `data` may be filled as late as the next
+  /// synchronize() (or any call that reads): a loop reads each step's loss
+  /// without waiting for the step. `data` must stay valid until then.
+  Status fetchOutput(std::string_view entry, std::string_view name, void *data, size_t bytes);
+  /// Waits for the work queued on the device; reports its errors.
+  Status synchronize();
 
   Status getParameter(std::string_view name, void *data, size_t bytes) const;
   Status setParameter(std::string_view name, const void *data, size_t bytes);
@@ -73,8 +98,15 @@ public:
   /// The value of `key`, or nullptr.
   const char *metadata(const std::string &key) const;
 
-  /// Where buffer `index` lives (for tools and tests).
+  /// Where buffer `index` lives, in the device's memory (see
+  /// Device::download).
   const Tensor &tensor(uint32_t index) const { return tensors_[index]; }
+  /// The prepared program of entry point `e` (prepared now if need be).
+  Status program(size_t e, Program **out) {
+    DLC_RETURN_IF_ERROR(prepare(e));
+    *out = entries_[e].program.get();
+    return okStatus();
+  }
 
 private:
   struct EntryState {
@@ -90,6 +122,9 @@ private:
   Session() = default;
   Status allocateRegions();
   Status initializeParameters(uint64_t seedOffset);
+  Status prepare(size_t e);
+  Status readOutput(std::string_view entry, std::string_view name, void *data, size_t bytes,
+                    bool later);
   /// Makes `entry` the arena's user, invalidating the previous user's data.
   void claimArena(size_t entry);
   Status checkParameterSize(std::string_view name, size_t bytes, uint32_t *buffer) const;

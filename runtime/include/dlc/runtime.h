@@ -116,10 +116,14 @@ dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size
 typedef struct dlc_session dlc_session;
 
 typedef struct dlc_session_options {
-  const char *device;  /* "cpu" (NULL means "cpu"); "cuda-emulated:LIB.so" runs the file's
-                          CUDA form on the CPU with the host build of its kernels (tests) */
-  int32_t num_threads; /* 0: one per core */
-  uint64_t seed;       /* added to every initializer's seed; 0 keeps the file's */
+  const char *device;    /* "auto": the GPU when there is one the file can use, else the
+                            CPU (see dlc_session_device_note); "cpu"; "cuda" or "cuda:N";
+                            "cuda-emulated:LIB.so" runs the file's CUDA form on the CPU
+                            with the host build of its kernels (tests). NULL means "cpu". */
+  int32_t num_threads;   /* CPU threads; 0: one per core */
+  uint64_t seed;         /* added to every initializer's seed; 0 keeps the file's */
+  const char *precision; /* "fp32" (NULL means "fp32"): f32 products in full f32; "tf32":
+                            cuBLASLt and cuDNN may round f32 products to TF32 on the GPU */
 } dlc_session_options;
 
 /* Allocates the persistent region and the arena, and initializes every
@@ -127,6 +131,11 @@ typedef struct dlc_session_options {
 dlc_status *dlc_session_create(const dlc_executable *executable, const dlc_session_options *options,
                                dlc_session **out);
 void dlc_session_release(dlc_session *session);
+/* The device the session computes on, e.g. "cpu (2 threads)" or
+ * "cuda:0 (NVIDIA H100 80GB HBM3, sm_90, 79 GiB)". */
+const char *dlc_session_device(const dlc_session *session);
+/* Why device "auto" chose the CPU, in one sentence ("" when it did not). */
+const char *dlc_session_device_note(const dlc_session *session);
 
 /* Copies an input in. dtype and shape must match the declaration exactly. */
 dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
@@ -138,6 +147,16 @@ dlc_status *dlc_session_run(dlc_session *session, const char *entry);
 /* Copies an output of the last run out; size_bytes must be the output's size. */
 dlc_status *dlc_session_get_output(dlc_session *session, const char *entry, const char *name,
                                    void *data, size_t size_bytes);
+
+/* Like dlc_session_get_output, but `data` may be filled as late as the next
+ * dlc_session_synchronize (or any call that reads from the session): a
+ * training loop reads each step's loss this way without waiting for the
+ * step to finish on a GPU. `data` must stay valid until then. */
+dlc_status *dlc_session_fetch_output(dlc_session *session, const char *entry, const char *name,
+                                     void *data, size_t size_bytes);
+/* Waits for the work queued on the device and reports its errors (on the
+ * GPU, runs are queued and an error in one can surface here). */
+dlc_status *dlc_session_synchronize(dlc_session *session);
 
 /* Parameters and state, by name (without the '@'). */
 dlc_status *dlc_session_get_parameter(dlc_session *session, const char *name, void *data,

@@ -137,14 +137,16 @@ private:
 class Session {
 public:
   struct Options {
-    std::string device = "cpu";
-    int32_t numThreads = 0; // 0: one per core
-    uint64_t seed = 0;      // added to every initializer's seed
+    std::string device = "cpu"; // "auto", "cpu", "cuda", "cuda:N"
+    int32_t numThreads = 0;     // 0: one per core
+    uint64_t seed = 0;          // added to every initializer's seed
+    std::string precision = "fp32"; // or "tf32" (the GPU's f32 products)
   };
 
   explicit Session(const Executable &executable) : Session(executable, Options()) {}
   Session(const Executable &executable, const Options &options) {
-    const dlc_session_options o{options.device.c_str(), options.numThreads, options.seed};
+    const dlc_session_options o{options.device.c_str(), options.numThreads, options.seed,
+                                options.precision.c_str()};
     detail::check(dlc_session_create(executable.handle(), &o, &handle_));
     // Sizes for output() and parameter(), which return whole tensors.
     for (const std::string &entry : executable.entryPoints())
@@ -167,6 +169,9 @@ public:
   ~Session() { dlc_session_release(handle_); }
 
   dlc_session *handle() const { return handle_; }
+  /// The device it computes on, and why "auto" chose the CPU ("" if not).
+  std::string device() const { return dlc_session_device(handle_); }
+  std::string deviceNote() const { return dlc_session_device_note(handle_); }
 
   void setInput(const std::string &entry, const std::string &name, dlc_dtype dtype,
                 const std::vector<int64_t> &shape, const void *data, size_t sizeBytes) {
@@ -184,6 +189,13 @@ public:
   void getOutput(const std::string &entry, const std::string &name, void *data, size_t sizeBytes) {
     detail::check(dlc_session_get_output(handle_, entry.c_str(), name.c_str(), data, sizeBytes));
   }
+  /// Like getOutput, but `data` is filled by the next synchronize() (or any
+  /// call that reads): no waiting for the run on a GPU.
+  void fetchOutput(const std::string &entry, const std::string &name, void *data,
+                   size_t sizeBytes) {
+    detail::check(dlc_session_fetch_output(handle_, entry.c_str(), name.c_str(), data, sizeBytes));
+  }
+  void synchronize() { detail::check(dlc_session_synchronize(handle_)); }
   /// The whole output as T elements (T's size must divide the output's).
   template <typename T> std::vector<T> output(const std::string &entry, const std::string &name) {
     auto it = outputBytes_.find(entry + '\0' + name);

@@ -13,6 +13,7 @@ namespace dlc::test {
 class FakeDevice : public rt::Device {
 public:
   std::string name() const override { return "cpu"; }
+  std::string target() const override { return "cpu"; }
 
   rt::Status allocate(size_t bytes, void **out) override {
     void *memory = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
@@ -45,8 +46,13 @@ private:
   struct CopyProgram : rt::Program {
     std::vector<std::pair<rt::Tensor, rt::Tensor>> copies;
     rt::Status run() override {
-      for (const auto &[source, dest] : copies)
-        std::memmove(dest.data, source.data, source.bytes());
+      for (size_t i = 0; i < copies.size(); ++i)
+        (void)runCommand(i);
+      return rt::okStatus();
+    }
+    size_t commandCount() const override { return copies.size(); }
+    rt::Status runCommand(size_t i) override {
+      std::memmove(copies[i].second.data, copies[i].first.data, copies[i].first.bytes());
       return rt::okStatus();
     }
   };

@@ -1,0 +1,630 @@
+// Convolution (forward, data and filter gradients), pooling and batch norm
+// on cuDNN's descriptor API. Layouts are strides of 4-D descriptors (NCHW,
+// or NHWC for channels_last), so nothing is copied. Algorithms are chosen
+// once, by cuDNN's heuristics (nothing runs while preparing: the arena may
+// hold inputs already set), and f32 stays f32 unless the session allows TF32.
+#include "cuda_commands.h"
+
+#include <algorithm>
+#include <array>
+
+namespace dlc::rt::cuda {
+namespace {
+
+using Dims4 = std::array<int, 4>; // N, C, H, W
+
+Status cudnnType(const Tensor &t, cudnnDataType_t *out) {
+  switch (t.dtype) {
+  case fb::DType::F32:
+    *out = CUDNN_DATA_FLOAT;
+    return okStatus();
+  case fb::DType::F64:
+    *out = CUDNN_DATA_DOUBLE;
+    return okStatus();
+  case fb::DType::F16:
+    *out = CUDNN_DATA_HALF;
+    return okStatus();
+  case fb::DType::BF16:
+    *out = CUDNN_DATA_BFLOAT16;
+    return okStatus();
+  default:
+    return error(DLC_UNAVAILABLE, "'{}' is {}: cuDNN takes f32, f64, f16 or bf16", t.name,
+                 describe(t.dtype, t.shape));
+  }
+}
+
+/// alpha = 1 and beta = 0 or 1 in the type cuDNN wants for the data: double
+/// for f64, float otherwise.
+struct Scalars {
+  float oneF = 1, zeroF = 0;
+  double oneD = 1, zeroD = 0;
+  bool isDouble;
+  const void *one() const { return isDouble ? static_cast<const void *>(&oneD) : &oneF; }
+  const void *zero() const { return isDouble ? static_cast<const void *>(&zeroD) : &zeroF; }
+};
+
+void *ptr(const Tensor &t) { return t.data; }
+
+/// N, C, H, W of a 4-D image tensor stored NCHW or NHWC.
+Status imageDims(const Tensor &t, bool channelsLast, Dims4 *out) {
+  if (t.shape.rank != 4)
+    return error(DLC_INVALID_FILE, "'{}' is {}, expected a 4-D image", t.name,
+                 describe(t.dtype, t.shape));
+  for (int i = 0; i < 4; ++i)
+    if (t.shape[i] > INT32_MAX)
+      return error(DLC_UNAVAILABLE, "'{}' is {}: cuDNN takes dims below 2^31", t.name,
+                   describe(t.dtype, t.shape));
+  const auto d = [&](int i) { return static_cast<int>(t.shape[i]); };
+  *out = channelsLast ? Dims4{d(0), d(3), d(1), d(2)} : Dims4{d(0), d(1), d(2), d(3)};
+  return okStatus();
+}
+
+class Descriptors {
+public:
+  explicit Descriptors(const PrepareContext &ctx) : ctx_(ctx), dnn_(*ctx.cudnn) {}
+
+  /// A tensor descriptor of logical dims NCHW, stored NCHW or NHWC.
+  Status tensor(const Tensor &t, const Dims4 &d, bool channelsLast,
+                cudnnTensorDescriptor_t *out) {
+    cudnnDataType_t type;
+    DLC_RETURN_IF_ERROR(cudnnType(t, &type));
+    DLC_RETURN_IF_ERROR(dnn_.check(dnn_.cudnnCreateTensorDescriptor(out), "tensor descriptor"));
+    const Cudnn &dnn = dnn_;
+    cudnnTensorDescriptor_t desc = *out;
+    ctx_.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyTensorDescriptor(desc); });
+    const int c = d[1], h = d[2], w = d[3];
+    const std::array<int, 4> strides = channelsLast
+                                           ? std::array<int, 4>{h * w * c, 1, w * c, c}
+                                           : std::array<int, 4>{c * h * w, h * w, w, 1};
+    return dnn_.check(dnn_.cudnnSetTensorNdDescriptor(desc, type, 4, d.data(), strides.data()),
+                      fmt::format("describing '{}' to cuDNN", t.name));
+  }
+
+  Status filter(const Tensor &t, cudnnFilterDescriptor_t *out) {
+    cudnnDataType_t type;
+    DLC_RETURN_IF_ERROR(cudnnType(t, &type));
+    Dims4 d;
+    DLC_RETURN_IF_ERROR(imageDims(t, false, &d));
+    DLC_RETURN_IF_ERROR(dnn_.check(dnn_.cudnnCreateFilterDescriptor(out), "filter descriptor"));
+    const Cudnn &dnn = dnn_;
+    cudnnFilterDescriptor_t desc = *out;
+    ctx_.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyFilterDescriptor(desc); });
+    return dnn_.check(
+        dnn_.cudnnSetFilter4dDescriptor(desc, type, CUDNN_TENSOR_NCHW, d[0], d[1], d[2], d[3]),
+        fmt::format("describing filter '{}' to cuDNN", t.name));
+  }
+
+  /// A [1, C, 1, 1] descriptor for a per-channel vector (bias).
+  Status channelVector(const Tensor &t, int channels, cudnnTensorDescriptor_t *out) {
+    return tensor(t, {1, channels, 1, 1}, false, out);
+  }
+
+private:
+  const PrepareContext &ctx_;
+  const Cudnn &dnn_;
+};
+
+/// `count` values of an attribute (all `fallback` when absent), each
+/// within [minimum, 2^31).
+Status attribute(const flatbuffers::Vector<int64_t> *list, size_t count, int fallback,
+                 int minimum, const char *what, std::vector<int> *out) {
+  out->assign(count, fallback);
+  if (!list || list->size() == 0)
+    return okStatus();
+  if (list->size() != count)
+    return error(DLC_INVALID_FILE, "{} has {} values, expected {}", what, list->size(), count);
+  for (size_t i = 0; i < count; ++i) {
+    int64_t v = list->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (v < minimum || v > INT32_MAX)
+      return error(DLC_INVALID_FILE, "{} has {}, outside [{}, 2^31)", what, v, minimum);
+    (*out)[i] = static_cast<int>(v);
+  }
+  return okStatus();
+}
+
+/// cuDNN's descriptors pad both sides alike; dlc's padding is [top, left,
+/// bottom, right].
+Status symmetricPadding(const std::vector<int> &padding, const char *op) {
+  if (padding[0] == padding[2] && padding[1] == padding[3])
+    return okStatus();
+  return error(DLC_UNAVAILABLE,
+               "{} padding [{}, {}, {}, {}] differs between sides: the CUDA backend's cuDNN {} "
+               "pads top and bottom, left and right alike",
+               op, padding[0], padding[1], padding[2], padding[3], op);
+}
+
+struct ConvGeometry {
+  std::vector<int> stride, padding, dilation;
+  int groups;
+};
+
+template <typename Op> Status convGeometry(const Op &op, ConvGeometry *out) {
+  DLC_RETURN_IF_ERROR(attribute(op.stride(), 2, 1, 1, "stride", &out->stride));
+  DLC_RETURN_IF_ERROR(attribute(op.padding(), 4, 0, 0, "padding", &out->padding));
+  DLC_RETURN_IF_ERROR(attribute(op.dilation(), 2, 1, 1, "dilation", &out->dilation));
+  if (op.groups() < 1 || op.groups() > INT32_MAX)
+    return error(DLC_INVALID_FILE, "groups is {}", op.groups());
+  out->groups = static_cast<int>(op.groups());
+  return symmetricPadding(out->padding, "convolution");
+}
+
+/// f32 in full precision (FMA kernels only) unless the session allows
+/// TF32; half types on tensor cores.
+cudnnMathType_t mathType(const PrepareContext &ctx, const Tensor &data) {
+  if (data.dtype == fb::DType::F16 || data.dtype == fb::DType::BF16)
+    return CUDNN_TENSOR_OP_MATH;
+  return ctx.tf32 && data.dtype == fb::DType::F32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g,
+                             const Tensor &data, cudnnConvolutionDescriptor_t *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnCreateConvolutionDescriptor(out), "convolution descriptor"));
+  cudnnConvolutionDescriptor_t desc = *out;
+  ctx.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyConvolutionDescriptor(desc); });
+  const cudnnDataType_t compute =
+      data.dtype == fb::DType::F64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  DLC_RETURN_IF_ERROR(dnn.check(
+      dnn.cudnnSetConvolution2dDescriptor(desc, g.padding[0], g.padding[1], g.stride[0],
+                                          g.stride[1], g.dilation[0], g.dilation[1],
+                                          CUDNN_CROSS_CORRELATION, compute),
+      "convolution geometry"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnSetConvolutionGroupCount(desc, g.groups), "convolution groups"));
+  return dnn.check(dnn.cudnnSetConvolutionMathType(desc, mathType(ctx, data)),
+                   "convolution math type");
+}
+
+/// The first algorithm cuDNN's heuristics rank that succeeded, fits the
+/// workspace limit and keeps the math type asked for.
+template <typename Perf>
+Status pickAlgorithm(const PrepareContext &ctx, const Perf *results, int count,
+                     cudnnMathType_t math, const char *what, Perf *out) {
+  for (int i = 0; i < count; ++i) {
+    const Perf &p = results[i];
+    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspaceBytes)
+      continue;
+    if (math == CUDNN_FMA_MATH && p.mathType != CUDNN_FMA_MATH)
+      continue;
+    *out = p;
+    *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, p.memory);
+    return okStatus();
+  }
+  return error(DLC_UNAVAILABLE, "cuDNN has no {} algorithm for this shape{}", what,
+               math == CUDNN_FMA_MATH ? " in full f32 (try --precision tf32)" : "");
+}
+
+/// The output dims cuDNN computes for a convolution must be the file's.
+Status checkConvOutput(const PrepareContext &ctx, cudnnConvolutionDescriptor_t conv,
+                       cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, const Dims4 &y,
+                       const Tensor &output) {
+  Dims4 expected;
+  DLC_RETURN_IF_ERROR(ctx.cudnn->check(
+      ctx.cudnn->cudnnGetConvolution2dForwardOutputDim(conv, x, w, &expected[0], &expected[1],
+                                                       &expected[2], &expected[3]),
+      "convolution output size"));
+  if (expected != y)
+    return error(DLC_INVALID_FILE, "'{}' is {}; the convolution gives N, C, H, W {}x{}x{}x{}",
+                 output.name, describe(output.dtype, output.shape), expected[0], expected[1],
+                 expected[2], expected[3]);
+  return okStatus();
+}
+
+} // namespace
+
+Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor x, w, y, bias;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.filter(), "filter", &w));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &y));
+  const bool hasBias = op.bias() >= 0;
+  if (hasBias)
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias(), "bias", &bias));
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
+  Dims4 xd, yd;
+  DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
+  DLC_RETURN_IF_ERROR(imageDims(y, op.channels_last(), &yd));
+  Descriptors make(ctx);
+  cudnnTensorDescriptor_t xDesc, yDesc, biasDesc = nullptr;
+  cudnnFilterDescriptor_t wDesc;
+  cudnnConvolutionDescriptor_t conv;
+  DLC_RETURN_IF_ERROR(make.tensor(x, xd, op.channels_last(), &xDesc));
+  DLC_RETURN_IF_ERROR(make.tensor(y, yd, op.channels_last(), &yDesc));
+  DLC_RETURN_IF_ERROR(make.filter(w, &wDesc));
+  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, x, &conv));
+  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, xDesc, wDesc, yd, y));
+  if (hasBias) {
+    if (bias.elements() != yd[1])
+      return error(DLC_INVALID_FILE, "bias '{}' is {}, expected {} values", bias.name,
+                   describe(bias.dtype, bias.shape), yd[1]);
+    DLC_RETURN_IF_ERROR(make.channelVector(bias, yd[1], &biasDesc));
+  }
+  cudnnConvolutionFwdAlgoPerf_t results[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int count = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(
+      dnn.cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnnHandle, xDesc, wDesc, conv, yDesc,
+                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
+                                                 results),
+      "choosing a convolution algorithm"));
+  cudnnConvolutionFwdAlgoPerf_t chosen{};
+  DLC_RETURN_IF_ERROR(
+      pickAlgorithm(ctx, results, count, mathType(ctx, x), "convolution", &chosen));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
+                                "convolution math type"));
+  cudnnActivationDescriptor_t relu = nullptr;
+  if (op.activation() == fb::Activation::Relu) {
+    DLC_RETURN_IF_ERROR(
+        dnn.check(dnn.cudnnCreateActivationDescriptor(&relu), "activation descriptor"));
+    ctx.cleanups->push_back([&dnn, relu] { dnn.cudnnDestroyActivationDescriptor(relu); });
+    DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU,
+                                                                   CUDNN_PROPAGATE_NAN, 0.0),
+                                  "ReLU"));
+  }
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  const size_t workspaceBytes = chosen.memory;
+  const cudnnConvolutionFwdAlgo_t algo = chosen.algo;
+  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnConvolutionForward(handle, s.one(), xDesc, ptr(x), wDesc, ptr(w), conv, algo,
+                                    reinterpret_cast<void *>(workspace), workspaceBytes, s.zero(),
+                                    yDesc, ptr(y)),
+        "cudnnConvolutionForward"));
+    if (biasDesc)
+      DLC_RETURN_IF_ERROR(dnn.check(
+          dnn.cudnnAddTensor(handle, s.one(), biasDesc, ptr(bias), s.one(), yDesc, ptr(y)),
+          "adding the convolution's bias"));
+    if (relu)
+      DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnActivationForward(handle, relu, s.one(), yDesc,
+                                                               ptr(y), s.zero(), yDesc, ptr(y)),
+                                    "the convolution's ReLU"));
+    return okStatus();
+  };
+  return okStatus();
+}
+
+Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBackwardData &op,
+                                 Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor dy, w, dx;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.filter(), "filter", &w));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &dx));
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
+  Dims4 dyd, dxd;
+  DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
+  DLC_RETURN_IF_ERROR(imageDims(dx, op.channels_last(), &dxd));
+  Descriptors make(ctx);
+  cudnnTensorDescriptor_t dyDesc, dxDesc;
+  cudnnFilterDescriptor_t wDesc;
+  cudnnConvolutionDescriptor_t conv;
+  DLC_RETURN_IF_ERROR(make.tensor(dy, dyd, op.channels_last(), &dyDesc));
+  DLC_RETURN_IF_ERROR(make.tensor(dx, dxd, op.channels_last(), &dxDesc));
+  DLC_RETURN_IF_ERROR(make.filter(w, &wDesc));
+  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, dx, &conv));
+  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, dxDesc, wDesc, dyd, dy));
+  cudnnConvolutionBwdDataAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  int count = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(
+      dnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnnHandle, wDesc, dyDesc, conv,
+                                                      dxDesc,
+                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                      &count, results),
+      "choosing a convolution data-gradient algorithm"));
+  cudnnConvolutionBwdDataAlgoPerf_t chosen{};
+  DLC_RETURN_IF_ERROR(pickAlgorithm(ctx, results, count, mathType(ctx, dx),
+                                    "convolution data-gradient", &chosen));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
+                                "convolution math type"));
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, dx.dtype == fb::DType::F64};
+  const size_t workspaceBytes = chosen.memory;
+  const cudnnConvolutionBwdDataAlgo_t algo = chosen.algo;
+  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
+    return dnn.check(dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc,
+                                                      ptr(dy), conv, algo,
+                                                      reinterpret_cast<void *>(workspace),
+                                                      workspaceBytes, s.zero(), dxDesc, ptr(dx)),
+                     "cudnnConvolutionBackwardData");
+  };
+  return okStatus();
+}
+
+Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBackwardFilter &op,
+                                   Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor x, dy, dw, db;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &dw));
+  const bool hasBias = op.bias_grad() >= 0;
+  if (hasBias)
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias_grad(), "bias gradient", &db));
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
+  Dims4 xd, dyd;
+  DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
+  DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
+  Descriptors make(ctx);
+  cudnnTensorDescriptor_t xDesc, dyDesc, dbDesc = nullptr;
+  cudnnFilterDescriptor_t dwDesc;
+  cudnnConvolutionDescriptor_t conv;
+  DLC_RETURN_IF_ERROR(make.tensor(x, xd, op.channels_last(), &xDesc));
+  DLC_RETURN_IF_ERROR(make.tensor(dy, dyd, op.channels_last(), &dyDesc));
+  DLC_RETURN_IF_ERROR(make.filter(dw, &dwDesc));
+  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, x, &conv));
+  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, xDesc, dwDesc, dyd, dy));
+  if (hasBias) {
+    if (db.elements() != dyd[1])
+      return error(DLC_INVALID_FILE, "bias gradient '{}' is {}, expected {} values", db.name,
+                   describe(db.dtype, db.shape), dyd[1]);
+    DLC_RETURN_IF_ERROR(make.channelVector(db, dyd[1], &dbDesc));
+  }
+  cudnnConvolutionBwdFilterAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+  int count = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(
+      dnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnnHandle, xDesc, dyDesc, conv,
+                                                        dwDesc,
+                                                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                        &count, results),
+      "choosing a convolution filter-gradient algorithm"));
+  cudnnConvolutionBwdFilterAlgoPerf_t chosen{};
+  DLC_RETURN_IF_ERROR(pickAlgorithm(ctx, results, count, mathType(ctx, x),
+                                    "convolution filter-gradient", &chosen));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
+                                "convolution math type"));
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  const size_t workspaceBytes = chosen.memory;
+  const cudnnConvolutionBwdFilterAlgo_t algo = chosen.algo;
+  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnConvolutionBackwardFilter(handle, s.one(), xDesc, ptr(x), dyDesc, ptr(dy), conv,
+                                           algo, reinterpret_cast<void *>(workspace),
+                                           workspaceBytes, s.zero(), dwDesc, ptr(dw)),
+        "cudnnConvolutionBackwardFilter"));
+    if (dbDesc)
+      DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnConvolutionBackwardBias(handle, s.one(), dyDesc,
+                                                                     ptr(dy), s.zero(), dbDesc,
+                                                                     ptr(db)),
+                                    "cudnnConvolutionBackwardBias"));
+    return okStatus();
+  };
+  return okStatus();
+}
+
+namespace {
+
+struct PoolSetup {
+  cudnnPoolingDescriptor_t pool;
+  cudnnTensorDescriptor_t xDesc, yDesc;
+  Dims4 yd;
+};
+
+/// The pooling descriptor and the input and output descriptors of a
+/// Pool2D or Pool2DBackward (`y` is the forward output's shape).
+template <typename Op>
+Status poolSetup(const PrepareContext &ctx, const Op &op, const Tensor &x, const Tensor &y,
+                 PoolSetup *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  std::vector<int> kernel, stride, padding;
+  DLC_RETURN_IF_ERROR(attribute(op.kernel(), 2, 1, 1, "kernel", &kernel));
+  DLC_RETURN_IF_ERROR(attribute(op.stride(), 2, 1, 1, "stride", &stride));
+  DLC_RETURN_IF_ERROR(attribute(op.padding(), 4, 0, 0, "padding", &padding));
+  DLC_RETURN_IF_ERROR(symmetricPadding(padding, "pooling"));
+  Dims4 xd;
+  DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
+  DLC_RETURN_IF_ERROR(imageDims(y, op.channels_last(), &out->yd));
+  Descriptors make(ctx);
+  DLC_RETURN_IF_ERROR(make.tensor(x, xd, op.channels_last(), &out->xDesc));
+  DLC_RETURN_IF_ERROR(make.tensor(y, out->yd, op.channels_last(), &out->yDesc));
+  // Max pooling's deterministic mode sends a window's gradient to one
+  // element, as dlc's max-pool gradient does.
+  const cudnnPoolingMode_t mode = op.kind() == fb::PoolKind::Max ? CUDNN_POOLING_MAX_DETERMINISTIC
+                                  : op.kind() == fb::PoolKind::Average
+                                      ? CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
+                                      : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnCreatePoolingDescriptor(&out->pool), "pooling"));
+  cudnnPoolingDescriptor_t pool = out->pool;
+  ctx.cleanups->push_back([&dnn, pool] { dnn.cudnnDestroyPoolingDescriptor(pool); });
+  DLC_RETURN_IF_ERROR(dnn.check(
+      dnn.cudnnSetPooling2dDescriptor(pool, mode, CUDNN_PROPAGATE_NAN, kernel[0], kernel[1],
+                                      padding[0], padding[1], stride[0], stride[1]),
+      "pooling geometry"));
+  Dims4 expected;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetPooling2dForwardOutputDim(pool, out->xDesc,
+                                                                      &expected[0], &expected[1],
+                                                                      &expected[2], &expected[3]),
+                                "pooling output size"));
+  if (expected != out->yd)
+    return error(DLC_INVALID_FILE, "'{}' is {}; the pooling gives N, C, H, W {}x{}x{}x{}", y.name,
+                 describe(y.dtype, y.shape), expected[0], expected[1], expected[2], expected[3]);
+  return okStatus();
+}
+
+} // namespace
+
+Status preparePool2D(const PrepareContext &ctx, const fb::Pool2D &op, Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor x, y;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &y));
+  PoolSetup p;
+  DLC_RETURN_IF_ERROR(poolSetup(ctx, op, x, y, &p));
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  *out = [=, &dnn](CUstream, CUdeviceptr) {
+    return dnn.check(dnn.cudnnPoolingForward(handle, p.pool, s.one(), p.xDesc, ptr(x), s.zero(),
+                                             p.yDesc, ptr(y)),
+                     "cudnnPoolingForward");
+  };
+  return okStatus();
+}
+
+Status preparePool2DBackward(const PrepareContext &ctx, const fb::Pool2DBackward &op, Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  if (op.relu_mask())
+    return error(DLC_INVALID_FILE, "a GPU pooling gradient has no ReLU mask (the compiler adds a "
+                                   "kernel for it)");
+  Tensor x, dy, dx;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &dx));
+  PoolSetup p;
+  DLC_RETURN_IF_ERROR(poolSetup(ctx, op, x, dy, &p));
+  cudnnTensorDescriptor_t dxDesc;
+  Dims4 xd;
+  DLC_RETURN_IF_ERROR(imageDims(dx, op.channels_last(), &xd));
+  DLC_RETURN_IF_ERROR(Descriptors(ctx).tensor(dx, xd, op.channels_last(), &dxDesc));
+  // cuDNN's gradient reads the forward output, which the command does not
+  // keep: max pooling recomputes it into memory of its own; the averages
+  // never read it.
+  Tensor y = dy;
+  const bool isMax = op.kind() == fb::PoolKind::Max;
+  if (isMax) {
+    CUdeviceptr scratch = 0;
+    DLC_RETURN_IF_ERROR(ctx.allocate(dy.bytes(), &scratch));
+    y.data = reinterpret_cast<void *>(scratch);
+  }
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  *out = [=, &dnn](CUstream, CUdeviceptr) {
+    if (isMax)
+      DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnPoolingForward(handle, p.pool, s.one(), p.xDesc,
+                                                            ptr(x), s.zero(), p.yDesc, ptr(y)),
+                                    "cudnnPoolingForward (for the gradient)"));
+    return dnn.check(dnn.cudnnPoolingBackward(handle, p.pool, s.one(), p.yDesc, ptr(y), p.yDesc,
+                                              ptr(dy), p.xDesc, ptr(x), s.zero(), dxDesc,
+                                              ptr(dx)),
+                     "cudnnPoolingBackward");
+  };
+  return okStatus();
+}
+
+namespace {
+
+/// Batch norm's data as N x C x S x 1 (S: the product of the dims after the
+/// channel), channel axis 1, or last with channels_last.
+Status normDims(const Tensor &t, bool channelsLast, Dims4 *out) {
+  if (t.shape.rank < 2)
+    return error(DLC_INVALID_FILE, "'{}' is {}, expected rank 2 or more", t.name,
+                 describe(t.dtype, t.shape));
+  const int channelAxis = channelsLast ? t.shape.rank - 1 : 1;
+  int64_t spatial = 1;
+  for (int i = 1; i < t.shape.rank; ++i)
+    if (i != channelAxis)
+      spatial *= t.shape[i];
+  if (t.shape[0] > INT32_MAX || t.shape[channelAxis] > INT32_MAX || spatial > INT32_MAX)
+    return error(DLC_UNAVAILABLE, "'{}' is {}: cuDNN takes dims below 2^31", t.name,
+                 describe(t.dtype, t.shape));
+  *out = {static_cast<int>(t.shape[0]), static_cast<int>(t.shape[channelAxis]),
+          static_cast<int>(spatial), 1};
+  return okStatus();
+}
+
+/// The [1, C, 1, 1] descriptor of batch norm's per-channel vectors; they
+/// must have the data's element type (f32 or f64).
+Status normParameters(const PrepareContext &ctx, const Tensor &data, cudnnTensorDescriptor_t dataDesc,
+                      std::initializer_list<const Tensor *> vectors, int channels,
+                      cudnnTensorDescriptor_t *out) {
+  if (data.dtype != fb::DType::F32 && data.dtype != fb::DType::F64)
+    return error(DLC_UNAVAILABLE, "'{}' is {}: the CUDA backend's batch norm takes f32 or f64",
+                 data.name, describe(data.dtype, data.shape));
+  for (const Tensor *v : vectors)
+    if (v->dtype != data.dtype || v->elements() != channels)
+      return error(DLC_INVALID_FILE, "'{}' is {}, expected {} {} values", v->name,
+                   describe(v->dtype, v->shape), channels, dtypeName(data.dtype));
+  const Cudnn &dnn = *ctx.cudnn;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnCreateTensorDescriptor(out), "tensor descriptor"));
+  cudnnTensorDescriptor_t desc = *out;
+  ctx.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyTensorDescriptor(desc); });
+  return dnn.check(dnn.cudnnDeriveBNTensorDescriptor(desc, dataDesc, CUDNN_BATCHNORM_SPATIAL),
+                   "batch-norm parameter descriptor");
+}
+
+} // namespace
+
+Status prepareBatchNorm(const PrepareContext &ctx, const fb::BatchNorm &op, Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor x, scale, offset, mean, variance, y;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale(), "scale", &scale));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.offset(), "offset", &offset));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.mean(), "mean", &mean));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.variance(), "variance", &variance));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &y));
+  if (y.shape != x.shape || y.dtype != x.dtype)
+    return error(DLC_INVALID_FILE, "'{}' is {}, expected {}", y.name, describe(y.dtype, y.shape),
+                 describe(x.dtype, x.shape));
+  Dims4 d;
+  DLC_RETURN_IF_ERROR(normDims(x, op.channels_last(), &d));
+  Descriptors make(ctx);
+  cudnnTensorDescriptor_t xDesc, pDesc;
+  DLC_RETURN_IF_ERROR(make.tensor(x, d, op.channels_last(), &xDesc));
+  DLC_RETURN_IF_ERROR(
+      normParameters(ctx, x, xDesc, {&scale, &offset, &mean, &variance}, d[1], &pDesc));
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  const double epsilon = op.epsilon(), momentum = op.momentum();
+  if (op.training()) {
+    // cuDNN's running averages are dlc's: new = (1 - momentum) old +
+    // momentum batch, the variance from the unbiased batch variance.
+    *out = [=, &dnn](CUstream, CUdeviceptr) {
+      return dnn.check(dnn.cudnnBatchNormalizationForwardTraining(
+                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x),
+                           xDesc, ptr(y), pDesc, ptr(scale), ptr(offset), momentum, ptr(mean),
+                           ptr(variance), epsilon, nullptr, nullptr),
+                       "cudnnBatchNormalizationForwardTraining");
+    };
+  } else {
+    *out = [=, &dnn](CUstream, CUdeviceptr) {
+      return dnn.check(dnn.cudnnBatchNormalizationForwardInference(
+                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x),
+                           xDesc, ptr(y), pDesc, ptr(scale), ptr(offset), ptr(mean),
+                           ptr(variance), epsilon),
+                       "cudnnBatchNormalizationForwardInference");
+    };
+  }
+  return okStatus();
+}
+
+Status prepareBatchNormBackward(const PrepareContext &ctx, const fb::BatchNormBackward &op,
+                                Step *out) {
+  const Cudnn &dnn = *ctx.cudnn;
+  Tensor x, dy, scale, dx, dscale, doffset;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale(), "scale", &scale));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input_grad(), "input gradient", &dx));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale_grad(), "scale gradient", &dscale));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.offset_grad(), "offset gradient", &doffset));
+  for (const Tensor *t : {&dy, &dx})
+    if (t->shape != x.shape || t->dtype != x.dtype)
+      return error(DLC_INVALID_FILE, "'{}' is {}, expected {}", t->name,
+                   describe(t->dtype, t->shape), describe(x.dtype, x.shape));
+  Dims4 d;
+  DLC_RETURN_IF_ERROR(normDims(x, op.channels_last(), &d));
+  Descriptors make(ctx);
+  cudnnTensorDescriptor_t xDesc, pDesc;
+  DLC_RETURN_IF_ERROR(make.tensor(x, d, op.channels_last(), &xDesc));
+  DLC_RETURN_IF_ERROR(normParameters(ctx, x, xDesc, {&scale, &dscale, &doffset}, d[1], &pDesc));
+  const cudnnHandle_t handle = ctx.cudnnHandle;
+  const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
+  const double epsilon = op.epsilon();
+  // Without saved statistics cuDNN recomputes the batch's mean and
+  // variance from the input, as the command defines.
+  *out = [=, &dnn](CUstream, CUdeviceptr) {
+    return dnn.check(dnn.cudnnBatchNormalizationBackward(
+                         handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), s.one(), s.zero(),
+                         xDesc, ptr(x), xDesc, ptr(dy), xDesc, ptr(dx), pDesc, ptr(scale),
+                         ptr(dscale), ptr(doffset), epsilon, nullptr, nullptr),
+                     "cudnnBatchNormalizationBackward");
+  };
+  return okStatus();
+}
+
+} // namespace dlc::rt::cuda
