@@ -31,7 +31,7 @@ std::string describeCudaEnvironment() {
   const Driver *driver = nullptr;
   Status status = loadDriver(&driver);
   if (!driver->library.handle) {
-    text += "NVIDIA driver: not found: " + status.message() + "\n";
+    text += "GPU: " + status.message() + "\n";
     driver = nullptr;
   } else if (!status.ok()) {
     text += fmt::format("NVIDIA driver: {} (CUDA {}): not usable: {}\n", driver->library.path,

@@ -2,6 +2,7 @@
 // files, run an entry point (forward by default), write outputs as .npy.
 // Training (--train): see train.cpp.
 #include "dlc/runtime.hpp"
+#include "doctor.h"
 #include "idx.h"
 #include "npy.h"
 #include "train.h"
@@ -34,7 +35,8 @@ struct Options {
   std::vector<std::string> inputs; // NAME=FILE
   std::string output;              // FILE.npy or DIR
   std::string params;              // .safetensors
-  std::string device = "cpu";
+  std::string device = "auto";
+  std::string precision = "fp32";
   int threads = 0;
 };
 
@@ -66,7 +68,10 @@ void runInference(const Options &options) {
   dlc::Session::Options sessionOptions;
   sessionOptions.device = options.device;
   sessionOptions.numThreads = options.threads;
+  sessionOptions.precision = options.precision;
   dlc::Session session(executable, sessionOptions);
+  if (!session.deviceNote().empty())
+    fmt::print(stderr, "dlrun: {}\n", session.deviceNote());
   if (!options.params.empty())
     session.loadParameters(options.params);
 
@@ -140,7 +145,7 @@ void runInference(const Options &options) {
 int main(int argc, char **argv) {
   CLI::App app{"dlrun: runs a model compiled by `dlc compile`"};
   Options options;
-  app.add_option("model", options.model, "The compiled model (.fb)")->required();
+  auto *model = app.add_option("model", options.model, "The compiled model (.fb)");
   app.add_option("--entry", options.entry, "Entry point to run")->capture_default_str();
   app.add_option("--input", options.inputs,
                  "NAME=FILE: bind an input to a .npy file (or MNIST IDX, .gz too)");
@@ -148,9 +153,26 @@ int main(int argc, char **argv) {
                  "Write the output to FILE.npy, or every output to DIR/NAME.npy");
   app.add_option("--params", options.params, "Load parameters from a .safetensors file");
   app.add_option("--device", options.device,
-                 "cpu, or cuda-emulated:KERNELS.so: the file's CUDA form on the CPU with the host "
-                 "build of its kernels (dlc compile --emit=host-kernels), for testing")
+                 "auto (the GPU when there is one the file can use, else the CPU, saying why), "
+                 "cpu, cuda or cuda:N; or cuda-emulated:KERNELS.so: the file's CUDA form on the "
+                 "CPU with the host build of its kernels (dlc compile --emit=host-kernels), for "
+                 "testing")
       ->capture_default_str();
+  app.add_option("--precision", options.precision,
+                 "fp32: f32 products in full f32 on the GPU; tf32: cuBLASLt and cuDNN may round "
+                 "them to TF32 (faster on tensor cores)")
+      ->check(CLI::IsMember({"fp32", "tf32"}))
+      ->capture_default_str();
+  bool info = false;
+  app.add_flag("--info", info,
+               "Describe the machine (CPU, NVIDIA driver, GPUs, cuBLASLt and cuDNN: which copy, "
+               "where) and, given a model, whether each device can run it");
+  std::string checkDevice;
+  app.add_option("--check-device", checkDevice,
+                 "Run every command of --entry (default: every entry point) on this device "
+                 "(cuda, cuda:N, cuda-emulated:KERNELS.so) and on the CPU from the same inputs, "
+                 "and print each command's largest difference; exit 1 if one is beyond "
+                 "tolerance");
   app.add_option("--threads", options.threads, "Threads (0: one per core)")->capture_default_str();
   bool training = false;
   dlc::tools::TrainOptions train;
@@ -176,13 +198,29 @@ int main(int argc, char **argv) {
                "Take the training samples in file order (to compare with another framework)");
   try {
     app.parse(argc, argv);
+    if (!info && model->count() == 0)
+      throw CLI::RequiredError("model");
   } catch (const CLI::ParseError &error) {
     return app.exit(error);
   }
   try {
+    if (info) {
+      dlc::tools::printInfo(options.model);
+      return 0;
+    }
+    if (!checkDevice.empty()) {
+      dlc::tools::CheckDeviceOptions check;
+      check.model = options.model;
+      check.device = checkDevice;
+      check.entry = app.get_option("--entry")->count() ? options.entry : "";
+      check.precision = options.precision;
+      check.threads = options.threads;
+      return dlc::tools::checkDevice(check);
+    }
     if (training) {
       train.model = options.model;
       train.device = options.device;
+      train.precision = options.precision;
       train.threads = options.threads;
       train.params = options.params;
       train.shuffle = !noShuffle;

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -373,7 +374,10 @@ void train(const TrainOptions &options) {
   dlc::Session::Options sessionOptions;
   sessionOptions.device = options.device;
   sessionOptions.numThreads = options.threads;
+  sessionOptions.precision = options.precision;
   dlc::Session session(executable, sessionOptions);
+  if (!session.deviceNote().empty())
+    fmt::print(stderr, "dlrun: {}\n", session.deviceNote());
   uint64_t seed = options.seed;
   if (!options.resume.empty()) {
     session.loadParameters(options.resume);
@@ -400,6 +404,7 @@ void train(const TrainOptions &options) {
              executable.modelName(), data.description, data.train.count, batch, stepsPerEpoch,
              totalSteps, totalEpochs,
              step > 0 ? fmt::format(", resuming at step {}", step) : std::string());
+  fmt::print("device: {}\n", session.device());
   std::fflush(stdout);
 
   MetricsLog log(options.log);
@@ -407,7 +412,16 @@ void train(const TrainOptions &options) {
   if (!options.plot.empty())
     plot.emplace(options.plot);
   std::vector<std::vector<uint8_t>> staging;
-  std::vector<double> sums(names.size(), 0.0), values(names.size());
+  std::vector<double> sums(names.size(), 0.0);
+  // The metrics of the steps since the last report: filled by the time the
+  // session synchronizes (a deque keeps each row where it is).
+  std::deque<std::vector<uint8_t>> window;
+  std::vector<size_t> rowOffsets;
+  size_t rowBytes = 0;
+  for (const dlc::TensorInfo &o : outputs) {
+    rowOffsets.push_back(rowBytes);
+    rowBytes += std::max<size_t>(o.sizeBytes, sizeof(float));
+  }
   int64_t sinceReport = 0;
   using Clock = std::chrono::steady_clock;
   auto started = Clock::now(), lastReport = started;
@@ -466,25 +480,46 @@ void train(const TrainOptions &options) {
     }
     setBatch(session, "train_step", inputs, data.train, rows.data(), staging);
     session.run("train_step");
+    // Each step's metrics are fetched without waiting for the step: on a GPU
+    // the loop runs ahead, and waits only when a report needs the values.
+    window.emplace_back(rowBytes, 0);
     for (size_t i = 0; i < names.size(); ++i)
-      values[i] = session.output<float>("train_step", names[i]).at(0);
-    if (!std::isfinite(values[0]))
-      fail(DLC_INTERNAL,
-           fmt::format("the loss became {} at step {} (epoch {}); stopping. {}",
-                       std::isnan(values[0]) ? "NaN"
-                       : values[0] > 0       ? "+inf"
-                                             : "-inf",
-                       step + 1, epoch + 1,
-                       savedStep >= 0 ? fmt::format("{} holds the last good state (step {}).",
-                                                    options.checkpoint, savedStep)
-                                      : std::string("No checkpoint was written.")));
+      session.fetchOutput("train_step", names[i], window.back().data() + rowOffsets[i],
+                          outputs[i].sizeBytes);
     ++step;
-    for (size_t i = 0; i < names.size(); ++i)
-      sums[i] += values[i];
     ++sinceReport;
 
     const bool epochDone = step % stepsPerEpoch == 0;
-    if (step % reportEvery == 0 || step == totalSteps || epochDone) {
+    const bool reportNow = step % reportEvery == 0 || step == totalSteps || epochDone;
+    if (reportNow) {
+      session.synchronize();
+      const int64_t windowStart = step - static_cast<int64_t>(window.size());
+      for (size_t w = 0; w < window.size(); ++w) {
+        auto value = [&](size_t i) { // an output's first element, as a float
+          float v;
+          std::memcpy(&v, window[w].data() + rowOffsets[i], sizeof v);
+          return v;
+        };
+        const float loss = value(0);
+        if (!std::isfinite(loss)) {
+          const int64_t badStep = windowStart + static_cast<int64_t>(w) + 1;
+          fail(DLC_INTERNAL,
+               fmt::format("the loss became {} at step {} (epoch {}); stopping. {}",
+                           std::isnan(loss) ? "NaN"
+                           : loss > 0       ? "+inf"
+                                            : "-inf",
+                           badStep, (badStep - 1) / stepsPerEpoch + 1,
+                           savedStep >= 0
+                               ? fmt::format("{} holds the last good state (step {}).",
+                                             options.checkpoint, savedStep)
+                               : std::string("No checkpoint was written.")));
+        }
+        for (size_t i = 0; i < names.size(); ++i)
+          sums[i] += value(i);
+      }
+      window.clear();
+    }
+    if (reportNow) {
       auto now = Clock::now();
       double seconds = std::chrono::duration<double>(now - lastReport).count();
       double rate = seconds > 0 ? static_cast<double>(sinceReport * batch) / seconds : 0;

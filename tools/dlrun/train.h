@@ -10,7 +10,8 @@ namespace dlc::tools {
 
 struct TrainOptions {
   std::string model; // the compiled .fb
-  std::string device = "cpu";
+  std::string device = "auto";
+  std::string precision = "fp32"; // or "tf32"
   int threads = 0;
   int64_t epochs = 0;      // train until this many epochs in all (0: see steps)
   int64_t steps = 0;       // or until this many steps in all
