@@ -31,3 +31,14 @@ ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
 if os.path.exists(ptxas) and os.path.exists("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# A usable NVIDIA GPU (dlrun --info lists cuda:0): tests that run on the GPU
+# say REQUIRES: cuda-gpu and are reported UNSUPPORTED elsewhere.
+import subprocess
+try:
+    info = subprocess.run([os.path.join(config.dlc_tools_dir, "dlrun"), "--info"],
+                          capture_output=True, text=True, timeout=120).stdout
+except (OSError, subprocess.TimeoutExpired):
+    info = ""
+if "\n  cuda:0 " in info:
+    config.available_features.add("cuda-gpu")

@@ -114,7 +114,7 @@ Status openDevice(std::string_view name, const DeviceOptions &options,
     out->reset();
     *note = "running on the CPU: " + cuda.message();
     if (!builtFor(executable, "cpu"))
-      return error(DLC_UNAVAILABLE, "{} was built for cuda only and {}", executable.fileName(),
+      return error(DLC_UNAVAILABLE, "{} was built for cuda only, and the GPU cannot be used: {}", executable.fileName(),
                    cuda.message());
   }
   return createDevice("cpu", options, out);

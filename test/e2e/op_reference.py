@@ -13,8 +13,15 @@ ptxas has assembled its PTX: the kernels before their mapping to blocks and
 threads (`--cuda-form` or `--cuda-form unmapped`), or as mapped, each GPU
 thread a host thread (`--cuda-form mapped`; see commands.cuda_form).
 
-Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME] [--cuda-form [unmapped|mapped]]
+With --bundle nothing runs: each case's compiled file (both targets), its
+inputs, the NumPy result, its tolerances (case.json) and the host build of
+its kernels are written to DIR/NAME, for scripts/gpu-check.sh to run on a
+GPU machine that has no compiler.
+
+Usage: op_reference.py --bin BUILD/bin --workdir DIR [--only NAME] [--bundle]
+                       [--cuda-form [unmapped|mapped]]
 """
+import json
 import math
 import os
 import sys
@@ -493,6 +500,26 @@ def check(args, case):
     return f" (max abs error {worst:.1e})"
 
 
+def bundle(args, case):
+    """Writes what scripts/gpu_check.py needs to run the case on a GPU and
+    compare it with NumPy: model.fb, NAME.npy inputs, expected.npy,
+    case.json, and kernels.so (the host build, for the no-GPU path)."""
+    d = os.path.join(args.workdir, case.name)
+    os.makedirs(d, exist_ok=True)
+    model = os.path.join(d, "model.mlir")
+    with open(model, "w") as f:
+        f.write(case.model())
+    run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
+    cuda_form(args.bin, model, d)
+    for name, value in case.inputs.items():
+        np.save(os.path.join(d, name + ".npy"), value)
+    np.save(os.path.join(d, "expected.npy"),
+            np.asarray(case.reference(case.inputs)).astype(case.dtype()))
+    with open(os.path.join(d, "case.json"), "w") as f:
+        json.dump({"inputs": list(case.inputs), "rtol": case.rtol, "atol": case.atol}, f)
+    return ""
+
+
 def gpu_form_cases():
     """Cases only the GPU form computes (the CPU backend reduces and
     normalizes in f32 and f64 only): 16-bit floats, which the GPU kernels
@@ -513,8 +540,9 @@ def gpu_form_cases():
 
 def main():
     args = case_arguments()
-    selected = cases() + (gpu_form_cases() if args.cuda_form else [])
-    return run_cases(selected, args.only, lambda case: check(args, case))
+    selected = cases() + (gpu_form_cases() if args.cuda_form or args.bundle else [])
+    return run_cases(selected, args.only,
+                     lambda case: (bundle if args.bundle else check)(args, case))
 
 
 if __name__ == "__main__":

@@ -22,13 +22,17 @@ def run(command, expect_ok=True, timeout=600):
 
 def case_arguments():
     """The command line of a per-case check script: --bin BUILD/bin
-    --workdir DIR [--only NAME] [--cuda-form [unmapped|mapped]]; the work
+    --workdir DIR [--only NAME] [--bundle] [--cuda-form [unmapped|mapped]]; the work
     directory is created. With --cuda-form each case runs the file's CUDA
     form on the CPU (see cuda_form)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--only")
+    parser.add_argument("--bundle", action="store_true",
+                        help="only write each case's compiled file, inputs, NumPy result and "
+                             "host kernels into the work directory, for a GPU machine "
+                             "(scripts/gpu-bundle.sh)")
     add_cuda_form_argument(parser)
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)

@@ -145,7 +145,9 @@ void runInference(const Options &options) {
 int main(int argc, char **argv) {
   CLI::App app{"dlrun: runs a model compiled by `dlc compile`"};
   Options options;
-  auto *model = app.add_option("model", options.model, "The compiled model (.fb)");
+  std::vector<std::string> models;
+  auto *model = app.add_option("model", models,
+                               "The compiled model (.fb); several with --check-device");
   app.add_option("--entry", options.entry, "Entry point to run")->capture_default_str();
   app.add_option("--input", options.inputs,
                  "NAME=FILE: bind an input to a .npy file (or MNIST IDX, .gz too)");
@@ -200,6 +202,11 @@ int main(int argc, char **argv) {
     app.parse(argc, argv);
     if (!info && model->count() == 0)
       throw CLI::RequiredError("model");
+    if (models.size() > 1 && checkDevice.empty())
+      throw CLI::ValidationError("model", "dlrun takes one model (several only with "
+                                          "--check-device)");
+    if (!models.empty())
+      options.model = models[0];
   } catch (const CLI::ParseError &error) {
     return app.exit(error);
   }
@@ -210,7 +217,7 @@ int main(int argc, char **argv) {
     }
     if (!checkDevice.empty()) {
       dlc::tools::CheckDeviceOptions check;
-      check.model = options.model;
+      check.models = models;
       check.device = checkDevice;
       check.entry = app.get_option("--entry")->count() ? options.entry : "";
       check.precision = options.precision;

@@ -7,12 +7,15 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <thread>
 
 namespace dlc::tools {
 
 using rt::compareWithCpu;
 using rt::describeCudaEnvironment;
+using rt::formatComparison;
 using rt::Device;
 using rt::DeviceComparison;
 using rt::DeviceOptions;
@@ -64,8 +67,11 @@ void printInfo(const std::string &model) {
              status.ok() ? chosen->name() : "nothing: " + status.message());
 }
 
-int checkDevice(const CheckDeviceOptions &options) {
-  std::shared_ptr<const Executable> executable = load(options.model);
+namespace {
+
+/// Checks one model; returns the number of entry points beyond tolerance.
+int checkModel(const CheckDeviceOptions &options, const std::string &model) {
+  std::shared_ptr<const Executable> executable = load(model);
   std::vector<std::string> entries;
   if (!options.entry.empty()) {
     entries.push_back(options.entry);
@@ -83,12 +89,36 @@ int checkDevice(const CheckDeviceOptions &options) {
         compareWithCpu(executable, entry, options.device, deviceOptions, &comparison);
     if (!status.ok())
       fail(status.withContext(fmt::format("checking '{}' on {}", entry, options.device)));
-    fmt::print("{}", formatComparison(comparison));
+    fmt::print("{}: {}", model, formatComparison(comparison));
+    std::fflush(stdout);
     beyond += comparison.firstBeyond >= 0;
   }
-  if (beyond > 0) {
-    fmt::print(stderr, "dlrun: {} of {} entry points have commands beyond tolerance on {}\n",
-               beyond, entries.size(), options.device);
+  return beyond;
+}
+
+} // namespace
+
+int checkDevice(const CheckDeviceOptions &options) {
+  int beyond = 0, failed = 0;
+  for (const std::string &model : options.models) {
+    if (options.models.size() == 1) {
+      beyond += checkModel(options, model);
+      continue;
+    }
+    try {
+      beyond += checkModel(options, model);
+    } catch (const dlc::Error &error) {
+      fmt::print("{}: error: {}\n", model, error.what());
+      ++failed;
+    }
+  }
+  if (beyond > 0 || failed > 0) {
+    fmt::print(stderr, "dlrun: {}{}{} on {}\n",
+               beyond ? fmt::format("{} entry points have commands beyond tolerance", beyond)
+                      : "",
+               beyond && failed ? ", " : "",
+               failed ? fmt::format("{} models could not be checked", failed) : "",
+               options.device);
     return 1;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include "dlc/runtime.hpp"
 
 #include <string>
+#include <vector>
 
 namespace dlc::tools {
 
@@ -14,14 +15,17 @@ namespace dlc::tools {
 void printInfo(const std::string &model);
 
 struct CheckDeviceOptions {
-  std::string model, device, entry; // entry "": every entry point
+  std::vector<std::string> models;
+  std::string device, entry; // entry "": every entry point
   std::string precision = "fp32";
   int threads = 0;
 };
 
-/// Compares every command of the entry point(s) on the device with the CPU
-/// and prints a table per entry point; returns the exit status (1 when a
-/// command is beyond tolerance). Throws dlc::Error when it cannot run.
+/// Compares every command of the entry point(s) of each model on the device
+/// with the CPU and prints a table per entry point; returns the exit status
+/// (1 when a command is beyond tolerance or a model could not be checked).
+/// With one model, an error that stops the check is thrown (dlc::Error);
+/// with several, it is printed as "FILE: error: ..." and the next goes on.
 int checkDevice(const CheckDeviceOptions &options);
 
 } // namespace dlc::tools
