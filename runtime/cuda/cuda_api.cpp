@@ -205,6 +205,25 @@ Status loadDriver(const Driver **out) {
   return state->status;
 }
 
+Status missingDriverFunctions(const std::string &path, std::vector<std::string> *missing) {
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return error(DLC_NOT_FOUND, "cannot load {}: {}", path, dlerror());
+  missing->clear();
+  Driver d;
+#define DLC_LOOK_UP(f)                                                                             \
+  {                                                                                                \
+    std::string first;                                                                             \
+    if (!lookUp(handle, DLC_CUDA_NAME(f), &d.f, &first))                                           \
+      missing->push_back(first);                                                                   \
+  }
+  DLC_CUDA_DRIVER_INIT_FUNCTIONS(DLC_LOOK_UP)
+  DLC_CUDA_DRIVER_FUNCTIONS(DLC_LOOK_UP)
+#undef DLC_LOOK_UP
+  dlclose(handle);
+  return okStatus();
+}
+
 Status loadCublasLt(const CublasLt **out) {
   static std::pair<CublasLt, Status> *state = [] {
     auto *s = new std::pair<CublasLt, Status>();

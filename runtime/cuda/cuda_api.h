@@ -104,10 +104,13 @@ namespace dlc::rt::cuda {
   X(cudnnGetConvolution2dForwardOutputDim)                                                         \
   X(cudnnDestroyConvolutionDescriptor)                                                             \
   X(cudnnGetConvolutionForwardAlgorithm_v7)                                                        \
+  X(cudnnGetConvolutionForwardWorkspaceSize)                                                       \
   X(cudnnConvolutionForward)                                                                       \
   X(cudnnGetConvolutionBackwardDataAlgorithm_v7)                                                   \
+  X(cudnnGetConvolutionBackwardDataWorkspaceSize)                                                  \
   X(cudnnConvolutionBackwardData)                                                                  \
   X(cudnnGetConvolutionBackwardFilterAlgorithm_v7)                                                 \
+  X(cudnnGetConvolutionBackwardFilterWorkspaceSize)                                                \
   X(cudnnConvolutionBackwardFilter)                                                                \
   X(cudnnConvolutionBackwardBias)                                                                  \
   X(cudnnAddTensor)                                                                                \
@@ -163,6 +166,12 @@ struct Cudnn {
 /// there is no driver, cuInit fails (no GPU, driver and kernel module out
 /// of step, ...) or the driver lacks a function dlc uses.
 Status loadDriver(const Driver **out);
+
+/// The functions of the driver table that the library at `path` lacks
+/// (under the names the headers give them, e.g. cuMemAlloc_v2), without
+/// calling any: tests check the names against the CUDA toolkit's stub
+/// libcuda. An error when it does not load.
+Status missingDriverFunctions(const std::string &path, std::vector<std::string> *missing);
 
 /// cuBLASLt and cuDNN, found once per process (see libraryDirectories).
 Status loadCublasLt(const CublasLt **out);

@@ -454,6 +454,7 @@ public:
   /// Whether this GPU runs the file's PTX and has the libraries its library
   /// calls need.
   Status supports(const fb::Executable &executable) override {
+    DLC_RETURN_IF_ERROR(s_.bind());
     const fb::CudaTarget *target = executable.cuda();
     if (target && target->chip()) {
       int chip = std::atoi(target->chip()->c_str() + 3);

@@ -176,23 +176,25 @@ Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g,
                    "convolution math type");
 }
 
-/// The first algorithm cuDNN's heuristics rank that succeeded, fits the
-/// workspace limit and keeps the math type asked for.
+/// The first algorithm cuDNN's heuristics rank that succeeded and fits the
+/// workspace limit, preferring those ranked for the math type asked for.
+/// The descriptor keeps that math type: in full f32 an algorithm ranked for
+/// tensor cores runs on FMA kernels.
 template <typename Perf>
-Status pickAlgorithm(const PrepareContext &ctx, const Perf *results, int count,
-                     cudnnMathType_t math, const char *what, Perf *out) {
-  for (int i = 0; i < count; ++i) {
-    const Perf &p = results[i];
-    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspaceBytes)
-      continue;
-    if (math == CUDNN_FMA_MATH && p.mathType != CUDNN_FMA_MATH)
-      continue;
-    *out = p;
-    *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, p.memory);
-    return okStatus();
-  }
-  return error(DLC_UNAVAILABLE, "cuDNN has no {} algorithm for this shape{}", what,
-               math == CUDNN_FMA_MATH ? " in full f32 (try --precision tf32)" : "");
+Status pickAlgorithm(const Perf *results, int count, cudnnMathType_t math, const char *what,
+                     Perf *out) {
+  const Perf *chosen = nullptr;
+  for (int pass = 0; pass < 2 && !chosen; ++pass)
+    for (int i = 0; i < count && !chosen; ++i) {
+      const Perf &p = results[i];
+      if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kMaxWorkspaceBytes &&
+          (pass == 1 || p.mathType == math))
+        chosen = &p;
+    }
+  if (!chosen)
+    return error(DLC_UNAVAILABLE, "cuDNN has no {} algorithm for this shape", what);
+  *out = *chosen;
+  return okStatus();
 }
 
 /// The output dims cuDNN computes for a convolution must be the file's.
@@ -250,10 +252,13 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
                                                  results),
       "choosing a convolution algorithm"));
   cudnnConvolutionFwdAlgoPerf_t chosen{};
-  DLC_RETURN_IF_ERROR(
-      pickAlgorithm(ctx, results, count, mathType(ctx, x), "convolution", &chosen));
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
-                                "convolution math type"));
+  DLC_RETURN_IF_ERROR(pickAlgorithm(results, count, mathType(ctx, x), "convolution", &chosen));
+  size_t workspaceBytes = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(
+                                    ctx.cudnnHandle, xDesc, wDesc, conv, yDesc, chosen.algo,
+                                    &workspaceBytes),
+                                "convolution workspace"));
+  *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   cudnnActivationDescriptor_t relu = nullptr;
   if (op.activation() == fb::Activation::Relu) {
     DLC_RETURN_IF_ERROR(
@@ -265,7 +270,6 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
   }
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
-  const size_t workspaceBytes = chosen.memory;
   const cudnnConvolutionFwdAlgo_t algo = chosen.algo;
   *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
     DLC_RETURN_IF_ERROR(dnn.check(
@@ -316,13 +320,16 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
                                                       &count, results),
       "choosing a convolution data-gradient algorithm"));
   cudnnConvolutionBwdDataAlgoPerf_t chosen{};
-  DLC_RETURN_IF_ERROR(pickAlgorithm(ctx, results, count, mathType(ctx, dx),
-                                    "convolution data-gradient", &chosen));
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
-                                "convolution math type"));
+  DLC_RETURN_IF_ERROR(
+      pickAlgorithm(results, count, mathType(ctx, dx), "convolution data-gradient", &chosen));
+  size_t workspaceBytes = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
+                                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc, chosen.algo,
+                                    &workspaceBytes),
+                                "convolution data-gradient workspace"));
+  *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, dx.dtype == fb::DType::F64};
-  const size_t workspaceBytes = chosen.memory;
   const cudnnConvolutionBwdDataAlgo_t algo = chosen.algo;
   *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
     return dnn.check(dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc,
@@ -373,13 +380,16 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
                                                         &count, results),
       "choosing a convolution filter-gradient algorithm"));
   cudnnConvolutionBwdFilterAlgoPerf_t chosen{};
-  DLC_RETURN_IF_ERROR(pickAlgorithm(ctx, results, count, mathType(ctx, x),
-                                    "convolution filter-gradient", &chosen));
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolutionMathType(conv, chosen.mathType),
-                                "convolution math type"));
+  DLC_RETURN_IF_ERROR(
+      pickAlgorithm(results, count, mathType(ctx, x), "convolution filter-gradient", &chosen));
+  size_t workspaceBytes = 0;
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
+                                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc, chosen.algo,
+                                    &workspaceBytes),
+                                "convolution filter-gradient workspace"));
+  *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
-  const size_t workspaceBytes = chosen.memory;
   const cudnnConvolutionBwdFilterAlgo_t algo = chosen.algo;
   *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
     DLC_RETURN_IF_ERROR(dnn.check(
