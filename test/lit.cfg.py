@@ -22,6 +22,9 @@ config.substitutions.append(("%srcroot", config.dlc_src_root))
 config.substitutions.append(("%dlc_bin", config.dlc_tools_dir))
 config.substitutions.append(
     ("%cuda_stand_in", os.path.join(config.dlc_obj_root, "lib", "libcuda_stand_in.so")))
+config.substitutions.append(("%cuda_fake", os.path.join(config.dlc_obj_root, "lib", "cuda-fake")))
+if os.path.exists(os.path.join(config.dlc_obj_root, "lib", "cuda-fake", "libcuda.so.1")):
+    config.available_features.add("cuda-fake")
 # Debian's interpreter, which has python3-numpy (the first python3 on PATH may not).
 config.substitutions.append(("%python", "/usr/bin/python3"))
 

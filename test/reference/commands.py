@@ -5,14 +5,14 @@ import shutil
 import subprocess
 
 
-def run(command, expect_ok=True, timeout=600):
-    """Runs `command`; unless `expect_ok` is false, a failure raises
-    RuntimeError with the command and its output. A command still running
-    after `timeout` seconds (a GPU form's threads that never meet) is
-    killed, and that too raises."""
+def run(command, expect_ok=True, timeout=600, env=None):
+    """Runs `command` (with `env` added to the environment); unless
+    `expect_ok` is false, a failure raises RuntimeError with the command and
+    its output. A command still running after `timeout` seconds (a GPU
+    form's threads that never meet) is killed, and that too raises."""
     try:
         result = subprocess.run([str(c) for c in command], capture_output=True, text=True,
-                                timeout=timeout)
+                                timeout=timeout, env={**os.environ, **env} if env else None)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{' '.join(map(str, command))} did not finish in {timeout} s")
     if expect_ok and result.returncode != 0:
@@ -44,10 +44,19 @@ SIMT_HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "simt_ha
 
 
 def add_cuda_form_argument(parser):
-    """--cuda-form [unmapped|mapped]: run each file's CUDA form (see
+    """--cuda-form [unmapped|mapped|fake]: run each file's CUDA form (see
     cuda_form); `unmapped` when given without a value."""
-    parser.add_argument("--cuda-form", nargs="?", const="unmapped", choices=("unmapped", "mapped"),
+    parser.add_argument("--cuda-form", nargs="?", const="unmapped",
+                        choices=("unmapped", "mapped", "fake"),
                         help="run each file's GPU form on the CPU (commands.cuda_form)")
+
+
+def fake_cuda_env(bin_dir, device_library):
+    """The environment that runs `dlrun --device cuda` on the CPU stand-ins
+    of the driver and cuBLASLt (test/cuda_fake), with the kernels of
+    `device_library` (cuda-emulated:LIB from cuda_form)."""
+    fake = os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "lib", "cuda-fake")
+    return {"LD_LIBRARY_PATH": fake, "FAKE_CUDA_KERNELS": device_library.split(":", 1)[1]}
 
 
 def cuda_form(bin_dir, model, work_dir, extra=(), form="unmapped"):
@@ -59,7 +68,9 @@ def cuda_form(bin_dir, model, work_dir, extra=(), form="unmapped"):
     `mapped`, the kernels as the GPU runs them (`--emit=host-mapped-kernels`),
     each thread of a block a host thread of SIMT_HARNESS. Returns the dlrun
     device that runs the file's CUDA form with that library:
-    `cuda-emulated:LIB`. `extra` are dlc compile options (e.g. --gradients)."""
+    `cuda-emulated:LIB`. `extra` are dlc compile options (e.g. --gradients).
+    `fake` builds the unmapped kernels, for the stand-in driver
+    (fake_cuda_env)."""
     dlc = os.path.join(bin_dir, "dlc")
     ptx, obj, lib = (os.path.join(work_dir, n) for n in ("kernels.ptx", "kernels.o", "kernels.so"))
     run([dlc, "compile", *extra, "--target", "cuda", "--emit=ptx", model, "-o", ptx])
