@@ -44,6 +44,7 @@ namespace dlc::rt::cuda {
   X(cuMemcpyHtoDAsync)                                                                             \
   X(cuMemcpyDtoHAsync)                                                                             \
   X(cuMemcpyDtoDAsync)                                                                             \
+  X(cuMemcpy3DAsync)                                                                               \
   X(cuMemHostAlloc)                                                                                \
   X(cuMemFreeHost)                                                                                 \
   X(cuStreamCreate)                                                                                \

@@ -52,14 +52,16 @@ Status needCublasLt(Shared &s) {
   if (s.cublasLtHandle)
     return okStatus();
   DLC_RETURN_IF_ERROR(loadCublasLt(&s.cublasLt));
-  return s.cublasLt->check(s.cublasLt->cublasLtCreate(&s.cublasLtHandle), "cublasLtCreate");
+  return s.cublasLt->check(s.cublasLt->cublasLtCreate(&s.cublasLtHandle),
+                           "cuBLASLt at " + s.cublasLt->library.path + " did not start");
 }
 
 Status needCudnn(Shared &s) {
   if (s.cudnnHandle)
     return okStatus();
   DLC_RETURN_IF_ERROR(loadCudnn(&s.cudnn));
-  DLC_RETURN_IF_ERROR(s.cudnn->check(s.cudnn->cudnnCreate(&s.cudnnHandle), "cudnnCreate"));
+  DLC_RETURN_IF_ERROR(s.cudnn->check(s.cudnn->cudnnCreate(&s.cudnnHandle),
+                                     "cuDNN at " + s.cudnn->library.path + " did not start"));
   return s.cudnn->check(s.cudnn->cudnnSetStream(s.cudnnHandle,
                                                 reinterpret_cast<cudaStream_t>(s.compute)),
                         "cudnnSetStream");

@@ -3,10 +3,13 @@
 // or NHWC for channels_last), so nothing is copied. Algorithms are chosen
 // once, by cuDNN's heuristics (nothing runs while preparing: the arena may
 // hold inputs already set), and f32 stays f32 unless the session allows TF32.
+// cuDNN's descriptors pad both sides alike; a convolution padded unequally
+// runs on a copy of its image with the padding made explicit.
 #include "cuda_commands.h"
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace dlc::rt::cuda {
 namespace {
@@ -136,6 +139,11 @@ Status symmetricPadding(const std::vector<int> &padding, const char *op) {
 struct ConvGeometry {
   std::vector<int> stride, padding, dilation;
   int groups;
+  /// Padding that differs between sides, which cuDNN's descriptor cannot
+  /// express: the image is copied into a zeroed buffer with the padding
+  /// around it (for the gradient of the input, out of one), and the
+  /// convolution itself pads nothing.
+  bool explicitPadding = false;
 };
 
 template <typename Op> Status convGeometry(const Op &op, ConvGeometry *out) {
@@ -145,7 +153,68 @@ template <typename Op> Status convGeometry(const Op &op, ConvGeometry *out) {
   if (op.groups() < 1 || op.groups() > INT32_MAX)
     return error(DLC_INVALID_FILE, "groups is {}", op.groups());
   out->groups = static_cast<int>(op.groups());
-  return symmetricPadding(out->padding, "convolution");
+  out->explicitPadding = !symmetricPadding(out->padding, "convolution").ok();
+  return okStatus();
+}
+
+/// An image and its copy with explicit padding: the copy's memory (zeroed
+/// once: only the interior is ever written) and the 3-D copy that moves
+/// the image in or out of it.
+struct PaddedImage {
+  Tensor tensor;   // the padded copy, as a tensor of the padded dims
+  Dims4 dims;      // N, C, H, W of the padded copy
+  CUDA_MEMCPY3D in; // image -> padded copy; `out` swaps the two sides
+  CUDA_MEMCPY3D out;
+};
+
+Status padImage(const PrepareContext &ctx, const Tensor &image, const Dims4 &d,
+                const std::vector<int> &padding, bool channelsLast, PaddedImage *out) {
+  const size_t element = dtypeSize(image.dtype);
+  const int top = padding[0], left = padding[1];
+  const int height = d[2] + padding[0] + padding[2], width = d[3] + padding[1] + padding[3];
+  out->dims = {d[0], d[1], height, width};
+  const size_t bytes = size_t(d[0]) * d[1] * height * width * element;
+  CUdeviceptr memory = 0;
+  DLC_RETURN_IF_ERROR(ctx.allocate(bytes, &memory));
+  DLC_RETURN_IF_ERROR(ctx.driver.check(ctx.driver.cuMemsetD8(memory, 0, bytes),
+                                       "zeroing the padded image"));
+  out->tensor = image;
+  out->tensor.data = reinterpret_cast<void *>(memory);
+  // Rows of one image plane (NCHW: W elements, N*C planes) or of one image
+  // (NHWC: W*C elements, N images).
+  const size_t row = channelsLast ? size_t(d[3]) * d[1] * element : size_t(d[3]) * element;
+  const size_t paddedRow =
+      channelsLast ? size_t(width) * d[1] * element : size_t(width) * element;
+  const size_t leftBytes = channelsLast ? size_t(left) * d[1] * element : size_t(left) * element;
+  CUDA_MEMCPY3D c{};
+  c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  c.srcDevice = address(image);
+  c.srcPitch = row;
+  c.srcHeight = static_cast<size_t>(d[2]);
+  c.dstDevice = memory;
+  c.dstPitch = paddedRow;
+  c.dstHeight = static_cast<size_t>(height);
+  c.dstXInBytes = leftBytes;
+  c.dstY = static_cast<size_t>(top);
+  c.WidthInBytes = row;
+  c.Height = static_cast<size_t>(d[2]);
+  c.Depth = channelsLast ? size_t(d[0]) : size_t(d[0]) * d[1];
+  out->in = c;
+  CUDA_MEMCPY3D back{};
+  back.srcMemoryType = back.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  back.srcDevice = memory;
+  back.srcPitch = paddedRow;
+  back.srcHeight = static_cast<size_t>(height);
+  back.srcXInBytes = leftBytes;
+  back.srcY = static_cast<size_t>(top);
+  back.dstDevice = address(image);
+  back.dstPitch = row;
+  back.dstHeight = static_cast<size_t>(d[2]);
+  back.WidthInBytes = row;
+  back.Height = c.Height;
+  back.Depth = c.Depth;
+  out->out = back;
+  return okStatus();
 }
 
 /// f32 in full precision (FMA kernels only) unless the session allows
@@ -166,7 +235,8 @@ Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g,
   const cudnnDataType_t compute =
       data.dtype == fb::DType::F64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
   DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnSetConvolution2dDescriptor(desc, g.padding[0], g.padding[1], g.stride[0],
+      dnn.cudnnSetConvolution2dDescriptor(desc, g.explicitPadding ? 0 : g.padding[0],
+                                          g.explicitPadding ? 0 : g.padding[1], g.stride[0],
                                           g.stride[1], g.dilation[0], g.dilation[1],
                                           CUDNN_CROSS_CORRELATION, compute),
       "convolution geometry"));
@@ -229,6 +299,13 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
   Dims4 xd, yd;
   DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
   DLC_RETURN_IF_ERROR(imageDims(y, op.channels_last(), &yd));
+  std::optional<PaddedImage> padded;
+  if (g.explicitPadding) {
+    padded.emplace();
+    DLC_RETURN_IF_ERROR(padImage(ctx, x, xd, g.padding, op.channels_last(), &*padded));
+    x = padded->tensor;
+    xd = padded->dims;
+  }
   Descriptors make(ctx);
   cudnnTensorDescriptor_t xDesc, yDesc, biasDesc = nullptr;
   cudnnFilterDescriptor_t wDesc;
@@ -271,7 +348,11 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
   const cudnnConvolutionFwdAlgo_t algo = chosen.algo;
-  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
+  const Driver &driver = ctx.driver;
+  *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
+    if (padded)
+      DLC_RETURN_IF_ERROR(
+          driver.check(driver.cuMemcpy3DAsync(&padded->in, stream), "padding the input"));
     DLC_RETURN_IF_ERROR(dnn.check(
         dnn.cudnnConvolutionForward(handle, s.one(), xDesc, ptr(x), wDesc, ptr(w), conv, algo,
                                     reinterpret_cast<void *>(workspace), workspaceBytes, s.zero(),
@@ -302,6 +383,13 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
   Dims4 dyd, dxd;
   DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
   DLC_RETURN_IF_ERROR(imageDims(dx, op.channels_last(), &dxd));
+  std::optional<PaddedImage> padded; // the padded gradient, cropped into dx
+  if (g.explicitPadding) {
+    padded.emplace();
+    DLC_RETURN_IF_ERROR(padImage(ctx, dx, dxd, g.padding, op.channels_last(), &*padded));
+    dx = padded->tensor;
+    dxd = padded->dims;
+  }
   Descriptors make(ctx);
   cudnnTensorDescriptor_t dyDesc, dxDesc;
   cudnnFilterDescriptor_t wDesc;
@@ -331,12 +419,17 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, dx.dtype == fb::DType::F64};
   const cudnnConvolutionBwdDataAlgo_t algo = chosen.algo;
-  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
-    return dnn.check(dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc,
-                                                      ptr(dy), conv, algo,
-                                                      reinterpret_cast<void *>(workspace),
-                                                      workspaceBytes, s.zero(), dxDesc, ptr(dx)),
-                     "cudnnConvolutionBackwardData");
+  const Driver &driver = ctx.driver;
+  *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc, ptr(dy), conv,
+                                         algo, reinterpret_cast<void *>(workspace),
+                                         workspaceBytes, s.zero(), dxDesc, ptr(dx)),
+        "cudnnConvolutionBackwardData"));
+    if (padded)
+      DLC_RETURN_IF_ERROR(driver.check(driver.cuMemcpy3DAsync(&padded->out, stream),
+                                       "cropping the input gradient"));
+    return okStatus();
   };
   return okStatus();
 }
@@ -356,6 +449,13 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
   Dims4 xd, dyd;
   DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
   DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
+  std::optional<PaddedImage> padded;
+  if (g.explicitPadding) {
+    padded.emplace();
+    DLC_RETURN_IF_ERROR(padImage(ctx, x, xd, g.padding, op.channels_last(), &*padded));
+    x = padded->tensor;
+    xd = padded->dims;
+  }
   Descriptors make(ctx);
   cudnnTensorDescriptor_t xDesc, dyDesc, dbDesc = nullptr;
   cudnnFilterDescriptor_t dwDesc;
@@ -391,7 +491,11 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
   const cudnnConvolutionBwdFilterAlgo_t algo = chosen.algo;
-  *out = [=, &dnn](CUstream, CUdeviceptr workspace) {
+  const Driver &driver = ctx.driver;
+  *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
+    if (padded)
+      DLC_RETURN_IF_ERROR(
+          driver.check(driver.cuMemcpy3DAsync(&padded->in, stream), "padding the input"));
     DLC_RETURN_IF_ERROR(dnn.check(
         dnn.cudnnConvolutionBackwardFilter(handle, s.one(), xDesc, ptr(x), dyDesc, ptr(dy), conv,
                                            algo, reinterpret_cast<void *>(workspace),

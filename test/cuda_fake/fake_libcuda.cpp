@@ -234,6 +234,24 @@ CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr to, CUdeviceptr from, size_t byte
   return CUDA_SUCCESS;
 }
 
+CUresult CUDAAPI cuMemcpy3DAsync(const CUDA_MEMCPY3D *copy, CUstream stream) {
+  const CUDA_MEMCPY3D c = *copy;
+  if (c.srcMemoryType != CU_MEMORYTYPE_DEVICE || c.dstMemoryType != CU_MEMORYTYPE_DEVICE ||
+      c.srcPitch < c.WidthInBytes || c.dstPitch < c.WidthInBytes)
+    return CUDA_ERROR_INVALID_VALUE;
+  enqueue(stream, [c] {
+    for (size_t z = 0; z < c.Depth; ++z)
+      for (size_t y = 0; y < c.Height; ++y) {
+        const char *from = reinterpret_cast<const char *>(c.srcDevice) +
+                           ((c.srcZ + z) * c.srcHeight + c.srcY + y) * c.srcPitch + c.srcXInBytes;
+        char *to = reinterpret_cast<char *>(c.dstDevice) +
+                   ((c.dstZ + z) * c.dstHeight + c.dstY + y) * c.dstPitch + c.dstXInBytes;
+        std::memcpy(to, from, c.WidthInBytes);
+      }
+  });
+  return CUDA_SUCCESS;
+}
+
 CUresult CUDAAPI cuMemHostAlloc(void **out, size_t bytes, unsigned int) {
   *out = std::malloc(bytes ? bytes : 1);
   return *out ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;

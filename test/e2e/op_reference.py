@@ -29,7 +29,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
-from commands import case_arguments, cuda_form, fake_cuda_env, run, run_cases  # noqa: E402
+from commands import case_arguments, cuda_form, run, run_cases  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 
@@ -482,16 +482,10 @@ def check(args, case):
         np.save(path, value)
         inputs += ["--input", f"{name}={path}"]
     out = os.path.join(d, "y.npy")
-    device, env = [], None
-    if args.cuda_form == "fake":
-        if any(op in case.op for op in ("dl.conv2d", "_pool2d", "dl.batch_norm")):
-            return " (skipped: cuDNN has no stand-in)"
-        env = fake_cuda_env(args.bin, cuda_form(args.bin, model, d, form="unmapped"))
-        device = ["--device", "cuda"]
-    elif args.cuda_form:
-        device = ["--device", cuda_form(args.bin, model, d, form=args.cuda_form)]
+    device = (["--device", cuda_form(args.bin, model, d, form=args.cuda_form)]
+              if args.cuda_form else [])
     run([os.path.join(args.bin, "dlrun"), os.path.join(d, "model.fb"), *inputs, "--output", out,
-         *device], env=env)
+         *device])
     got = np.load(out)
     want = np.asarray(case.reference(case.inputs))
     if got.shape != want.shape:

@@ -5,14 +5,14 @@ import shutil
 import subprocess
 
 
-def run(command, expect_ok=True, timeout=600, env=None):
-    """Runs `command` (with `env` added to the environment); unless
-    `expect_ok` is false, a failure raises RuntimeError with the command and
-    its output. A command still running after `timeout` seconds (a GPU
-    form's threads that never meet) is killed, and that too raises."""
+def run(command, expect_ok=True, timeout=600):
+    """Runs `command`; unless `expect_ok` is false, a failure raises
+    RuntimeError with the command and its output. A command still running
+    after `timeout` seconds (a GPU form's threads that never meet) is
+    killed, and that too raises."""
     try:
         result = subprocess.run([str(c) for c in command], capture_output=True, text=True,
-                                timeout=timeout, env={**os.environ, **env} if env else None)
+                                timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{' '.join(map(str, command))} did not finish in {timeout} s")
     if expect_ok and result.returncode != 0:
@@ -51,12 +51,7 @@ def add_cuda_form_argument(parser):
                         help="run each file's GPU form on the CPU (commands.cuda_form)")
 
 
-def fake_cuda_env(bin_dir, device_library):
-    """The environment that runs `dlrun --device cuda` on the CPU stand-ins
-    of the driver and cuBLASLt (test/cuda_fake), with the kernels of
-    `device_library` (cuda-emulated:LIB from cuda_form)."""
-    fake = os.path.join(os.path.dirname(os.path.abspath(bin_dir)), "lib", "cuda-fake")
-    return {"LD_LIBRARY_PATH": fake, "FAKE_CUDA_KERNELS": device_library.split(":", 1)[1]}
+
 
 
 def cuda_form(bin_dir, model, work_dir, extra=(), form="unmapped"):
@@ -69,14 +64,24 @@ def cuda_form(bin_dir, model, work_dir, extra=(), form="unmapped"):
     each thread of a block a host thread of SIMT_HARNESS. Returns the dlrun
     device that runs the file's CUDA form with that library:
     `cuda-emulated:LIB`. `extra` are dlc compile options (e.g. --gradients).
-    `fake` builds the unmapped kernels, for the stand-in driver
-    (fake_cuda_env)."""
+    `fake` builds the unmapped kernels and returns `cuda`, after pointing
+    this process's environment (which the commands it runs inherit) at the
+    CPU stand-ins of the NVIDIA driver, cuBLASLt and cuDNN (test/cuda_fake)
+    and at that library: `dlrun --device cuda` then runs the CUDA backend
+    itself."""
     dlc = os.path.join(bin_dir, "dlc")
     ptx, obj, lib = (os.path.join(work_dir, n) for n in ("kernels.ptx", "kernels.o", "kernels.so"))
     run([dlc, "compile", *extra, "--target", "cuda", "--emit=ptx", model, "-o", ptx])
     ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
     for chip in PTX_CHIPS:
         run([ptxas, f"-arch={chip}", ptx, "-o", os.devnull])
+    if form == "fake":
+        run([dlc, "compile", *extra, "--emit=host-kernels", model, "-o", obj])
+        run(["cc", "-shared", obj, "-o", lib, "-lm"])
+        os.environ["LD_LIBRARY_PATH"] = os.path.join(
+            os.path.dirname(os.path.abspath(bin_dir)), "lib", "cuda-fake")
+        os.environ["FAKE_CUDA_KERNELS"] = lib
+        return "cuda"
     if form == "mapped":
         run([dlc, "compile", *extra, "--emit=host-mapped-kernels", model, "-o", obj])
         run(["cc", "-fPIC", "-shared", obj, SIMT_HARNESS, "-o", lib, "-lpthread", "-lm"])
