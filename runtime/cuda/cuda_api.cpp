@@ -57,8 +57,8 @@ std::string pathOf(void *handle, const std::string &fallback) {
 
 /// Looks up every function of a table; false and the first missing name
 /// otherwise.
-template <typename Pointer> bool lookUp(void *handle, const char *name, Pointer *out,
-                                        std::string *missing) {
+template <typename Pointer>
+bool lookUp(void *handle, const char *name, Pointer *out, std::string *missing) {
   *out = reinterpret_cast<Pointer>(dlsym(handle, name));
   if (!*out && missing->empty())
     *missing = name;
@@ -129,14 +129,14 @@ std::vector<std::string> libraryDirectories() {
       directories.push_back(std::string(root) + "/lib64");
       directories.push_back(std::string(root) + "/lib");
     }
-  for (const char *root : {"/usr/local/cuda/lib64", "/usr/local/cuda/lib",
-                           "/usr/local/cuda/targets/x86_64-linux/lib"})
+  for (const char *root :
+       {"/usr/local/cuda/lib64", "/usr/local/cuda/lib", "/usr/local/cuda/targets/x86_64-linux/lib"})
     directories.push_back(root);
   // The nvidia-* wheels: site-packages/nvidia/<package>/lib.
   std::vector<std::string> sitePackages;
-  for (const char *pattern : {"/usr/lib/python3*/site-packages", "/usr/lib/python3/dist-packages",
-                              "/usr/local/lib/python3*/site-packages",
-                              "/usr/local/lib/python3*/dist-packages"})
+  for (const char *pattern :
+       {"/usr/lib/python3*/site-packages", "/usr/lib/python3/dist-packages",
+        "/usr/local/lib/python3*/site-packages", "/usr/local/lib/python3*/dist-packages"})
     for (const std::string &path : globAll(pattern))
       sitePackages.push_back(path);
   for (const char *variable : {"HOME", "VIRTUAL_ENV", "CONDA_PREFIX"})

@@ -62,9 +62,9 @@ Status needCudnn(Shared &s) {
   DLC_RETURN_IF_ERROR(loadCudnn(&s.cudnn));
   DLC_RETURN_IF_ERROR(s.cudnn->check(s.cudnn->cudnnCreate(&s.cudnnHandle),
                                      "cuDNN at " + s.cudnn->library.path + " did not start"));
-  return s.cudnn->check(s.cudnn->cudnnSetStream(s.cudnnHandle,
-                                                reinterpret_cast<cudaStream_t>(s.compute)),
-                        "cudnnSetStream");
+  return s.cudnn->check(
+      s.cudnn->cudnnSetStream(s.cudnnHandle, reinterpret_cast<cudaStream_t>(s.compute)),
+      "cudnnSetStream");
 }
 
 bool usesCudnn(fb::Op op) {
@@ -106,8 +106,7 @@ Status moduleFor(Shared &s, const fb::Executable &executable, CUmodule *out) {
                  cudaVersionText(s.driver->version));
   if (result != CUDA_SUCCESS) {
     Status status = s.driver->check(result, "loading the file's PTX");
-    return Status(status.code(), status.message() + (log[0] ? fmt::format("; the JIT said: {}",
-                                                                          log)
+    return Status(status.code(), status.message() + (log[0] ? fmt::format("; the JIT said: {}", log)
                                                             : std::string()));
   }
   s.modules[&executable] = module;
@@ -116,15 +115,14 @@ Status moduleFor(Shared &s, const fb::Executable &executable, CUmodule *out) {
 }
 
 Status prepareLaunch(Shared &s, const fb::Executable &executable,
-                     const std::vector<Tensor> &buffers, const fb::GpuLaunch &op,
-                     cuda::Step *out) {
+                     const std::vector<Tensor> &buffers, const fb::GpuLaunch &op, cuda::Step *out) {
   CUmodule module = nullptr;
   DLC_RETURN_IF_ERROR(moduleFor(s, executable, &module));
   const fb::GpuKernel &kernel = *executable.cuda()->kernels()->Get(op.kernel());
   CUfunction function = nullptr;
-  DLC_RETURN_IF_ERROR(s.driver->check(
-      s.driver->cuModuleGetFunction(&function, module, kernel.name()->c_str()),
-      fmt::format("finding kernel '{}' in the PTX", kernel.name()->string_view())));
+  DLC_RETURN_IF_ERROR(
+      s.driver->check(s.driver->cuModuleGetFunction(&function, module, kernel.name()->c_str()),
+                      fmt::format("finding kernel '{}' in the PTX", kernel.name()->string_view())));
   if (kernel.shared_memory() > 48 * 1024)
     DLC_RETURN_IF_ERROR(s.driver->check(
         s.driver->cuFuncSetAttribute(function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
@@ -154,11 +152,11 @@ Status prepareLaunch(Shared &s, const fb::Executable &executable,
                              dim(kernel.block(), 2)};
   const unsigned shared = kernel.shared_memory();
   std::string name = kernel.name()->str();
-  *out = [&driver, function, addresses, pointers, grid0 = grid[0], grid1 = grid[1],
-          grid2 = grid[2], block0 = block[0], block1 = block[1], block2 = block[2], shared,
+  *out = [&driver, function, addresses, pointers, grid0 = grid[0], grid1 = grid[1], grid2 = grid[2],
+          block0 = block[0], block1 = block[1], block2 = block[2], shared,
           name](CUstream stream, CUdeviceptr) {
-    return driver.check(driver.cuLaunchKernel(function, grid0, grid1, grid2, block0, block1,
-                                              block2, shared, stream, pointers->data(), nullptr),
+    return driver.check(driver.cuLaunchKernel(function, grid0, grid1, grid2, block0, block1, block2,
+                                              shared, stream, pointers->data(), nullptr),
                         "launching kernel " + name);
   };
   return okStatus();
@@ -215,8 +213,8 @@ public:
       for (const fb::Command *command : *commands) {
         PreparedCommand prepared;
         prepared.description = describeCommand(executable, *command);
-        Status status = prepareCommand(executable, buffers, *command, &workspaceBytes,
-                                       &prepared.step);
+        Status status =
+            prepareCommand(executable, buffers, *command, &workspaceBytes, &prepared.step);
         DLC_RETURN_IF_ERROR(status.withContext(prepared.description));
         commands_.push_back(std::move(prepared));
       }
@@ -251,8 +249,8 @@ public:
     if (i >= commands_.size())
       return error(DLC_INVALID_ARGUMENT, "command {} of {}", i, commands_.size());
     DLC_RETURN_IF_ERROR(s_.bind());
-    DLC_RETURN_IF_ERROR(commands_[i].step(s_.compute, workspace_).withContext(
-        commands_[i].description));
+    DLC_RETURN_IF_ERROR(
+        commands_[i].step(s_.compute, workspace_).withContext(commands_[i].description));
     return s_.driver
         ->check(s_.driver->cuStreamSynchronize(s_.compute), "running the command on the GPU")
         .withContext(commands_[i].description);
@@ -270,9 +268,9 @@ public:
     uint8_t *host = static_cast<uint8_t *>(pinned_) + inputs_[k].offset;
     std::memcpy(host, data, bytes);
     DLC_RETURN_IF_ERROR(d.check(d.cuStreamWaitEvent(s_.copy, consumed_, 0), "cuStreamWaitEvent"));
-    DLC_RETURN_IF_ERROR(d.check(d.cuMemcpyHtoDAsync(staging_ + inputs_[k].offset, host, bytes,
-                                                    s_.copy),
-                                "copying an input to the GPU"));
+    DLC_RETURN_IF_ERROR(
+        d.check(d.cuMemcpyHtoDAsync(staging_ + inputs_[k].offset, host, bytes, s_.copy),
+                "copying an input to the GPU"));
     return d.check(d.cuEventRecord(copied_, s_.copy), "cuEventRecord");
   }
 
@@ -282,9 +280,9 @@ public:
     DLC_RETURN_IF_ERROR(d.check(d.cuStreamWaitEvent(s_.compute, copied_, 0), "cuStreamWaitEvent"));
     for (const Input &input : inputs_)
       if (input.bytes > 0)
-        DLC_RETURN_IF_ERROR(d.check(d.cuMemcpyDtoDAsync(input.arena, staging_ + input.offset,
-                                                        input.bytes, s_.compute),
-                                    "moving an input into place"));
+        DLC_RETURN_IF_ERROR(d.check(
+            d.cuMemcpyDtoDAsync(input.arena, staging_ + input.offset, input.bytes, s_.compute),
+            "moving an input into place"));
     DLC_RETURN_IF_ERROR(d.check(d.cuEventRecord(consumed_, s_.compute), "cuEventRecord"));
     if (useGraphs_ && !graphExec_ && !commands_.empty())
       DLC_RETURN_IF_ERROR(capture());
@@ -304,8 +302,7 @@ private:
 
   Status enqueueCommands() {
     for (PreparedCommand &command : commands_)
-      DLC_RETURN_IF_ERROR(
-          command.step(s_.compute, workspace_).withContext(command.description));
+      DLC_RETURN_IF_ERROR(command.step(s_.compute, workspace_).withContext(command.description));
     return okStatus();
   }
 
@@ -334,7 +331,7 @@ private:
       return okStatus();
     graphExec_ = nullptr;
     useGraphs_ = false;
-    graphNote_ = !recorded.ok()   ? recorded.message()
+    graphNote_ = !recorded.ok()          ? recorded.message()
                  : ended != CUDA_SUCCESS ? d.check(ended, "ending the capture").message()
                                          : d.check(made, "instantiating the graph").message();
     if (std::getenv("DLC_PROFILE"))
@@ -454,8 +451,8 @@ public:
     d.cuDeviceGetAttribute(&minor_, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, s_.device);
     size_t memory = 0;
     d.cuDeviceTotalMem(&memory, s_.device);
-    name_ = fmt::format("cuda:{} ({}, sm_{}{}, {}, driver for CUDA {}{})", options.ordinal,
-                        name, major_, minor_, bytesText(memory), cudaVersionText(d.version),
+    name_ = fmt::format("cuda:{} ({}, sm_{}{}, {}, driver for CUDA {}{})", options.ordinal, name,
+                        major_, minor_, bytesText(memory), cudaVersionText(d.version),
                         options.tf32 ? ", TF32 allowed" : "");
     Status retained = d.check(d.cuDevicePrimaryCtxRetain(&s_.context, s_.device),
                               fmt::format("starting a CUDA context on GPU {}", options.ordinal));
@@ -563,11 +560,10 @@ public:
       }
     }
     DLC_RETURN_IF_ERROR(s_.bind());
-    DLC_RETURN_IF_ERROR(d.check(d.cuMemcpyDtoHAsync(static_cast<uint8_t *>(fetchPinned_) +
-                                                        fetchUsed_,
-                                                    reinterpret_cast<CUdeviceptr>(device), bytes,
-                                                    s_.compute),
-                                "copying an output from the GPU"));
+    DLC_RETURN_IF_ERROR(
+        d.check(d.cuMemcpyDtoHAsync(static_cast<uint8_t *>(fetchPinned_) + fetchUsed_,
+                                    reinterpret_cast<CUdeviceptr>(device), bytes, s_.compute),
+                "copying an output from the GPU"));
     fetches_.push_back({host, fetchUsed_, bytes});
     fetchUsed_ += (bytes + 63) / 64 * 64;
     return okStatus();

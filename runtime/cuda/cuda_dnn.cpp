@@ -67,8 +67,7 @@ public:
   explicit Descriptors(const PrepareContext &ctx) : ctx_(ctx), dnn_(*ctx.cudnn) {}
 
   /// A tensor descriptor of logical dims NCHW, stored NCHW or NHWC.
-  Status tensor(const Tensor &t, const Dims4 &d, bool channelsLast,
-                cudnnTensorDescriptor_t *out) {
+  Status tensor(const Tensor &t, const Dims4 &d, bool channelsLast, cudnnTensorDescriptor_t *out) {
     cudnnDataType_t type;
     DLC_RETURN_IF_ERROR(cudnnType(t, &type));
     DLC_RETURN_IF_ERROR(dnn_.check(dnn_.cudnnCreateTensorDescriptor(out), "tensor descriptor"));
@@ -76,9 +75,8 @@ public:
     cudnnTensorDescriptor_t desc = *out;
     ctx_.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyTensorDescriptor(desc); });
     const int c = d[1], h = d[2], w = d[3];
-    const std::array<int, 4> strides = channelsLast
-                                           ? std::array<int, 4>{h * w * c, 1, w * c, c}
-                                           : std::array<int, 4>{c * h * w, h * w, w, 1};
+    const std::array<int, 4> strides = channelsLast ? std::array<int, 4>{h * w * c, 1, w * c, c}
+                                                    : std::array<int, 4>{c * h * w, h * w, w, 1};
     return dnn_.check(dnn_.cudnnSetTensorNdDescriptor(desc, type, 4, d.data(), strides.data()),
                       fmt::format("describing '{}' to cuDNN", t.name));
   }
@@ -109,8 +107,8 @@ private:
 
 /// `count` values of an attribute (all `fallback` when absent), each
 /// within [minimum, 2^31).
-Status attribute(const flatbuffers::Vector<int64_t> *list, size_t count, int fallback,
-                 int minimum, const char *what, std::vector<int> *out) {
+Status attribute(const flatbuffers::Vector<int64_t> *list, size_t count, int fallback, int minimum,
+                 const char *what, std::vector<int> *out) {
   out->assign(count, fallback);
   if (!list || list->size() == 0)
     return okStatus();
@@ -161,8 +159,8 @@ template <typename Op> Status convGeometry(const Op &op, ConvGeometry *out) {
 /// once: only the interior is ever written) and the 3-D copy that moves
 /// the image in or out of it.
 struct PaddedImage {
-  Tensor tensor;   // the padded copy, as a tensor of the padded dims
-  Dims4 dims;      // N, C, H, W of the padded copy
+  Tensor tensor;    // the padded copy, as a tensor of the padded dims
+  Dims4 dims;       // N, C, H, W of the padded copy
   CUDA_MEMCPY3D in; // image -> padded copy; `out` swaps the two sides
   CUDA_MEMCPY3D out;
 };
@@ -176,15 +174,14 @@ Status padImage(const PrepareContext &ctx, const Tensor &image, const Dims4 &d,
   const size_t bytes = size_t(d[0]) * d[1] * height * width * element;
   CUdeviceptr memory = 0;
   DLC_RETURN_IF_ERROR(ctx.allocate(bytes, &memory));
-  DLC_RETURN_IF_ERROR(ctx.driver.check(ctx.driver.cuMemsetD8(memory, 0, bytes),
-                                       "zeroing the padded image"));
+  DLC_RETURN_IF_ERROR(
+      ctx.driver.check(ctx.driver.cuMemsetD8(memory, 0, bytes), "zeroing the padded image"));
   out->tensor = image;
   out->tensor.data = reinterpret_cast<void *>(memory);
   // Rows of one image plane (NCHW: W elements, N*C planes) or of one image
   // (NHWC: W*C elements, N images).
   const size_t row = channelsLast ? size_t(d[3]) * d[1] * element : size_t(d[3]) * element;
-  const size_t paddedRow =
-      channelsLast ? size_t(width) * d[1] * element : size_t(width) * element;
+  const size_t paddedRow = channelsLast ? size_t(width) * d[1] * element : size_t(width) * element;
   const size_t leftBytes = channelsLast ? size_t(left) * d[1] * element : size_t(left) * element;
   CUDA_MEMCPY3D c{};
   c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
@@ -225,8 +222,8 @@ cudnnMathType_t mathType(const PrepareContext &ctx, const Tensor &data) {
   return ctx.tf32 && data.dtype == fb::DType::F32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
 }
 
-Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g,
-                             const Tensor &data, cudnnConvolutionDescriptor_t *out) {
+Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g, const Tensor &data,
+                             cudnnConvolutionDescriptor_t *out) {
   const Cudnn &dnn = *ctx.cudnn;
   DLC_RETURN_IF_ERROR(
       dnn.check(dnn.cudnnCreateConvolutionDescriptor(out), "convolution descriptor"));
@@ -234,12 +231,11 @@ Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g,
   ctx.cleanups->push_back([&dnn, desc] { dnn.cudnnDestroyConvolutionDescriptor(desc); });
   const cudnnDataType_t compute =
       data.dtype == fb::DType::F64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
-  DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnSetConvolution2dDescriptor(desc, g.explicitPadding ? 0 : g.padding[0],
-                                          g.explicitPadding ? 0 : g.padding[1], g.stride[0],
-                                          g.stride[1], g.dilation[0], g.dilation[1],
-                                          CUDNN_CROSS_CORRELATION, compute),
-      "convolution geometry"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetConvolution2dDescriptor(
+                                    desc, g.explicitPadding ? 0 : g.padding[0],
+                                    g.explicitPadding ? 0 : g.padding[1], g.stride[0], g.stride[1],
+                                    g.dilation[0], g.dilation[1], CUDNN_CROSS_CORRELATION, compute),
+                                "convolution geometry"));
   DLC_RETURN_IF_ERROR(
       dnn.check(dnn.cudnnSetConvolutionGroupCount(desc, g.groups), "convolution groups"));
   return dnn.check(dnn.cudnnSetConvolutionMathType(desc, mathType(ctx, data)),
@@ -272,10 +268,10 @@ Status checkConvOutput(const PrepareContext &ctx, cudnnConvolutionDescriptor_t c
                        cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, const Dims4 &y,
                        const Tensor &output) {
   Dims4 expected;
-  DLC_RETURN_IF_ERROR(ctx.cudnn->check(
-      ctx.cudnn->cudnnGetConvolution2dForwardOutputDim(conv, x, w, &expected[0], &expected[1],
-                                                       &expected[2], &expected[3]),
-      "convolution output size"));
+  DLC_RETURN_IF_ERROR(
+      ctx.cudnn->check(ctx.cudnn->cudnnGetConvolution2dForwardOutputDim(
+                           conv, x, w, &expected[0], &expected[1], &expected[2], &expected[3]),
+                       "convolution output size"));
   if (expected != y)
     return error(DLC_INVALID_FILE, "'{}' is {}; the convolution gives N, C, H, W {}x{}x{}x{}",
                  output.name, describe(output.dtype, output.shape), expected[0], expected[1],
@@ -325,25 +321,24 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
   int count = 0;
   DLC_RETURN_IF_ERROR(dnn.check(
       dnn.cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnnHandle, xDesc, wDesc, conv, yDesc,
-                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count,
-                                                 results),
+                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, results),
       "choosing a convolution algorithm"));
   cudnnConvolutionFwdAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(pickAlgorithm(results, count, mathType(ctx, x), "convolution", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(
-                                    ctx.cudnnHandle, xDesc, wDesc, conv, yDesc, chosen.algo,
-                                    &workspaceBytes),
-                                "convolution workspace"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnnHandle, xDesc, wDesc, conv,
+                                                            yDesc, chosen.algo, &workspaceBytes),
+                "convolution workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   cudnnActivationDescriptor_t relu = nullptr;
   if (op.activation() == fb::Activation::Relu) {
     DLC_RETURN_IF_ERROR(
         dnn.check(dnn.cudnnCreateActivationDescriptor(&relu), "activation descriptor"));
     ctx.cleanups->push_back([&dnn, relu] { dnn.cudnnDestroyActivationDescriptor(relu); });
-    DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU,
-                                                                   CUDNN_PROPAGATE_NAN, 0.0),
-                                  "ReLU"));
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0),
+        "ReLU"));
   }
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
@@ -353,19 +348,19 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
     if (padded)
       DLC_RETURN_IF_ERROR(
           driver.check(driver.cuMemcpy3DAsync(&padded->in, stream), "padding the input"));
-    DLC_RETURN_IF_ERROR(dnn.check(
-        dnn.cudnnConvolutionForward(handle, s.one(), xDesc, ptr(x), wDesc, ptr(w), conv, algo,
-                                    reinterpret_cast<void *>(workspace), workspaceBytes, s.zero(),
-                                    yDesc, ptr(y)),
-        "cudnnConvolutionForward"));
+    DLC_RETURN_IF_ERROR(
+        dnn.check(dnn.cudnnConvolutionForward(handle, s.one(), xDesc, ptr(x), wDesc, ptr(w), conv,
+                                              algo, reinterpret_cast<void *>(workspace),
+                                              workspaceBytes, s.zero(), yDesc, ptr(y)),
+                  "cudnnConvolutionForward"));
     if (biasDesc)
       DLC_RETURN_IF_ERROR(dnn.check(
           dnn.cudnnAddTensor(handle, s.one(), biasDesc, ptr(bias), s.one(), yDesc, ptr(y)),
           "adding the convolution's bias"));
     if (relu)
-      DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnActivationForward(handle, relu, s.one(), yDesc,
-                                                               ptr(y), s.zero(), yDesc, ptr(y)),
-                                    "the convolution's ReLU"));
+      DLC_RETURN_IF_ERROR(dnn.check(
+          dnn.cudnnActivationForward(handle, relu, s.one(), yDesc, ptr(y), s.zero(), yDesc, ptr(y)),
+          "the convolution's ReLU"));
     return okStatus();
   };
   return okStatus();
@@ -401,31 +396,29 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
   DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, dxDesc, wDesc, dyd, dy));
   cudnnConvolutionBwdDataAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
   int count = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnnHandle, wDesc, dyDesc, conv,
-                                                      dxDesc,
-                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-                                                      &count, results),
-      "choosing a convolution data-gradient algorithm"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(
+                                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc,
+                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, results),
+                                "choosing a convolution data-gradient algorithm"));
   cudnnConvolutionBwdDataAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
       pickAlgorithm(results, count, mathType(ctx, dx), "convolution data-gradient", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
-                                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc, chosen.algo,
-                                    &workspaceBytes),
-                                "convolution data-gradient workspace"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
+                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc, chosen.algo, &workspaceBytes),
+                "convolution data-gradient workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, dx.dtype == fb::DType::F64};
   const cudnnConvolutionBwdDataAlgo_t algo = chosen.algo;
   const Driver &driver = ctx.driver;
   *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
-    DLC_RETURN_IF_ERROR(dnn.check(
-        dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc, ptr(dy), conv,
-                                         algo, reinterpret_cast<void *>(workspace),
-                                         workspaceBytes, s.zero(), dxDesc, ptr(dx)),
-        "cudnnConvolutionBackwardData"));
+    DLC_RETURN_IF_ERROR(
+        dnn.check(dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc, ptr(dy),
+                                                   conv, algo, reinterpret_cast<void *>(workspace),
+                                                   workspaceBytes, s.zero(), dxDesc, ptr(dx)),
+                  "cudnnConvolutionBackwardData"));
     if (padded)
       DLC_RETURN_IF_ERROR(driver.check(driver.cuMemcpy3DAsync(&padded->out, stream),
                                        "cropping the input gradient"));
@@ -473,20 +466,18 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
   }
   cudnnConvolutionBwdFilterAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
   int count = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx.cudnnHandle, xDesc, dyDesc, conv,
-                                                        dwDesc,
-                                                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                        &count, results),
-      "choosing a convolution filter-gradient algorithm"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+                                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc,
+                                    CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results),
+                                "choosing a convolution filter-gradient algorithm"));
   cudnnConvolutionBwdFilterAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
       pickAlgorithm(results, count, mathType(ctx, x), "convolution filter-gradient", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
-                                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc, chosen.algo,
-                                    &workspaceBytes),
-                                "convolution filter-gradient workspace"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
+                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc, chosen.algo, &workspaceBytes),
+                "convolution filter-gradient workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
@@ -502,10 +493,10 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
                                            workspaceBytes, s.zero(), dwDesc, ptr(dw)),
         "cudnnConvolutionBackwardFilter"));
     if (dbDesc)
-      DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnConvolutionBackwardBias(handle, s.one(), dyDesc,
-                                                                     ptr(dy), s.zero(), dbDesc,
-                                                                     ptr(db)),
-                                    "cudnnConvolutionBackwardBias"));
+      DLC_RETURN_IF_ERROR(
+          dnn.check(dnn.cudnnConvolutionBackwardBias(handle, s.one(), dyDesc, ptr(dy), s.zero(),
+                                                     dbDesc, ptr(db)),
+                    "cudnnConvolutionBackwardBias"));
     return okStatus();
   };
   return okStatus();
@@ -545,15 +536,15 @@ Status poolSetup(const PrepareContext &ctx, const Op &op, const Tensor &x, const
   DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnCreatePoolingDescriptor(&out->pool), "pooling"));
   cudnnPoolingDescriptor_t pool = out->pool;
   ctx.cleanups->push_back([&dnn, pool] { dnn.cudnnDestroyPoolingDescriptor(pool); });
-  DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnSetPooling2dDescriptor(pool, mode, CUDNN_PROPAGATE_NAN, kernel[0], kernel[1],
-                                      padding[0], padding[1], stride[0], stride[1]),
-      "pooling geometry"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnSetPooling2dDescriptor(pool, mode, CUDNN_PROPAGATE_NAN,
+                                                                kernel[0], kernel[1], padding[0],
+                                                                padding[1], stride[0], stride[1]),
+                                "pooling geometry"));
   Dims4 expected;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetPooling2dForwardOutputDim(pool, out->xDesc,
-                                                                      &expected[0], &expected[1],
-                                                                      &expected[2], &expected[3]),
-                                "pooling output size"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetPooling2dForwardOutputDim(pool, out->xDesc, &expected[0], &expected[1],
+                                                      &expected[2], &expected[3]),
+                "pooling output size"));
   if (expected != out->yd)
     return error(DLC_INVALID_FILE, "'{}' is {}; the pooling gives N, C, H, W {}x{}x{}x{}", y.name,
                  describe(y.dtype, y.shape), expected[0], expected[1], expected[2], expected[3]);
@@ -612,8 +603,7 @@ Status preparePool2DBackward(const PrepareContext &ctx, const fb::Pool2DBackward
                                                             ptr(x), s.zero(), p.yDesc, ptr(y)),
                                     "cudnnPoolingForward (for the gradient)"));
     return dnn.check(dnn.cudnnPoolingBackward(handle, p.pool, s.one(), p.yDesc, ptr(y), p.yDesc,
-                                              ptr(dy), p.xDesc, ptr(x), s.zero(), dxDesc,
-                                              ptr(dx)),
+                                              ptr(dy), p.xDesc, ptr(x), s.zero(), dxDesc, ptr(dx)),
                      "cudnnPoolingBackward");
   };
   return okStatus();
@@ -642,7 +632,8 @@ Status normDims(const Tensor &t, bool channelsLast, Dims4 *out) {
 
 /// The [1, C, 1, 1] descriptor of batch norm's per-channel vectors; they
 /// must have the data's element type (f32 or f64).
-Status normParameters(const PrepareContext &ctx, const Tensor &data, cudnnTensorDescriptor_t dataDesc,
+Status normParameters(const PrepareContext &ctx, const Tensor &data,
+                      cudnnTensorDescriptor_t dataDesc,
                       std::initializer_list<const Tensor *> vectors, int channels,
                       cudnnTensorDescriptor_t *out) {
   if (data.dtype != fb::DType::F32 && data.dtype != fb::DType::F64)
@@ -689,17 +680,17 @@ Status prepareBatchNorm(const PrepareContext &ctx, const fb::BatchNorm &op, Step
     // momentum batch, the variance from the unbiased batch variance.
     *out = [=, &dnn](CUstream, CUdeviceptr) {
       return dnn.check(dnn.cudnnBatchNormalizationForwardTraining(
-                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x),
-                           xDesc, ptr(y), pDesc, ptr(scale), ptr(offset), momentum, ptr(mean),
+                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x), xDesc,
+                           ptr(y), pDesc, ptr(scale), ptr(offset), momentum, ptr(mean),
                            ptr(variance), epsilon, nullptr, nullptr),
                        "cudnnBatchNormalizationForwardTraining");
     };
   } else {
     *out = [=, &dnn](CUstream, CUdeviceptr) {
       return dnn.check(dnn.cudnnBatchNormalizationForwardInference(
-                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x),
-                           xDesc, ptr(y), pDesc, ptr(scale), ptr(offset), ptr(mean),
-                           ptr(variance), epsilon),
+                           handle, CUDNN_BATCHNORM_SPATIAL, s.one(), s.zero(), xDesc, ptr(x), xDesc,
+                           ptr(y), pDesc, ptr(scale), ptr(offset), ptr(mean), ptr(variance),
+                           epsilon),
                        "cudnnBatchNormalizationForwardInference");
     };
   }

@@ -53,11 +53,10 @@ std::string describeCudaEnvironment() {
       driver->cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
       size_t memory = 0;
       driver->cuDeviceTotalMem(&memory, device);
-      text += fmt::format("  cuda:{}  {}  sm_{}{}  {:.1f} GiB{}\n", i, name, major, minor,
-                          static_cast<double>(memory) / (1 << 30),
-                          major * 10 + minor < 80
-                              ? "  (older than sm_80: dlc's kernels do not run on it)"
-                              : "");
+      text += fmt::format(
+          "  cuda:{}  {}  sm_{}{}  {:.1f} GiB{}\n", i, name, major, minor,
+          static_cast<double>(memory) / (1 << 30),
+          major * 10 + minor < 80 ? "  (older than sm_80: dlc's kernels do not run on it)" : "");
     }
   }
   const CublasLt *lt = nullptr;

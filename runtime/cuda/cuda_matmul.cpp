@@ -62,8 +62,8 @@ Status typesOf(const Tensor &c, bool tf32, Types *out) {
     *out = {CUDA_R_16BF, CUDA_R_32F, CUBLAS_COMPUTE_32F, 4};
     return okStatus();
   default:
-    return error(DLC_UNAVAILABLE, "'{}' is {}: cuBLASLt matmuls take f32, f64, f16 or bf16",
-                 c.name, describe(c.dtype, c.shape));
+    return error(DLC_UNAVAILABLE, "'{}' is {}: cuBLASLt matmuls take f32, f64, f16 or bf16", c.name,
+                 describe(c.dtype, c.shape));
   }
 }
 
@@ -110,18 +110,30 @@ std::vector<Call> splitBatches(const std::vector<int64_t> &a, const std::vector<
   return calls;
 }
 
+/// The alignment cuBLASLt may assume of an operand: the largest power of
+/// two up to 256 that divides the address of each of its batches.
+uint32_t alignment(CUdeviceptr base, int64_t offset, int64_t stride, int64_t count,
+                   size_t element) {
+  uint64_t bits = base + static_cast<uint64_t>(offset) * element;
+  if (count > 1)
+    bits |= static_cast<uint64_t>(stride) * element;
+  bits |= 256;
+  return static_cast<uint32_t>(bits & (~bits + 1));
+}
+
 } // namespace
 
 Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out) {
   const CublasLt &lt = *ctx.cublasLt;
-  Tensor a, b, c, bias;
+  Tensor a, b, c, biasTensor;
   DLC_RETURN_IF_ERROR(ctx.tensor(op.a(), "a", &a));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.b(), "b", &b));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.c(), "c", &c));
   const bool hasBias = op.bias() >= 0;
   if (hasBias)
-    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias(), "bias", &bias));
-  for (const Tensor *t : {&a, &b, hasBias ? &bias : &c})
+    DLC_RETURN_IF_ERROR(ctx.tensor(op.bias(), "bias", &biasTensor));
+  const Tensor &bias = hasBias ? biasTensor : c;
+  for (const Tensor *t : std::initializer_list<const Tensor *>{&a, &b, &bias})
     if (t->dtype != c.dtype)
       return error(DLC_INVALID_FILE, "'{}' is {}, expected element type {} like '{}'", t->name,
                    describe(t->dtype, t->shape), dtypeName(c.dtype), c.name);
@@ -160,8 +172,8 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
     biasDims = padDims(bias.shape, rank);
     for (int i = 0; i < rank; ++i)
       if (biasDims[i] != 1 && biasDims[i] != cDims[i])
-        return error(DLC_INVALID_FILE, "bias '{}' is {}, which does not broadcast to {}",
-                     bias.name, describe(bias.dtype, bias.shape), describe(c.dtype, c.shape));
+        return error(DLC_INVALID_FILE, "bias '{}' is {}, which does not broadcast to {}", bias.name,
+                     describe(bias.dtype, bias.shape), describe(c.dtype, c.shape));
     if (biasDims[rank - 2] == 1 && biasDims[rank - 1] == n)
       biasVector = true;
     else if (biasDims[rank - 2] == m && biasDims[rank - 1] == n)
@@ -211,28 +223,26 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
     const uint64_t bRows = ta ? m : k, bCols = ta ? k : m; // a stored [m, k] or [k, m]
     DLC_RETURN_IF_ERROR(lt.check(
         lt.cublasLtMatmulDescCreate(&call.desc, types.compute, types.scale), "matmul descriptor"));
-    DLC_RETURN_IF_ERROR(lt.check(lt.cublasLtMatmulDescSetAttribute(
-                                     call.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA),
-                                 "matmul transpose"));
-    DLC_RETURN_IF_ERROR(lt.check(lt.cublasLtMatmulDescSetAttribute(
-                                     call.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB),
-                                 "matmul transpose"));
-    const bool relu = op.activation() == fb::Activation::Relu;
-    cublasLtEpilogue_t epilogue = biasVector ? (relu ? CUBLASLT_EPILOGUE_RELU_BIAS
-                                                     : CUBLASLT_EPILOGUE_BIAS)
-                                             : (relu ? CUBLASLT_EPILOGUE_RELU
-                                                     : CUBLASLT_EPILOGUE_DEFAULT);
     DLC_RETURN_IF_ERROR(lt.check(
-        lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
-                                          sizeof epilogue),
-        "matmul epilogue"));
+        lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA),
+        "matmul transpose"));
+    DLC_RETURN_IF_ERROR(lt.check(
+        lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB),
+        "matmul transpose"));
+    const bool relu = op.activation() == fb::Activation::Relu;
+    cublasLtEpilogue_t epilogue =
+        biasVector ? (relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS)
+                   : (relu ? CUBLASLT_EPILOGUE_RELU : CUBLASLT_EPILOGUE_DEFAULT);
+    DLC_RETURN_IF_ERROR(
+        lt.check(lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                                   &epilogue, sizeof epilogue),
+                 "matmul epilogue"));
     if (biasVector) {
-      const void *biasPointer =
-          static_cast<const uint8_t *>(bias.data) + call.biasOffset * element;
-      DLC_RETURN_IF_ERROR(lt.check(
-          lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-                                            &biasPointer, sizeof biasPointer),
-          "matmul bias"));
+      const void *biasPointer = static_cast<const uint8_t *>(bias.data) + call.biasOffset * element;
+      DLC_RETURN_IF_ERROR(
+          lt.check(lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                     &biasPointer, sizeof biasPointer),
+                   "matmul bias"));
       const int64_t biasStride = call.biasStride;
       DLC_RETURN_IF_ERROR(lt.check(
           lt.cublasLtMatmulDescSetAttribute(call.desc, CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
@@ -244,14 +254,14 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
           lt.cublasLtMatrixLayoutCreate(out, types.data, rows, cols, static_cast<int64_t>(rows)),
           "matrix layout"));
       const int32_t count = static_cast<int32_t>(call.count);
-      DLC_RETURN_IF_ERROR(lt.check(lt.cublasLtMatrixLayoutSetAttribute(
-                                       *out, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
-                                       sizeof count),
-                                   "batch count"));
-      return lt.check(lt.cublasLtMatrixLayoutSetAttribute(
-                          *out, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride,
-                          sizeof stride),
-                      "batch stride");
+      DLC_RETURN_IF_ERROR(
+          lt.check(lt.cublasLtMatrixLayoutSetAttribute(*out, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+                                                       &count, sizeof count),
+                   "batch count"));
+      return lt.check(
+          lt.cublasLtMatrixLayoutSetAttribute(*out, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+                                              &stride, sizeof stride),
+          "batch stride");
     };
     DLC_RETURN_IF_ERROR(layout(&call.aLayout, aRows, aCols, call.bStride));
     DLC_RETURN_IF_ERROR(layout(&call.bLayout, bRows, bCols, call.aStride));
@@ -259,17 +269,31 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
     if (biasMatrix)
       DLC_RETURN_IF_ERROR(layout(&call.biasLayout, n, m, call.biasStride));
 
+    // cuBLASLt assumes 256-byte aligned matrices unless told otherwise; the
+    // memory plan aligns buffers less.
+    const uint32_t aligned[4] = {
+        alignment(address(b), call.bOffset, call.bStride, call.count, element),
+        alignment(address(a), call.aOffset, call.aStride, call.count, element),
+        biasMatrix ? alignment(address(bias), call.biasOffset, call.biasStride, call.count, element)
+                   : alignment(address(c), call.cOffset, call.cStride, call.count, element),
+        alignment(address(c), call.cOffset, call.cStride, call.count, element)};
+    const cublasLtMatmulPreferenceAttributes_t alignments[4] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    for (int i = 0; i < 4; ++i)
+      DLC_RETURN_IF_ERROR(lt.check(lt.cublasLtMatmulPreferenceSetAttribute(
+                                       preference, alignments[i], &aligned[i], sizeof aligned[i]),
+                                   "matmul alignment"));
     cublasLtMatmulHeuristicResult_t result{};
     int found = 0;
     DLC_RETURN_IF_ERROR(lt.check(
-        lt.cublasLtMatmulAlgoGetHeuristic(ctx.cublasLtHandle, call.desc, call.aLayout,
-                                          call.bLayout,
-                                          biasMatrix ? call.biasLayout : call.cLayout,
-                                          call.cLayout, preference, 1, &result, &found),
+        lt.cublasLtMatmulAlgoGetHeuristic(ctx.cublasLtHandle, call.desc, call.aLayout, call.bLayout,
+                                          biasMatrix ? call.biasLayout : call.cLayout, call.cLayout,
+                                          preference, 1, &result, &found),
         "choosing a matmul algorithm"));
     if (found == 0)
-      return error(DLC_UNAVAILABLE, "cuBLASLt has no algorithm for a {}x{}x{} {} matmul", m, n,
-                   k, dtypeName(c.dtype));
+      return error(DLC_UNAVAILABLE, "cuBLASLt has no algorithm for a {}x{}x{} {} matmul", m, n, k,
+                   dtypeName(c.dtype));
     call.algo = result.algo;
     *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, result.workspaceSize);
   }
@@ -291,13 +315,13 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
       };
       void *cPointer = at(cBase, call.cOffset);
       const void *cInput = biasMatrix ? at(biasBase, call.biasOffset) : cPointer;
-      DLC_RETURN_IF_ERROR(lt.check(
-          lt.cublasLtMatmul(handle, call.desc, alpha, at(bBase, call.bOffset), call.aLayout,
-                            at(aBase, call.aOffset), call.bLayout, beta, cInput,
-                            biasMatrix ? call.biasLayout : call.cLayout, cPointer, call.cLayout,
-                            &call.algo, reinterpret_cast<void *>(workspace), workspaceBytes,
-                            reinterpret_cast<cudaStream_t>(stream)),
-          "cublasLtMatmul"));
+      DLC_RETURN_IF_ERROR(
+          lt.check(lt.cublasLtMatmul(handle, call.desc, alpha, at(bBase, call.bOffset),
+                                     call.aLayout, at(aBase, call.aOffset), call.bLayout, beta,
+                                     cInput, biasMatrix ? call.biasLayout : call.cLayout, cPointer,
+                                     call.cLayout, &call.algo, reinterpret_cast<void *>(workspace),
+                                     workspaceBytes, reinterpret_cast<cudaStream_t>(stream)),
+                   "cublasLtMatmul"));
     }
     return okStatus();
   };

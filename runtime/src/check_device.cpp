@@ -117,8 +117,7 @@ CommandOperands commandOperands(const fb::Executable &executable, const fb::Comm
   }
   case fb::Op::BatchNormBackward: {
     auto t = c.op_as_BatchNormBackward();
-    o = {{t->input(), t->grad(), t->scale()},
-         {t->input_grad(), t->scale_grad(), t->offset_grad()}};
+    o = {{t->input(), t->grad(), t->scale()}, {t->input_grad(), t->scale_grad(), t->offset_grad()}};
     break;
   }
   case fb::Op::GpuLaunch: {
@@ -290,8 +289,9 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
   std::string note;
   DLC_RETURN_IF_ERROR(openDevice(deviceName, options, exe, &device, &note));
   if (device->target() == "cpu")
-    return error(DLC_INVALID_ARGUMENT, "--check-device compares a device with the CPU; '{}' is "
-                                       "the CPU",
+    return error(DLC_INVALID_ARGUMENT,
+                 "--check-device compares a device with the CPU; '{}' is "
+                 "the CPU",
                  deviceName);
   out->entry = entry;
   out->device = device->name();
@@ -304,8 +304,8 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
     const uint32_t buffer = exe.inputBuffer(e, k);
     const BufferInfo info = exe.bufferInfo(buffer);
     std::vector<uint8_t> bytes = inputBytes(info, k + 1, integerBound(exe, ep, buffer));
-    DLC_RETURN_IF_ERROR(cpu->setInput(entry, info.name, info.dtype, info.shape, bytes.data(),
-                                      bytes.size()));
+    DLC_RETURN_IF_ERROR(
+        cpu->setInput(entry, info.name, info.dtype, info.shape, bytes.data(), bytes.size()));
   }
   Program *cpuProgram = nullptr, *otherProgram = nullptr;
   DLC_RETURN_IF_ERROR(cpu->program(e, &cpuProgram));
@@ -355,7 +355,7 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
       std::vector<std::pair<uint32_t, std::vector<uint8_t>>> before;
       for (uint32_t buffer : reads)
         before.emplace_back(buffer, readBuffer(*cpu, buffer));
-      DLC_RETURN_IF_ERROR(cpuProgram->runCommand(i).withContext("on the CPU"));
+      DLC_RETURN_IF_ERROR(cpuProgram->runCommand(i).withContext("running it on the CPU"));
       if (groups[i].empty()) {
         out->commands.push_back(row);
         continue;
@@ -364,7 +364,8 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
         DLC_RETURN_IF_ERROR(
             other->device().upload(other->tensor(buffer).data, bytes.data(), bytes.size()));
       for (size_t d : groups[i])
-        DLC_RETURN_IF_ERROR(otherProgram->runCommand(d).withContext("on " + out->device));
+        DLC_RETURN_IF_ERROR(
+            otherProgram->runCommand(d).withContext("running it on " + out->device));
       row.compared = true;
       for (uint32_t buffer : cpuOps.writes) {
         const Tensor &t = cpu->tensor(buffer);
@@ -418,8 +419,8 @@ std::string formatComparison(const DeviceComparison &c) {
       fmt::format("'{}' on {} against the CPU, command by command from the same inputs "
                   "(f32 tolerance: {:g} of the value plus {:g} of the buffer's largest value):\n",
                   c.entry, c.device, c.rtol, c.rtol);
-  text += fmt::format("  {:>4}  {:<11} {:<11} {:<9} {:<6} {}\n", "#", "max |error|",
-                      "/ max|cpu|", "err / tol", "", "command -> worst output");
+  text += fmt::format("  {:>4}  {:<11} {:<11} {:<9} {:<6} {}\n", "#", "max |error|", "/ max|cpu|",
+                      "err / tol", "", "command -> worst output");
   size_t compared = 0;
   for (size_t i = 0; i < c.commands.size(); ++i) {
     const CommandComparison &row = c.commands[i];
@@ -429,13 +430,12 @@ std::string formatComparison(const DeviceComparison &c) {
       continue;
     }
     ++compared;
-    text += fmt::format("  {:>4}  {:<11.3g} {:<11.3g} {:<9.3g} {:<6} {}{} -> {}\n", i,
-                        row.maxAbsError, row.maxRelError, row.tolerance,
-                        row.tolerance > 1 ? "BEYOND" : "ok", row.description,
-                        row.deviceCommands > 1
-                            ? fmt::format(" ({} device commands)", row.deviceCommands)
-                            : std::string(),
-                        row.worstBuffer);
+    text += fmt::format(
+        "  {:>4}  {:<11.3g} {:<11.3g} {:<9.3g} {:<6} {}{} -> {}\n", i, row.maxAbsError,
+        row.maxRelError, row.tolerance, row.tolerance > 1 ? "BEYOND" : "ok", row.description,
+        row.deviceCommands > 1 ? fmt::format(" ({} device commands)", row.deviceCommands)
+                               : std::string(),
+        row.worstBuffer);
   }
   if (c.firstBeyond >= 0)
     text += fmt::format("first command beyond tolerance: #{} {}\n", c.firstBeyond,

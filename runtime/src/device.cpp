@@ -54,7 +54,8 @@ Status createDevice(std::string_view name, const DeviceOptions &options,
     return createCudaDevice(cuda, out);
   }
   if (name != "cpu")
-    return error(DLC_UNAVAILABLE, "unknown device '{}'; available: auto, cpu, cuda, cuda:N, {}KERNELS.so",
+    return error(DLC_UNAVAILABLE,
+                 "unknown device '{}'; available: auto, cpu, cuda, cuda:N, {}KERNELS.so",
                  printable(name), kCudaEmulationPrefix);
   std::unique_ptr<Device> device = createCpuDevice(options.threads);
   if (!device)
@@ -93,8 +94,8 @@ Status checkBuiltFor(const Executable &executable, std::string_view device) {
                executable.fileName(), list, printable(device), hint);
 }
 
-Status openDevice(std::string_view name, const DeviceOptions &options,
-                  const Executable &executable, std::unique_ptr<Device> *out, std::string *note) {
+Status openDevice(std::string_view name, const DeviceOptions &options, const Executable &executable,
+                  std::unique_ptr<Device> *out, std::string *note) {
   note->clear();
   if (name != "auto") {
     DLC_RETURN_IF_ERROR(createDevice(name, options, out));
@@ -114,8 +115,8 @@ Status openDevice(std::string_view name, const DeviceOptions &options,
     out->reset();
     *note = "running on the CPU: " + cuda.message();
     if (!builtFor(executable, "cpu"))
-      return error(DLC_UNAVAILABLE, "{} was built for cuda only, and the GPU cannot be used: {}", executable.fileName(),
-                   cuda.message());
+      return error(DLC_UNAVAILABLE, "{} was built for cuda only, and the GPU cannot be used: {}",
+                   executable.fileName(), cuda.message());
   }
   return createDevice("cpu", options, out);
 }

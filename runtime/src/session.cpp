@@ -76,8 +76,8 @@ Status Session::initializeParameters(uint64_t seedOffset) {
   std::vector<uint8_t> host(executable_->persistentSize(), 0);
   for (const fb::Initializer *init : *root.initializers()) {
     Tensor tensor = tensors_[init->buffer()];
-    tensor.data = host.data() + (static_cast<uint8_t *>(tensor.data) -
-                                 static_cast<uint8_t *>(persistent_));
+    tensor.data =
+        host.data() + (static_cast<uint8_t *>(tensor.data) - static_cast<uint8_t *>(persistent_));
     Status status = initialize(*init, tensor, seedOffset);
     if (!status.ok())
       return status.withContext(executable_->fileName());
@@ -92,9 +92,8 @@ Status Session::prepare(size_t e) {
   const Executable &exe = *executable_;
   Status status = device_->prepare(exe.root(), exe.entryPoint(e), tensors_, &state.program);
   if (!status.ok())
-    return status.withContext(
-        fmt::format("{}: preparing '{}' on {}", exe.fileName(), exe.entryPointName(e),
-                    device_->name()));
+    return status.withContext(fmt::format("{}: preparing '{}' on {}", exe.fileName(),
+                                          exe.entryPointName(e), device_->name()));
   return okStatus();
 }
 
@@ -216,8 +215,8 @@ Status Session::readOutput(std::string_view entry, std::string_view name, void *
   if (bytes == 0)
     return okStatus();
   const void *source = tensors_[exe.outputBuffer(e, k)].data;
-  Status status = later ? device_->downloadLater(data, source, bytes)
-                        : device_->download(data, source, bytes);
+  Status status =
+      later ? device_->downloadLater(data, source, bytes) : device_->download(data, source, bytes);
   return status.withContext(fmt::format("{}: reading output '{}' of '{}'", exe.fileName(),
                                         info.name, exe.entryPointName(e)));
 }

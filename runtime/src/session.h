@@ -51,8 +51,8 @@ Status checkBuiltFor(const Executable &executable, std::string_view device);
 /// The device for running `executable` called `name` ("auto" included:
 /// the GPU when it can be used and the file has a CUDA target, else the
 /// CPU, with `*note` saying in one sentence why not the GPU).
-Status openDevice(std::string_view name, const DeviceOptions &options,
-                  const Executable &executable, std::unique_ptr<Device> *out, std::string *note);
+Status openDevice(std::string_view name, const DeviceOptions &options, const Executable &executable,
+                  std::unique_ptr<Device> *out, std::string *note);
 
 class Session {
 public:

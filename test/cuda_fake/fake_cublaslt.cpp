@@ -148,29 +148,47 @@ cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t layout,
   return CUBLAS_STATUS_SUCCESS;
 }
 
+// The preference: the workspace limit and the alignment of A, B, C and D
+// that algorithms may assume (256 bytes unless told less, as cuBLASLt).
+struct Preference {
+  uint64_t workspace = 0;
+  uint32_t alignment[4] = {256, 256, 256, 256};
+};
+
 cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t *preference) {
-  *preference = reinterpret_cast<cublasLtMatmulPreference_t>(new uint64_t(0));
+  *preference = reinterpret_cast<cublasLtMatmulPreference_t>(new Preference());
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t preference) {
-  delete reinterpret_cast<uint64_t *>(preference);
+  delete reinterpret_cast<Preference *>(preference);
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t preference,
                                                     cublasLtMatmulPreferenceAttributes_t attribute,
                                                     const void *value, size_t) {
-  if (attribute != CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES)
+  Preference &p = *reinterpret_cast<Preference *>(preference);
+  switch (attribute) {
+  case CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES:
+    std::memcpy(&p.workspace, value, sizeof p.workspace);
+    return CUBLAS_STATUS_SUCCESS;
+  case CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES:
+  case CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES:
+  case CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES:
+  case CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES:
+    std::memcpy(&p.alignment[attribute - CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES], value,
+                sizeof(uint32_t));
+    return CUBLAS_STATUS_SUCCESS;
+  default:
     return CUBLAS_STATUS_NOT_SUPPORTED;
-  std::memcpy(reinterpret_cast<uint64_t *>(preference), value, sizeof(uint64_t));
-  return CUBLAS_STATUS_SUCCESS;
+  }
 }
 
 cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDesc_t desc,
                                               cublasLtMatrixLayout_t a, cublasLtMatrixLayout_t b,
                                               cublasLtMatrixLayout_t c, cublasLtMatrixLayout_t d,
-                                              cublasLtMatmulPreference_t, int requested,
+                                              cublasLtMatmulPreference_t preference, int requested,
                                               cublasLtMatmulHeuristicResult_t results[],
                                               int *found) {
   const Desc &m = *reinterpret_cast<Desc *>(desc);
@@ -180,8 +198,8 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDe
   const uint64_t am = ta ? la.cols : la.rows, ak = ta ? la.rows : la.cols;
   const uint64_t bk = tb ? lb.cols : lb.rows, bn = tb ? lb.rows : lb.cols;
   *found = 0;
-  if (am != ldd.rows || bn != ldd.cols || ak != bk || lc.rows != ldd.rows ||
-      lc.cols != ldd.cols || la.batches != ldd.batches || lb.batches != ldd.batches)
+  if (am != ldd.rows || bn != ldd.cols || ak != bk || lc.rows != ldd.rows || lc.cols != ldd.cols ||
+      la.batches != ldd.batches || lb.batches != ldd.batches)
     return CUBLAS_STATUS_INVALID_VALUE;
   if (la.type != CUDA_R_32F && la.type != CUDA_R_64F)
     return CUBLAS_STATUS_NOT_SUPPORTED;
@@ -189,6 +207,10 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t, cublasLtMatmulDe
     return CUBLAS_STATUS_INVALID_VALUE;
   std::memset(&results[0], 0, sizeof results[0]);
   results[0].workspaceSize = 4096; // the backend must give it this much
+  // The algorithm assumes the alignments of the preference; cublasLtMatmul
+  // refuses pointers aligned less.
+  const Preference &p = *reinterpret_cast<Preference *>(preference);
+  std::memcpy(results[0].algo.data, p.alignment, sizeof p.alignment);
   results[0].state = CUBLAS_STATUS_SUCCESS;
   *found = 1;
   return CUBLAS_STATUS_SUCCESS;
@@ -202,6 +224,12 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t desc, const
                               size_t workspaceBytes, cudaStream_t stream) {
   if (!algo || !workspace || workspaceBytes < 4096)
     return CUBLAS_STATUS_INVALID_VALUE;
+  uint32_t assumed[4];
+  std::memcpy(assumed, algo->data, sizeof assumed);
+  const void *pointers[4] = {a, b, c, d};
+  for (int i = 0; i < 4; ++i)
+    if (reinterpret_cast<uintptr_t>(pointers[i]) % assumed[i] != 0)
+      return CUBLAS_STATUS_NOT_SUPPORTED; // misaligned for the chosen algorithm
   const Desc m = *reinterpret_cast<Desc *>(desc);
   const Layout A = *reinterpret_cast<Layout *>(la), B = *reinterpret_cast<Layout *>(lb),
                C = *reinterpret_cast<Layout *>(lc), D = *reinterpret_cast<Layout *>(ld);
@@ -213,11 +241,10 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t desc, const
                       &be, static_cast<const float *>(c), C, static_cast<float *>(d), D);
     };
   } else if (A.type == CUDA_R_64F) {
-    const double al = *static_cast<const double *>(alpha),
-                 be = *static_cast<const double *>(beta);
+    const double al = *static_cast<const double *>(alpha), be = *static_cast<const double *>(beta);
     work = [=] {
-      multiply<double>(m, &al, static_cast<const double *>(a), A, static_cast<const double *>(b),
-                       B, &be, static_cast<const double *>(c), C, static_cast<double *>(d), D);
+      multiply<double>(m, &al, static_cast<const double *>(a), A, static_cast<const double *>(b), B,
+                       &be, static_cast<const double *>(c), C, static_cast<double *>(d), D);
     };
   } else {
     return CUBLAS_STATUS_NOT_SUPPORTED;

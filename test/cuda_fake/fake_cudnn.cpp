@@ -204,8 +204,8 @@ cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t desc, cudnnData
   return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t desc, int padH,
-                                              int padW, int strideH, int strideW, int dilationH,
+cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t desc, int padH, int padW,
+                                              int strideH, int strideW, int dilationH,
                                               int dilationW, cudnnConvolutionMode_t mode,
                                               cudnnDataType_t) {
   if (mode != CUDNN_CROSS_CORRELATION)
@@ -220,8 +220,7 @@ cudnnStatus_t cudnnSetConvolutionGroupCount(cudnnConvolutionDescriptor_t desc, i
   return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t desc,
-                                          cudnnMathType_t math) {
+cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t desc, cudnnMathType_t math) {
   reinterpret_cast<ConvDesc *>(desc)->math = math;
   return CUDNN_STATUS_SUCCESS;
 }
@@ -242,25 +241,25 @@ cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(const cudnnConvolutionDescri
   return CUDNN_STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t, cudnnTensorDescriptor_t,
-                                                     cudnnFilterDescriptor_t,
-                                                     cudnnConvolutionDescriptor_t,
-                                                     cudnnTensorDescriptor_t, int requested,
-                                                     int *count,
-                                                     cudnnConvolutionFwdAlgoPerf_t *results) {
+cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(
+    cudnnHandle_t, cudnnTensorDescriptor_t, cudnnFilterDescriptor_t, cudnnConvolutionDescriptor_t,
+    cudnnTensorDescriptor_t, int requested, int *count, cudnnConvolutionFwdAlgoPerf_t *results) {
   rank(results, requested, count);
   return CUDNN_STATUS_SUCCESS;
 }
-cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(
-    cudnnHandle_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnConvolutionDescriptor_t,
-    cudnnTensorDescriptor_t, int requested, int *count, cudnnConvolutionBwdDataAlgoPerf_t *results) {
+cudnnStatus_t
+cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t, cudnnFilterDescriptor_t,
+                                            cudnnTensorDescriptor_t, cudnnConvolutionDescriptor_t,
+                                            cudnnTensorDescriptor_t, int requested, int *count,
+                                            cudnnConvolutionBwdDataAlgoPerf_t *results) {
   rank(results, requested, count);
   return CUDNN_STATUS_SUCCESS;
 }
-cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-    cudnnHandle_t, cudnnTensorDescriptor_t, cudnnTensorDescriptor_t, cudnnConvolutionDescriptor_t,
-    cudnnFilterDescriptor_t, int requested, int *count,
-    cudnnConvolutionBwdFilterAlgoPerf_t *results) {
+cudnnStatus_t
+cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t, cudnnTensorDescriptor_t,
+                                              cudnnTensorDescriptor_t, cudnnConvolutionDescriptor_t,
+                                              cudnnFilterDescriptor_t, int requested, int *count,
+                                              cudnnConvolutionBwdFilterAlgoPerf_t *results) {
   rank(results, requested, count);
   return CUDNN_STATUS_SUCCESS;
 }
@@ -272,12 +271,9 @@ cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t, cudnnTensor
   *bytes = kWorkspace;
   return CUDNN_STATUS_SUCCESS;
 }
-cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t, cudnnFilterDescriptor_t,
-                                                           cudnnTensorDescriptor_t,
-                                                           cudnnConvolutionDescriptor_t,
-                                                           cudnnTensorDescriptor_t,
-                                                           cudnnConvolutionBwdDataAlgo_t,
-                                                           size_t *bytes) {
+cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(
+    cudnnHandle_t, cudnnFilterDescriptor_t, cudnnTensorDescriptor_t, cudnnConvolutionDescriptor_t,
+    cudnnTensorDescriptor_t, cudnnConvolutionBwdDataAlgo_t, size_t *bytes) {
   *bytes = kWorkspace;
   return CUDNN_STATUS_SUCCESS;
 }
@@ -307,11 +303,11 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void *alpha,
     auto index = [&](int n, int k, int oh, int ow) {
       return ((size_t(n) * Y.dims[1] + k) * Y.dims[2] + oh) * Y.dims[3] + ow;
     };
-    convolutionTerms(X, W, C, Y, [&](int n, int k, int oh, int ow, int c, int ih, int iw, int r,
-                                     int s, int cg) {
-      sums[index(n, k, oh, ow)] +=
-          load(x, X.type, X.at(n, c, ih, iw)) * load(w, W.type, W.at(k, cg, r, s));
-    });
+    convolutionTerms(
+        X, W, C, Y, [&](int n, int k, int oh, int ow, int c, int ih, int iw, int r, int s, int cg) {
+          sums[index(n, k, oh, ow)] +=
+              load(x, X.type, X.at(n, c, ih, iw)) * load(w, W.type, W.at(k, cg, r, s));
+        });
     for (int n = 0; n < Y.dims[0]; ++n)
       for (int k = 0; k < Y.dims[1]; ++k)
         for (int oh = 0; oh < Y.dims[2]; ++oh)
@@ -339,11 +335,12 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void *alp
     auto index = [&](int n, int c, int h, int wi) {
       return ((size_t(n) * DX.dims[1] + c) * DX.dims[2] + h) * DX.dims[3] + wi;
     };
-    convolutionTerms(DX, W, C, DY, [&](int n, int k, int oh, int ow, int c, int ih, int iw,
-                                       int r, int s, int cg) {
-      sums[index(n, c, ih, iw)] +=
-          load(dy, DY.type, DY.at(n, k, oh, ow)) * load(w, W.type, W.at(k, cg, r, s));
-    });
+    convolutionTerms(
+        DX, W, C, DY,
+        [&](int n, int k, int oh, int ow, int c, int ih, int iw, int r, int s, int cg) {
+          sums[index(n, c, ih, iw)] +=
+              load(dy, DY.type, DY.at(n, k, oh, ow)) * load(w, W.type, W.at(k, cg, r, s));
+        });
     for (int n = 0; n < DX.dims[0]; ++n)
       for (int c = 0; c < DX.dims[1]; ++c)
         for (int h = 0; h < DX.dims[2]; ++h)
@@ -368,11 +365,12 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void *a
   const double a = scalar(alpha, X.type), b = scalar(beta, X.type);
   return run(handle, [=] {
     std::vector<double> sums(size_t(W.k) * W.c * W.r * W.s, 0.0);
-    convolutionTerms(X, W, C, DY, [&](int n, int k, int oh, int ow, int c, int ih, int iw, int r,
-                                      int s, int cg) {
-      sums[W.at(k, cg, r, s)] +=
-          load(dy, DY.type, DY.at(n, k, oh, ow)) * load(x, X.type, X.at(n, c, ih, iw));
-    });
+    convolutionTerms(
+        X, W, C, DY,
+        [&](int n, int k, int oh, int ow, int c, int ih, int iw, int r, int s, int cg) {
+          sums[W.at(k, cg, r, s)] +=
+              load(dy, DY.type, DY.at(n, k, oh, ow)) * load(x, X.type, X.at(n, c, ih, iw));
+        });
     for (size_t i = 0; i < sums.size(); ++i)
       blend(dw, W.type, i, sums[i], a, b);
   });
@@ -441,16 +439,16 @@ cudnnStatus_t cudnnActivationForward(cudnnHandle_t handle, cudnnActivationDescri
 }
 
 cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_t desc, cudnnPoolingMode_t mode,
-                                          cudnnNanPropagation_t, int windowH, int windowW,
-                                          int padH, int padW, int strideH, int strideW) {
+                                          cudnnNanPropagation_t, int windowH, int windowW, int padH,
+                                          int padW, int strideH, int strideW) {
   *reinterpret_cast<PoolDesc *>(desc) =
       PoolDesc{mode, {windowH, windowW}, {padH, padW}, {strideH, strideW}};
   return CUDNN_STATUS_SUCCESS;
 }
 
 cudnnStatus_t cudnnGetPooling2dForwardOutputDim(const cudnnPoolingDescriptor_t desc,
-                                                const cudnnTensorDescriptor_t input, int *n,
-                                                int *c, int *h, int *w) {
+                                                const cudnnTensorDescriptor_t input, int *n, int *c,
+                                                int *h, int *w) {
   const PoolDesc &p = *reinterpret_cast<const PoolDesc *>(desc);
   const TensorDesc &x = *reinterpret_cast<const TensorDesc *>(input);
   *n = x.dims[0];
@@ -466,8 +464,7 @@ namespace {
 
 /// Calls f(ih, iw) for the window positions of output (oh, ow) inside the
 /// image, and returns the divisor of an average.
-template <typename F>
-int poolWindow(const PoolDesc &p, const TensorDesc &x, int oh, int ow, F f) {
+template <typename F> int poolWindow(const PoolDesc &p, const TensorDesc &x, int oh, int ow, F f) {
   int h0, w0, counted = 0;
   windowStart(p, oh, ow, &h0, &w0);
   for (int i = 0; i < p.window[0]; ++i)
@@ -557,9 +554,8 @@ cudnnStatus_t cudnnPoolingBackward(cudnnHandle_t handle, const cudnnPoolingDescr
               });
             } else {
               std::vector<std::pair<int, int>> cells;
-              int divisor = poolWindow(P, X, oh, ow, [&](int ih, int iw) {
-                cells.emplace_back(ih, iw);
-              });
+              int divisor =
+                  poolWindow(P, X, oh, ow, [&](int ih, int iw) { cells.emplace_back(ih, iw); });
               for (auto [ih, iw] : cells)
                 sums[index(n, c, ih, iw)] += g / divisor;
             }
@@ -671,8 +667,7 @@ cudnnStatus_t cudnnBatchNormalizationForwardInference(
         for (int h = 0; h < X.dims[2]; ++h)
           for (int w = 0; w < X.dims[3]; ++w)
             blend(y, Y.type, Y.at(n, c, h, w),
-                  g * (load(x, X.type, X.at(n, c, h, w)) - m) / std::sqrt(v + epsilon) + o, a,
-                  b);
+                  g * (load(x, X.type, X.at(n, c, h, w)) - m) / std::sqrt(v + epsilon) + o, a, b);
     }
   });
 }

@@ -12,7 +12,9 @@
 // - cuModuleLoadDataEx accepts PTX (text with ".entry") and takes the
 //   kernels from the host build of the same kernels in the library named by
 //   FAKE_CUDA_KERNELS (dlc compile --emit=host-kernels): each `.entry` must
-//   exist there as `void name(void **buffers)`.
+//   exist there as `void name(void **buffers)`. With FAKE_CUDA_KERNELS_BY_PTX
+//   instead, the library is DIR/HASH.so, HASH the 64-bit FNV-1a of the PTX
+//   text in 16 hex digits (a process that loads many files' PTX).
 // - FAKE_CUDA_MEMORY limits the bytes cuMemAlloc hands out (out-of-memory
 //   tests). FAKE_CUDA_NO_CAPTURE makes capture fail (the fallback path).
 // - The fake cuBLASLt beside it enqueues its work through
@@ -21,6 +23,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -220,8 +223,7 @@ CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr device, const void *host, size_t 
   return CUDA_SUCCESS;
 }
 
-CUresult CUDAAPI cuMemcpyDtoHAsync(void *host, CUdeviceptr device, size_t bytes,
-                                   CUstream stream) {
+CUresult CUDAAPI cuMemcpyDtoHAsync(void *host, CUdeviceptr device, size_t bytes, CUstream stream) {
   enqueue(stream, [=] { std::memcpy(host, reinterpret_cast<const void *>(device), bytes); });
   return CUDA_SUCCESS;
 }
@@ -341,6 +343,16 @@ CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image, unsigne
                                     CUjit_option *options, void **values) {
   const char *ptx = static_cast<const char *>(image);
   const char *kernels = std::getenv("FAKE_CUDA_KERNELS");
+  std::string byPtx;
+  if (!kernels && std::getenv("FAKE_CUDA_KERNELS_BY_PTX")) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const char *c = ptx; *c; ++c)
+      hash = (hash ^ static_cast<unsigned char>(*c)) * 0x100000001b3ull;
+    char name[32];
+    std::snprintf(name, sizeof name, "/%016llx.so", static_cast<unsigned long long>(hash));
+    byPtx = std::string(std::getenv("FAKE_CUDA_KERNELS_BY_PTX")) + name;
+    kernels = byPtx.c_str();
+  }
   std::string error;
   void *library = nullptr;
   if (!std::strstr(ptx, ".entry"))

@@ -146,8 +146,8 @@ int main(int argc, char **argv) {
   CLI::App app{"dlrun: runs a model compiled by `dlc compile`"};
   Options options;
   std::vector<std::string> models;
-  auto *model = app.add_option("model", models,
-                               "The compiled model (.fb); several with --check-device");
+  auto *model =
+      app.add_option("model", models, "The compiled model (.fb); several with --check-device");
   app.add_option("--entry", options.entry, "Entry point to run")->capture_default_str();
   app.add_option("--input", options.inputs,
                  "NAME=FILE: bind an input to a .npy file (or MNIST IDX, .gz too)");

@@ -15,11 +15,11 @@ namespace dlc::tools {
 
 using rt::compareWithCpu;
 using rt::describeCudaEnvironment;
-using rt::formatComparison;
 using rt::Device;
 using rt::DeviceComparison;
 using rt::DeviceOptions;
 using rt::Executable;
+using rt::formatComparison;
 using rt::openDevice;
 using rt::Status;
 
@@ -85,8 +85,7 @@ int checkModel(const CheckDeviceOptions &options, const std::string &model) {
   int beyond = 0;
   for (const std::string &entry : entries) {
     DeviceComparison comparison;
-    Status status =
-        compareWithCpu(executable, entry, options.device, deviceOptions, &comparison);
+    Status status = compareWithCpu(executable, entry, options.device, deviceOptions, &comparison);
     if (!status.ok())
       fail(status.withContext(fmt::format("checking '{}' on {}", entry, options.device)));
     fmt::print("{}: {}", model, formatComparison(comparison));
@@ -114,11 +113,9 @@ int checkDevice(const CheckDeviceOptions &options) {
   }
   if (beyond > 0 || failed > 0) {
     fmt::print(stderr, "dlrun: {}{}{} on {}\n",
-               beyond ? fmt::format("{} entry points have commands beyond tolerance", beyond)
-                      : "",
+               beyond ? fmt::format("{} entry points have commands beyond tolerance", beyond) : "",
                beyond && failed ? ", " : "",
-               failed ? fmt::format("{} models could not be checked", failed) : "",
-               options.device);
+               failed ? fmt::format("{} models could not be checked", failed) : "", options.device);
     return 1;
   }
   return 0;

@@ -509,10 +509,9 @@ void train(const TrainOptions &options) {
                            : loss > 0       ? "+inf"
                                             : "-inf",
                            badStep, (badStep - 1) / stepsPerEpoch + 1,
-                           savedStep >= 0
-                               ? fmt::format("{} holds the last good state (step {}).",
-                                             options.checkpoint, savedStep)
-                               : std::string("No checkpoint was written.")));
+                           savedStep >= 0 ? fmt::format("{} holds the last good state (step {}).",
+                                                        options.checkpoint, savedStep)
+                                          : std::string("No checkpoint was written.")));
         }
         for (size_t i = 0; i < names.size(); ++i)
           sums[i] += value(i);

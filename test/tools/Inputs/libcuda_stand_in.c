@@ -18,7 +18,7 @@ CUresult cuDriverGetVersion(int *version) {
 }
 
 CUresult cuGetErrorName(CUresult error, const char **name) {
-  *name = error == 100 ? "CUDA_ERROR_NO_DEVICE"
+  *name = error == 100   ? "CUDA_ERROR_NO_DEVICE"
           : error == 999 ? "CUDA_ERROR_UNKNOWN"
                          : "CUDA_ERROR_STAND_IN";
   return 0;

@@ -116,7 +116,8 @@ TEST_F(CApi, SessionArgumentErrors) {
   dlc_session_options options{"tpu", 0, 0, nullptr};
   auto [code, message] = take(dlc_session_create(exe_, &options, &session));
   EXPECT_EQ(code, DLC_UNAVAILABLE);
-  EXPECT_EQ(message, "unknown device 'tpu'; available: auto, cpu, cuda, cuda:N, cuda-emulated:KERNELS.so");
+  EXPECT_EQ(message,
+            "unknown device 'tpu'; available: auto, cpu, cuda, cuda:N, cuda-emulated:KERNELS.so");
   EXPECT_EQ(session, nullptr);
   options = {"cpu", -2, 0, nullptr};
   std::tie(code, message) = take(dlc_session_create(exe_, &options, &session));

@@ -94,7 +94,8 @@ TEST(Session, UnknownDeviceListsTheAvailableOnes) {
   std::unique_ptr<rt::Device> device;
   Status status = rt::createDevice("tpu", 0, &device);
   EXPECT_EQ(status.code(), DLC_UNAVAILABLE);
-  EXPECT_EQ(status.message(), "unknown device 'tpu'; available: auto, cpu, cuda, cuda:N, cuda-emulated:KERNELS.so");
+  EXPECT_EQ(status.message(),
+            "unknown device 'tpu'; available: auto, cpu, cuda, cuda:N, cuda-emulated:KERNELS.so");
 }
 
 TEST(Session, CudaEmulationNeedsItsHostKernels) {
@@ -107,8 +108,9 @@ TEST(Session, CudaEmulationNeedsItsHostKernels) {
   // The emulation runs a file's CUDA form: the file must have one.
   status = rt::checkBuiltFor(*loadTiny(tinySpec()), "cuda-emulated:kernels.so");
   EXPECT_EQ(status.code(), DLC_UNAVAILABLE);
-  EXPECT_EQ(status.message(), "tiny.fb was built for cpu, not for the cuda device (compile it with --target all or "
-                              "--target cuda for the GPU)");
+  EXPECT_EQ(status.message(),
+            "tiny.fb was built for cpu, not for the cuda device (compile it with --target all or "
+            "--target cuda for the GPU)");
 }
 
 TEST(Session, RefusesAFileBuiltForOtherTargets) {
