@@ -45,3 +45,7 @@ except (OSError, subprocess.TimeoutExpired):
     info = ""
 if "\n  cuda:0 " in info:
     config.available_features.add("cuda-gpu")
+# The runtime was built with its CUDA backend (the CUDA and cuDNN headers
+# were there).
+if "CUDA backend: built in" in info:
+    config.available_features.add("cuda-backend")

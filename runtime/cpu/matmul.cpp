@@ -2,6 +2,7 @@
 // with NumPy broadcasting. f32 runs on oneDNN's matmul: transposes are
 // strides of the memory descriptors, bias and ReLU are fused. f64, which
 // oneDNN lacks, runs on a blocked loop.
+#include "broadcast.h"
 #include "cpu_commands.h"
 #include "onednn.h"
 
@@ -9,33 +10,6 @@
 
 namespace dlc::rt::cpu {
 namespace {
-
-using Dims = std::vector<int64_t>;
-
-// The dims of a tensor right-aligned to `rank` with leading 1s.
-Dims padDims(const Shape &shape, int rank) {
-  Dims dims(rank, 1);
-  for (int i = 0; i < shape.rank; ++i)
-    dims[rank - shape.rank + i] = shape[i];
-  return dims;
-}
-
-Dims denseStrides(const Dims &dims) {
-  Dims strides(dims.size(), 1);
-  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * dims[i + 1];
-  return strides;
-}
-
-// Element strides that read `dims` broadcast to `target` (0 where a dim of
-// size 1 stretches).
-Dims broadcastStrides(const Dims &dims, const Dims &target) {
-  Dims strides = denseStrides(dims);
-  for (size_t i = 0; i < dims.size(); ++i)
-    if (dims[i] == 1 && target[i] != 1)
-      strides[i] = 0;
-  return strides;
-}
 
 // A matmul's operands as dims of c's rank: a is [batch, m, k] and b is
 // [batch, k, n] as the product sees them; aStored / bStored are the layouts
@@ -202,23 +176,6 @@ template <typename T> struct MatmulLoop {
     }
   }
 };
-
-// Offsets of each batch of c into an operand whose dims (c's rank) broadcast
-// to c's.
-std::vector<int64_t> batchOffsets(const Dims &dims, const Dims &c) {
-  Dims strides = broadcastStrides(dims, c);
-  int batchRank = static_cast<int>(c.size()) - 2;
-  int64_t batches = 1;
-  for (int i = 0; i < batchRank; ++i)
-    batches *= c[i];
-  std::vector<int64_t> offsets(batches, 0);
-  for (int64_t batch = 0; batch < batches; ++batch)
-    for (int64_t i = batchRank - 1, rest = batch; i >= 0; --i) {
-      offsets[batch] += rest % c[i] * strides[i];
-      rest /= c[i];
-    }
-  return offsets;
-}
 
 Status prepareLoopMatmul(const Context &ctx, const fb::Matmul &op, const MatmulShape &s,
                          const Tensor &a, const Tensor &b, const Tensor &c, const Tensor *bias,

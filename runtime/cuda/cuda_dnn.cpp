@@ -281,55 +281,85 @@ Status checkConvOutput(const PrepareContext &ctx, cudnnConvolutionDescriptor_t c
 
 } // namespace
 
+namespace {
+
+/// What the three convolution commands share: the image side (the input,
+/// or the input's gradient), the filter, the output side (the output, or
+/// its gradient), their descriptors, and the padded copy of the image when
+/// the padding differs between sides.
+struct ConvSetup {
+  Tensor image, filter, output; // `image` is the padded copy where there is one
+  cudnnTensorDescriptor_t imageDesc, outputDesc;
+  cudnnFilterDescriptor_t filterDesc;
+  cudnnConvolutionDescriptor_t conv;
+  Dims4 outputDims;
+  std::optional<PaddedImage> padded;
+};
+
+template <typename Op>
+Status convSetup(const PrepareContext &ctx, const Op &op, const Tensor &image, const Tensor &filter,
+                 const Tensor &output, ConvSetup *out) {
+  ConvGeometry g;
+  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
+  out->image = image;
+  out->filter = filter;
+  out->output = output;
+  Dims4 imageDims4;
+  DLC_RETURN_IF_ERROR(imageDims(image, op.channels_last(), &imageDims4));
+  DLC_RETURN_IF_ERROR(imageDims(output, op.channels_last(), &out->outputDims));
+  if (g.explicitPadding) {
+    out->padded.emplace();
+    DLC_RETURN_IF_ERROR(
+        padImage(ctx, image, imageDims4, g.padding, op.channels_last(), &*out->padded));
+    out->image = out->padded->tensor;
+    imageDims4 = out->padded->dims;
+  }
+  Descriptors make(ctx);
+  DLC_RETURN_IF_ERROR(make.tensor(out->image, imageDims4, op.channels_last(), &out->imageDesc));
+  DLC_RETURN_IF_ERROR(make.tensor(output, out->outputDims, op.channels_last(), &out->outputDesc));
+  DLC_RETURN_IF_ERROR(make.filter(filter, &out->filterDesc));
+  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, out->image, &out->conv));
+  return checkConvOutput(ctx, out->conv, out->imageDesc, out->filterDesc, out->outputDims, output);
+}
+
+/// The [1, C, 1, 1] descriptor of a per-channel bias (or its gradient).
+Status biasDescriptor(const PrepareContext &ctx, const Tensor &bias, int channels, const char *what,
+                      cudnnTensorDescriptor_t *out) {
+  if (bias.elements() != channels)
+    return error(DLC_INVALID_FILE, "{} '{}' is {}, expected {} values", what, bias.name,
+                 describe(bias.dtype, bias.shape), channels);
+  return Descriptors(ctx).channelVector(bias, channels, out);
+}
+
+} // namespace
+
 Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out) {
   const Cudnn &dnn = *ctx.cudnn;
   Tensor x, w, y, bias;
   DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.filter(), "filter", &w));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &y));
-  const bool hasBias = op.bias() >= 0;
-  if (hasBias)
+  ConvSetup c;
+  DLC_RETURN_IF_ERROR(convSetup(ctx, op, x, w, y, &c));
+  cudnnTensorDescriptor_t biasDesc = nullptr;
+  if (op.bias() >= 0) {
     DLC_RETURN_IF_ERROR(ctx.tensor(op.bias(), "bias", &bias));
-  ConvGeometry g;
-  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
-  Dims4 xd, yd;
-  DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
-  DLC_RETURN_IF_ERROR(imageDims(y, op.channels_last(), &yd));
-  std::optional<PaddedImage> padded;
-  if (g.explicitPadding) {
-    padded.emplace();
-    DLC_RETURN_IF_ERROR(padImage(ctx, x, xd, g.padding, op.channels_last(), &*padded));
-    x = padded->tensor;
-    xd = padded->dims;
-  }
-  Descriptors make(ctx);
-  cudnnTensorDescriptor_t xDesc, yDesc, biasDesc = nullptr;
-  cudnnFilterDescriptor_t wDesc;
-  cudnnConvolutionDescriptor_t conv;
-  DLC_RETURN_IF_ERROR(make.tensor(x, xd, op.channels_last(), &xDesc));
-  DLC_RETURN_IF_ERROR(make.tensor(y, yd, op.channels_last(), &yDesc));
-  DLC_RETURN_IF_ERROR(make.filter(w, &wDesc));
-  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, x, &conv));
-  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, xDesc, wDesc, yd, y));
-  if (hasBias) {
-    if (bias.elements() != yd[1])
-      return error(DLC_INVALID_FILE, "bias '{}' is {}, expected {} values", bias.name,
-                   describe(bias.dtype, bias.shape), yd[1]);
-    DLC_RETURN_IF_ERROR(make.channelVector(bias, yd[1], &biasDesc));
+    DLC_RETURN_IF_ERROR(biasDescriptor(ctx, bias, c.outputDims[1], "bias", &biasDesc));
   }
   cudnnConvolutionFwdAlgoPerf_t results[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int count = 0;
   DLC_RETURN_IF_ERROR(dnn.check(
-      dnn.cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnnHandle, xDesc, wDesc, conv, yDesc,
-                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, results),
+      dnn.cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnnHandle, c.imageDesc, c.filterDesc, c.conv,
+                                                 c.outputDesc, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                                                 &count, results),
       "choosing a convolution algorithm"));
   cudnnConvolutionFwdAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(pickAlgorithm(results, count, mathType(ctx, x), "convolution", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(
-      dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnnHandle, xDesc, wDesc, conv,
-                                                            yDesc, chosen.algo, &workspaceBytes),
-                "convolution workspace"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(
+                                    ctx.cudnnHandle, c.imageDesc, c.filterDesc, c.conv,
+                                    c.outputDesc, chosen.algo, &workspaceBytes),
+                                "convolution workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   cudnnActivationDescriptor_t relu = nullptr;
   if (op.activation() == fb::Activation::Relu) {
@@ -345,22 +375,23 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
   const cudnnConvolutionFwdAlgo_t algo = chosen.algo;
   const Driver &driver = ctx.driver;
   *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
-    if (padded)
+    if (c.padded)
       DLC_RETURN_IF_ERROR(
-          driver.check(driver.cuMemcpy3DAsync(&padded->in, stream), "padding the input"));
-    DLC_RETURN_IF_ERROR(
-        dnn.check(dnn.cudnnConvolutionForward(handle, s.one(), xDesc, ptr(x), wDesc, ptr(w), conv,
-                                              algo, reinterpret_cast<void *>(workspace),
-                                              workspaceBytes, s.zero(), yDesc, ptr(y)),
-                  "cudnnConvolutionForward"));
+          driver.check(driver.cuMemcpy3DAsync(&c.padded->in, stream), "padding the input"));
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnConvolutionForward(handle, s.one(), c.imageDesc, ptr(c.image), c.filterDesc,
+                                    ptr(w), c.conv, algo, reinterpret_cast<void *>(workspace),
+                                    workspaceBytes, s.zero(), c.outputDesc, ptr(y)),
+        "cudnnConvolutionForward"));
     if (biasDesc)
       DLC_RETURN_IF_ERROR(dnn.check(
-          dnn.cudnnAddTensor(handle, s.one(), biasDesc, ptr(bias), s.one(), yDesc, ptr(y)),
+          dnn.cudnnAddTensor(handle, s.one(), biasDesc, ptr(bias), s.one(), c.outputDesc, ptr(y)),
           "adding the convolution's bias"));
     if (relu)
-      DLC_RETURN_IF_ERROR(dnn.check(
-          dnn.cudnnActivationForward(handle, relu, s.one(), yDesc, ptr(y), s.zero(), yDesc, ptr(y)),
-          "the convolution's ReLU"));
+      DLC_RETURN_IF_ERROR(
+          dnn.check(dnn.cudnnActivationForward(handle, relu, s.one(), c.outputDesc, ptr(y),
+                                               s.zero(), c.outputDesc, ptr(y)),
+                    "the convolution's ReLU"));
     return okStatus();
   };
   return okStatus();
@@ -373,54 +404,38 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
   DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.filter(), "filter", &w));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &dx));
-  ConvGeometry g;
-  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
-  Dims4 dyd, dxd;
-  DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
-  DLC_RETURN_IF_ERROR(imageDims(dx, op.channels_last(), &dxd));
-  std::optional<PaddedImage> padded; // the padded gradient, cropped into dx
-  if (g.explicitPadding) {
-    padded.emplace();
-    DLC_RETURN_IF_ERROR(padImage(ctx, dx, dxd, g.padding, op.channels_last(), &*padded));
-    dx = padded->tensor;
-    dxd = padded->dims;
-  }
-  Descriptors make(ctx);
-  cudnnTensorDescriptor_t dyDesc, dxDesc;
-  cudnnFilterDescriptor_t wDesc;
-  cudnnConvolutionDescriptor_t conv;
-  DLC_RETURN_IF_ERROR(make.tensor(dy, dyd, op.channels_last(), &dyDesc));
-  DLC_RETURN_IF_ERROR(make.tensor(dx, dxd, op.channels_last(), &dxDesc));
-  DLC_RETURN_IF_ERROR(make.filter(w, &wDesc));
-  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, dx, &conv));
-  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, dxDesc, wDesc, dyd, dy));
+  // With unequal padding the gradient lands in the padded copy, and its
+  // interior is copied into dx.
+  ConvSetup c;
+  DLC_RETURN_IF_ERROR(convSetup(ctx, op, dx, w, dy, &c));
   cudnnConvolutionBwdDataAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
   int count = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(
-                                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc,
-                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, results),
-                                "choosing a convolution data-gradient algorithm"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(
+                    ctx.cudnnHandle, c.filterDesc, c.outputDesc, c.conv, c.imageDesc,
+                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, results),
+                "choosing a convolution data-gradient algorithm"));
   cudnnConvolutionBwdDataAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
       pickAlgorithm(results, count, mathType(ctx, dx), "convolution data-gradient", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(
-      dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
-                    ctx.cudnnHandle, wDesc, dyDesc, conv, dxDesc, chosen.algo, &workspaceBytes),
-                "convolution data-gradient workspace"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
+                                    ctx.cudnnHandle, c.filterDesc, c.outputDesc, c.conv,
+                                    c.imageDesc, chosen.algo, &workspaceBytes),
+                                "convolution data-gradient workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, dx.dtype == fb::DType::F64};
   const cudnnConvolutionBwdDataAlgo_t algo = chosen.algo;
   const Driver &driver = ctx.driver;
   *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
-    DLC_RETURN_IF_ERROR(
-        dnn.check(dnn.cudnnConvolutionBackwardData(handle, s.one(), wDesc, ptr(w), dyDesc, ptr(dy),
-                                                   conv, algo, reinterpret_cast<void *>(workspace),
-                                                   workspaceBytes, s.zero(), dxDesc, ptr(dx)),
-                  "cudnnConvolutionBackwardData"));
-    if (padded)
-      DLC_RETURN_IF_ERROR(driver.check(driver.cuMemcpy3DAsync(&padded->out, stream),
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnConvolutionBackwardData(handle, s.one(), c.filterDesc, ptr(w), c.outputDesc,
+                                         ptr(dy), c.conv, algo, reinterpret_cast<void *>(workspace),
+                                         workspaceBytes, s.zero(), c.imageDesc, ptr(c.image)),
+        "cudnnConvolutionBackwardData"));
+    if (c.padded)
+      DLC_RETURN_IF_ERROR(driver.check(driver.cuMemcpy3DAsync(&c.padded->out, stream),
                                        "cropping the input gradient"));
     return okStatus();
   };
@@ -434,68 +449,46 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
   DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &x));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &dy));
   DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &dw));
-  const bool hasBias = op.bias_grad() >= 0;
-  if (hasBias)
+  ConvSetup c;
+  DLC_RETURN_IF_ERROR(convSetup(ctx, op, x, dw, dy, &c));
+  cudnnTensorDescriptor_t dbDesc = nullptr;
+  if (op.bias_grad() >= 0) {
     DLC_RETURN_IF_ERROR(ctx.tensor(op.bias_grad(), "bias gradient", &db));
-  ConvGeometry g;
-  DLC_RETURN_IF_ERROR(convGeometry(op, &g));
-  Dims4 xd, dyd;
-  DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
-  DLC_RETURN_IF_ERROR(imageDims(dy, op.channels_last(), &dyd));
-  std::optional<PaddedImage> padded;
-  if (g.explicitPadding) {
-    padded.emplace();
-    DLC_RETURN_IF_ERROR(padImage(ctx, x, xd, g.padding, op.channels_last(), &*padded));
-    x = padded->tensor;
-    xd = padded->dims;
-  }
-  Descriptors make(ctx);
-  cudnnTensorDescriptor_t xDesc, dyDesc, dbDesc = nullptr;
-  cudnnFilterDescriptor_t dwDesc;
-  cudnnConvolutionDescriptor_t conv;
-  DLC_RETURN_IF_ERROR(make.tensor(x, xd, op.channels_last(), &xDesc));
-  DLC_RETURN_IF_ERROR(make.tensor(dy, dyd, op.channels_last(), &dyDesc));
-  DLC_RETURN_IF_ERROR(make.filter(dw, &dwDesc));
-  DLC_RETURN_IF_ERROR(convolutionDescriptor(ctx, g, x, &conv));
-  DLC_RETURN_IF_ERROR(checkConvOutput(ctx, conv, xDesc, dwDesc, dyd, dy));
-  if (hasBias) {
-    if (db.elements() != dyd[1])
-      return error(DLC_INVALID_FILE, "bias gradient '{}' is {}, expected {} values", db.name,
-                   describe(db.dtype, db.shape), dyd[1]);
-    DLC_RETURN_IF_ERROR(make.channelVector(db, dyd[1], &dbDesc));
+    DLC_RETURN_IF_ERROR(biasDescriptor(ctx, db, c.outputDims[1], "bias gradient", &dbDesc));
   }
   cudnnConvolutionBwdFilterAlgoPerf_t results[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
   int count = 0;
-  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-                                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc,
-                                    CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results),
-                                "choosing a convolution filter-gradient algorithm"));
+  DLC_RETURN_IF_ERROR(
+      dnn.check(dnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+                    ctx.cudnnHandle, c.imageDesc, c.outputDesc, c.conv, c.filterDesc,
+                    CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, results),
+                "choosing a convolution filter-gradient algorithm"));
   cudnnConvolutionBwdFilterAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
       pickAlgorithm(results, count, mathType(ctx, x), "convolution filter-gradient", &chosen));
   size_t workspaceBytes = 0;
-  DLC_RETURN_IF_ERROR(
-      dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
-                    ctx.cudnnHandle, xDesc, dyDesc, conv, dwDesc, chosen.algo, &workspaceBytes),
-                "convolution filter-gradient workspace"));
+  DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
+                                    ctx.cudnnHandle, c.imageDesc, c.outputDesc, c.conv,
+                                    c.filterDesc, chosen.algo, &workspaceBytes),
+                                "convolution filter-gradient workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
   const cudnnConvolutionBwdFilterAlgo_t algo = chosen.algo;
   const Driver &driver = ctx.driver;
   *out = [=, &dnn, &driver](CUstream stream, CUdeviceptr workspace) {
-    if (padded)
+    if (c.padded)
       DLC_RETURN_IF_ERROR(
-          driver.check(driver.cuMemcpy3DAsync(&padded->in, stream), "padding the input"));
-    DLC_RETURN_IF_ERROR(dnn.check(
-        dnn.cudnnConvolutionBackwardFilter(handle, s.one(), xDesc, ptr(x), dyDesc, ptr(dy), conv,
-                                           algo, reinterpret_cast<void *>(workspace),
-                                           workspaceBytes, s.zero(), dwDesc, ptr(dw)),
-        "cudnnConvolutionBackwardFilter"));
+          driver.check(driver.cuMemcpy3DAsync(&c.padded->in, stream), "padding the input"));
+    DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnConvolutionBackwardFilter(
+                                      handle, s.one(), c.imageDesc, ptr(c.image), c.outputDesc,
+                                      ptr(dy), c.conv, algo, reinterpret_cast<void *>(workspace),
+                                      workspaceBytes, s.zero(), c.filterDesc, ptr(dw)),
+                                  "cudnnConvolutionBackwardFilter"));
     if (dbDesc)
       DLC_RETURN_IF_ERROR(
-          dnn.check(dnn.cudnnConvolutionBackwardBias(handle, s.one(), dyDesc, ptr(dy), s.zero(),
-                                                     dbDesc, ptr(db)),
+          dnn.check(dnn.cudnnConvolutionBackwardBias(handle, s.one(), c.outputDesc, ptr(dy),
+                                                     s.zero(), dbDesc, ptr(db)),
                     "cudnnConvolutionBackwardBias"));
     return okStatus();
   };

@@ -5,41 +5,13 @@
 // epilogue; a bias of C's whole shape is cuBLASLt's C operand (beta = 1).
 // Batches broadcast with NumPy's rules: runs of batches whose operands
 // advance by fixed strides are one strided-batched call each.
+#include "broadcast.h"
 #include "cuda_commands.h"
 
 #include <algorithm>
 
 namespace dlc::rt::cuda {
 namespace {
-
-using Dims = std::vector<int64_t>;
-
-Dims padDims(const Shape &shape, int rank) {
-  Dims dims(rank, 1);
-  for (int i = 0; i < shape.rank; ++i)
-    dims[rank - shape.rank + i] = shape[i];
-  return dims;
-}
-
-/// Element offsets of each batch of c (c's leading dims, row-major) into an
-/// operand with `dims` (c's rank, broadcasting where a dim is 1).
-std::vector<int64_t> batchOffsets(const Dims &dims, const Dims &c) {
-  int batchRank = static_cast<int>(c.size()) - 2;
-  Dims strides(dims.size(), 1);
-  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * dims[i + 1];
-  int64_t batches = 1;
-  for (int i = 0; i < batchRank; ++i)
-    batches *= c[i];
-  std::vector<int64_t> offsets(batches, 0);
-  for (int64_t batch = 0; batch < batches; ++batch)
-    for (int64_t i = batchRank - 1, rest = batch; i >= 0; --i) {
-      if (dims[i] != 1)
-        offsets[batch] += rest % c[i] * strides[i];
-      rest /= c[i];
-    }
-  return offsets;
-}
 
 struct Types {
   cudaDataType_t data, scale;

@@ -467,15 +467,22 @@ def cases():
     return c
 
 
-def check(args, case):
-    """Compiles the case's model, runs it on its inputs and compares y with
-    the reference: shape, dtype and values."""
+def compile_case(args, case):
+    """Writes the case's model to WORKDIR/NAME/model.mlir and compiles it to
+    model.fb there; returns the folder and the model's path."""
     d = os.path.join(args.workdir, case.name)
     os.makedirs(d, exist_ok=True)
     model = os.path.join(d, "model.mlir")
     with open(model, "w") as f:
         f.write(case.model())
     run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
+    return d, model
+
+
+def check(args, case):
+    """Compiles the case's model, runs it on its inputs and compares y with
+    the reference: shape, dtype and values."""
+    d, model = compile_case(args, case)
     inputs = []
     for name, value in case.inputs.items():
         path = os.path.join(d, name + ".npy")
@@ -504,12 +511,7 @@ def bundle(args, case):
     """Writes what scripts/gpu_check.py needs to run the case on a GPU and
     compare it with NumPy: model.fb, NAME.npy inputs, expected.npy,
     case.json, and kernels.so (the host build, for the no-GPU path)."""
-    d = os.path.join(args.workdir, case.name)
-    os.makedirs(d, exist_ok=True)
-    model = os.path.join(d, "model.mlir")
-    with open(model, "w") as f:
-        f.write(case.model())
-    run([os.path.join(args.bin, "dlc"), "compile", model, "-o", os.path.join(d, "model.fb")])
+    d, model = compile_case(args, case)
     cuda_form(args.bin, model, d)
     for name, value in case.inputs.items():
         np.save(os.path.join(d, name + ".npy"), value)
