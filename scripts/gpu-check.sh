@@ -35,8 +35,14 @@ if [ ! -d "$bundle/lib" ]; then
   tar -xJf "$bundle/lib.tar.xz" -C "$bundle/lib.partial"
   mv "$bundle/lib.partial" "$bundle/lib"
 fi
-export LD_LIBRARY_PATH="$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-dlrun=$bundle/bin/dlrun
+# dlrun finds the bundle's libraries through a wrapper, so that no other
+# program here (Python and its extensions) sees them.
+dlrun=$bundle/dlrun
+cat >"$dlrun" <<SH
+#!/bin/sh
+LD_LIBRARY_PATH="$bundle/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$bundle/bin/dlrun" "\$@"
+SH
+chmod +x "$dlrun"
 
 # A Python with NumPy (the GPU machine's has it through PyTorch and JAX).
 python=python3
