@@ -137,7 +137,9 @@ Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out)
     return preparePool2DBackward(ctx, *command.op_as_Pool2DBackward(), out);
   case fb::Op::BatchNormBackward:
     return prepareBatchNormBackward(ctx, *command.op_as_BatchNormBackward(), out);
+  case fb::Op::GpuLaunch: // the CUDA form's launches run as host kernels (prepareHostLaunch)
   case fb::Op::NONE:
+  default:
     break;
   }
   return error(DLC_INVALID_FILE, "unknown command kind {}", static_cast<int>(command.op_type()));

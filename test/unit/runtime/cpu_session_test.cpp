@@ -44,6 +44,48 @@ TEST_F(CpuSession, RunsCopiesAndAKernel) {
   }
 }
 
+// Outputs fetched for later arrive by synchronize; the device chosen and
+// the reason "auto" gave for it are the session's to tell.
+TEST_F(CpuSession, FetchedOutputsArriveBySynchronize) {
+  dlc::Session::Options options;
+  options.device = "cpu";
+  dlc::Session session(exe_, options);
+  EXPECT_EQ(session.device().rfind("cpu (", 0), 0u) << session.device();
+  EXPECT_EQ(session.deviceNote(), "");
+  const std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  std::vector<float> y(6, -1);
+  session.setInput("forward", "x", {2, 3}, x);
+  session.run("forward");
+  session.fetchOutput("forward", "y", y.data(), y.size() * sizeof(float));
+  session.synchronize();
+  EXPECT_EQ(y, x);
+  try {
+    session.fetchOutput("forward", "y", y.data(), 4);
+    FAIL() << "no exception";
+  } catch (const dlc::Error &e) {
+    EXPECT_EQ(e.code(), DLC_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), "output 'y' of 'forward' is tensor<2x3xf32> (24 bytes); got 4 bytes");
+  }
+}
+
+// tiny.fb has no CUDA target: "auto" runs it on the CPU and says why.
+TEST_F(CpuSession, AutoSaysWhyItChoseTheCpu) {
+  dlc::Session::Options options;
+  options.device = "auto";
+  dlc::Session session(exe_, options);
+  EXPECT_EQ(session.device().rfind("cpu (", 0), 0u) << session.device();
+  EXPECT_EQ(session.deviceNote(),
+            "running on the CPU: tiny.fb has no CUDA target (compiled with --target cpu)");
+  options.precision = "fp16";
+  try {
+    dlc::Session bad(exe_, options);
+    FAIL() << "no exception";
+  } catch (const dlc::Error &e) {
+    EXPECT_EQ(e.code(), DLC_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), "dlc_session_create: precision 'fp16' is not fp32 or tf32");
+  }
+}
+
 TEST(CpuSessionOps, EveryOpRunsOnTheCpuBackend) {
   const std::vector<uint8_t> bytes = build(allOpsSpec());
   dlc::Executable exe = dlc::Executable::loadMemory(bytes.data(), bytes.size(), "ops.fb");
