@@ -38,9 +38,7 @@ namespace dlc::rt::cuda {
   X(cuMemGetInfo)                                                                                  \
   X(cuMemAlloc)                                                                                    \
   X(cuMemFree)                                                                                     \
-  X(cuMemsetD8)                                                                                    \
-  X(cuMemcpyHtoD)                                                                                  \
-  X(cuMemcpyDtoH)                                                                                  \
+  X(cuMemsetD8Async)                                                                               \
   X(cuMemcpyHtoDAsync)                                                                             \
   X(cuMemcpyDtoHAsync)                                                                             \
   X(cuMemcpyDtoDAsync)                                                                             \

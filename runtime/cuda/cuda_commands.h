@@ -25,6 +25,7 @@ struct PrepareContext {
   const fb::Executable &executable;
   const std::vector<Tensor> &buffers;
   const Driver &driver;
+  CUstream stream;          // the compute stream, for what preparing must do on the GPU
   const CublasLt *cublasLt; // null until a matmul needs it
   cublasLtHandle_t cublasLtHandle;
   const Cudnn *cudnn; // null until a cuDNN call needs it

@@ -162,6 +162,26 @@ Status prepareLaunch(Shared &s, const fb::Executable &executable,
   return okStatus();
 }
 
+/// Errors after which the context cannot be used (the process must start
+/// over): a kernel that faulted.
+bool isSticky(CUresult result) {
+  switch (result) {
+  case CUDA_ERROR_ILLEGAL_ADDRESS:
+  case CUDA_ERROR_LAUNCH_FAILED:
+  case CUDA_ERROR_ASSERT:
+  case CUDA_ERROR_HARDWARE_STACK_ERROR:
+  case CUDA_ERROR_ILLEGAL_INSTRUCTION:
+  case CUDA_ERROR_MISALIGNED_ADDRESS:
+  case CUDA_ERROR_INVALID_ADDRESS_SPACE:
+  case CUDA_ERROR_INVALID_PC:
+  case CUDA_ERROR_LAUNCH_TIMEOUT:
+  case CUDA_ERROR_ECC_UNCORRECTABLE:
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// "512 bytes", "97.7 KiB", "1.2 MiB", "79.6 GiB".
 std::string bytesText(size_t bytes) {
   if (bytes < 1024)
@@ -349,17 +369,19 @@ private:
       DLC_RETURN_IF_ERROR(needCudnn(s_));
     else
       return error(DLC_INVALID_FILE, "{} is not a GPU library call", opName(command.op_type()));
-    PrepareContext ctx{executable,
-                       buffers,
-                       *s_.driver,
-                       s_.cublasLt,
-                       s_.cublasLtHandle,
-                       s_.cudnn,
-                       s_.cudnnHandle,
-                       s_.tf32,
-                       workspaceBytes,
-                       [this](size_t bytes, CUdeviceptr *memory) { return allocate(bytes, memory); },
-                       &cleanups_};
+    PrepareContext ctx{
+        executable,
+        buffers,
+        *s_.driver,
+        s_.compute,
+        s_.cublasLt,
+        s_.cublasLtHandle,
+        s_.cudnn,
+        s_.cudnnHandle,
+        s_.tf32,
+        workspaceBytes,
+        [this](size_t bytes, CUdeviceptr *memory) { return allocate(bytes, memory); },
+        &cleanups_};
     switch (command.op_type()) {
     case fb::Op::Matmul:
       return prepareMatmul(ctx, *command.op_as_Matmul(), out);
@@ -514,9 +536,11 @@ public:
                    bytesText(bytes), bytesText(free), bytesText(total));
     }
     DLC_RETURN_IF_ERROR(d.check(result, "cuMemAlloc"));
-    DLC_RETURN_IF_ERROR(d.check(d.cuMemsetD8(memory, 0, bytes), "zeroing GPU memory"));
     *out = reinterpret_cast<void *>(memory);
-    return okStatus();
+    // On the compute stream, which does not wait for the null stream's work.
+    DLC_RETURN_IF_ERROR(
+        d.check(d.cuMemsetD8Async(memory, 0, bytes, s_.compute), "zeroing GPU memory"));
+    return d.check(d.cuStreamSynchronize(s_.compute), "zeroing GPU memory");
   }
 
   void release(void *memory) override {
@@ -526,22 +550,29 @@ public:
     }
   }
 
+  // Copies are queued on the compute stream and waited for: the streams
+  // are non-blocking, so work on the null stream would not be ordered with
+  // the runs (and a pageable copy to the GPU may return before it lands).
   Status upload(void *device, const void *host, size_t bytes) override {
     if (bytes == 0)
       return okStatus();
     DLC_RETURN_IF_ERROR(synchronize());
-    return s_.driver->check(
-        s_.driver->cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>(device), host, bytes),
-        "copying to the GPU");
+    const Driver &d = *s_.driver;
+    DLC_RETURN_IF_ERROR(
+        d.check(d.cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device), host, bytes, s_.compute),
+                "copying to the GPU"));
+    return d.check(d.cuStreamSynchronize(s_.compute), "copying to the GPU");
   }
 
   Status download(void *host, const void *device, size_t bytes) override {
     DLC_RETURN_IF_ERROR(synchronize());
     if (bytes == 0)
       return okStatus();
-    return s_.driver->check(
-        s_.driver->cuMemcpyDtoH(host, reinterpret_cast<CUdeviceptr>(device), bytes),
-        "copying from the GPU");
+    const Driver &d = *s_.driver;
+    DLC_RETURN_IF_ERROR(
+        d.check(d.cuMemcpyDtoHAsync(host, reinterpret_cast<CUdeviceptr>(device), bytes, s_.compute),
+                "copying from the GPU"));
+    return d.check(d.cuStreamSynchronize(s_.compute), "copying from the GPU");
   }
 
   Status downloadLater(void *host, const void *device, size_t bytes) override {
@@ -572,12 +603,18 @@ public:
   Status synchronize() override {
     const Driver &d = *s_.driver;
     DLC_RETURN_IF_ERROR(s_.bind());
-    CUresult result = d.cuStreamSynchronize(s_.compute);
-    if (result != CUDA_SUCCESS)
+    CUresult result = d.cuStreamSynchronize(s_.copy);
+    if (result == CUDA_SUCCESS)
+      result = d.cuStreamSynchronize(s_.compute);
+    if (result != CUDA_SUCCESS) {
+      fetches_.clear(); // their bytes never arrived
+      fetchUsed_ = 0;
       return Status(DLC_INTERNAL,
                     d.check(result, "the GPU failed in queued work").message() +
-                        "; the GPU context cannot be used any more (run with --check-device "
-                        "cuda to find the command)");
+                        (isSticky(result) ? "; the GPU context cannot be used any more (run "
+                                            "with --check-device cuda to find the command)"
+                                          : ""));
+    }
     for (const Fetch &fetch : fetches_)
       std::memcpy(fetch.host, static_cast<uint8_t *>(fetchPinned_) + fetch.offset, fetch.bytes);
     fetches_.clear();

@@ -70,6 +70,10 @@ public:
   Status tensor(const Tensor &t, const Dims4 &d, bool channelsLast, cudnnTensorDescriptor_t *out) {
     cudnnDataType_t type;
     DLC_RETURN_IF_ERROR(cudnnType(t, &type));
+    if (int64_t(d[0]) * d[1] * d[2] * d[3] > INT32_MAX)
+      return error(DLC_UNAVAILABLE,
+                   "'{}' is {}: cuDNN's descriptors take tensors of fewer than 2^31 elements",
+                   t.name, describe(t.dtype, t.shape));
     DLC_RETURN_IF_ERROR(dnn_.check(dnn_.cudnnCreateTensorDescriptor(out), "tensor descriptor"));
     const Cudnn &dnn = dnn_;
     cudnnTensorDescriptor_t desc = *out;
@@ -174,8 +178,10 @@ Status padImage(const PrepareContext &ctx, const Tensor &image, const Dims4 &d,
   const size_t bytes = size_t(d[0]) * d[1] * height * width * element;
   CUdeviceptr memory = 0;
   DLC_RETURN_IF_ERROR(ctx.allocate(bytes, &memory));
+  DLC_RETURN_IF_ERROR(ctx.driver.check(ctx.driver.cuMemsetD8Async(memory, 0, bytes, ctx.stream),
+                                       "zeroing the padded image"));
   DLC_RETURN_IF_ERROR(
-      ctx.driver.check(ctx.driver.cuMemsetD8(memory, 0, bytes), "zeroing the padded image"));
+      ctx.driver.check(ctx.driver.cuStreamSynchronize(ctx.stream), "zeroing the padded image"));
   out->tensor = image;
   out->tensor.data = reinterpret_cast<void *>(memory);
   // Rows of one image plane (NCHW: W elements, N*C planes) or of one image
@@ -242,15 +248,19 @@ Status convolutionDescriptor(const PrepareContext &ctx, const ConvGeometry &g, c
                    "convolution math type");
 }
 
-/// The first algorithm cuDNN's heuristics rank that succeeded and fits the
-/// workspace limit, preferring those ranked for the math type asked for.
-/// The descriptor keeps that math type: in full f32 an algorithm ranked for
-/// tensor cores runs on FMA kernels.
+/// The first algorithm cuDNN's heuristics rank that succeeded, fits the
+/// workspace limit and was ranked for the math type asked for; the
+/// descriptor then takes the chosen algorithm's math type. f32 without TF32
+/// takes only algorithms of FMA math (no tensor cores, so no TF32 rounding);
+/// otherwise an algorithm of another math type is the fallback.
 template <typename Perf>
-Status pickAlgorithm(const Perf *results, int count, cudnnMathType_t math, const char *what,
-                     Perf *out) {
+Status pickAlgorithm(const PrepareContext &ctx, const Tensor &data,
+                     cudnnConvolutionDescriptor_t conv, const Perf *results, int count,
+                     const char *what, Perf *out) {
+  const cudnnMathType_t math = mathType(ctx, data);
+  const bool strict = math == CUDNN_FMA_MATH && data.dtype == fb::DType::F32;
   const Perf *chosen = nullptr;
-  for (int pass = 0; pass < 2 && !chosen; ++pass)
+  for (int pass = 0; pass < (strict ? 1 : 2) && !chosen; ++pass)
     for (int i = 0; i < count && !chosen; ++i) {
       const Perf &p = results[i];
       if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kMaxWorkspaceBytes &&
@@ -258,9 +268,11 @@ Status pickAlgorithm(const Perf *results, int count, cudnnMathType_t math, const
         chosen = &p;
     }
   if (!chosen)
-    return error(DLC_UNAVAILABLE, "cuDNN has no {} algorithm for this shape", what);
+    return error(DLC_UNAVAILABLE, "cuDNN has no {} algorithm for this shape{}", what,
+                 strict ? " in full f32 (--precision tf32 allows tensor cores)" : "");
   *out = *chosen;
-  return okStatus();
+  return ctx.cudnn->check(ctx.cudnn->cudnnSetConvolutionMathType(conv, chosen->mathType),
+                          "convolution math type");
 }
 
 /// The output dims cuDNN computes for a convolution must be the file's.
@@ -354,7 +366,7 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
                                                  &count, results),
       "choosing a convolution algorithm"));
   cudnnConvolutionFwdAlgoPerf_t chosen{};
-  DLC_RETURN_IF_ERROR(pickAlgorithm(results, count, mathType(ctx, x), "convolution", &chosen));
+  DLC_RETURN_IF_ERROR(pickAlgorithm(ctx, x, c.conv, results, count, "convolution", &chosen));
   size_t workspaceBytes = 0;
   DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionForwardWorkspaceSize(
                                     ctx.cudnnHandle, c.imageDesc, c.filterDesc, c.conv,
@@ -417,7 +429,7 @@ Status prepareConv2DBackwardData(const PrepareContext &ctx, const fb::Conv2DBack
                 "choosing a convolution data-gradient algorithm"));
   cudnnConvolutionBwdDataAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
-      pickAlgorithm(results, count, mathType(ctx, dx), "convolution data-gradient", &chosen));
+      pickAlgorithm(ctx, dx, c.conv, results, count, "convolution data-gradient", &chosen));
   size_t workspaceBytes = 0;
   DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardDataWorkspaceSize(
                                     ctx.cudnnHandle, c.filterDesc, c.outputDesc, c.conv,
@@ -465,7 +477,7 @@ Status prepareConv2DBackwardFilter(const PrepareContext &ctx, const fb::Conv2DBa
                 "choosing a convolution filter-gradient algorithm"));
   cudnnConvolutionBwdFilterAlgoPerf_t chosen{};
   DLC_RETURN_IF_ERROR(
-      pickAlgorithm(results, count, mathType(ctx, x), "convolution filter-gradient", &chosen));
+      pickAlgorithm(ctx, x, c.conv, results, count, "convolution filter-gradient", &chosen));
   size_t workspaceBytes = 0;
   DLC_RETURN_IF_ERROR(dnn.check(dnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(
                                     ctx.cudnnHandle, c.imageDesc, c.outputDesc, c.conv,

@@ -133,6 +133,25 @@ Status prepareMatmul(const PrepareContext &ctx, const fb::Matmul &op, Step *out)
                    describe(a.dtype, a.shape), describe(b.dtype, b.shape),
                    describe(c.dtype, c.shape));
 
+  // An empty result has nothing to compute; an empty contraction gives
+  // zeros (a bias would need a kernel the runtime does not have).
+  if (m == 0 || n == 0) {
+    *out = [](CUstream, CUdeviceptr) { return okStatus(); };
+    return okStatus();
+  }
+  if (k == 0) {
+    if (hasBias)
+      return error(DLC_UNAVAILABLE,
+                   "a matmul over an empty dimension with a bias is not run on the GPU");
+    const Driver &driver = ctx.driver;
+    const CUdeviceptr target = address(c);
+    const size_t bytes = c.bytes();
+    *out = [&driver, target, bytes](CUstream stream, CUdeviceptr) {
+      return driver.check(driver.cuMemsetD8Async(target, 0, bytes, stream), "zeroing a matmul");
+    };
+    return okStatus();
+  }
+
   // The bias: a vector per column of c (epilogue), or c's whole matrix
   // (cuBLASLt's C operand), either broadcast over batches.
   bool biasVector = false, biasMatrix = false;

@@ -202,18 +202,9 @@ CUresult CUDAAPI cuMemFree(CUdeviceptr memory) {
   return CUDA_SUCCESS;
 }
 
-CUresult CUDAAPI cuMemsetD8(CUdeviceptr memory, unsigned char value, size_t bytes) {
-  std::memset(reinterpret_cast<void *>(memory), value, bytes);
-  return CUDA_SUCCESS;
-}
-
-CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr device, const void *host, size_t bytes) {
-  std::memcpy(reinterpret_cast<void *>(device), host, bytes);
-  return CUDA_SUCCESS;
-}
-
-CUresult CUDAAPI cuMemcpyDtoH(void *host, CUdeviceptr device, size_t bytes) {
-  std::memcpy(host, reinterpret_cast<const void *>(device), bytes);
+CUresult CUDAAPI cuMemsetD8Async(CUdeviceptr memory, unsigned char value, size_t bytes,
+                                 CUstream stream) {
+  enqueue(stream, [=] { std::memset(reinterpret_cast<void *>(memory), value, bytes); });
   return CUDA_SUCCESS;
 }
 
