@@ -194,6 +194,9 @@ Status loadDriver(const Driver **out) {
     }
     DLC_CUDA_DRIVER_FUNCTIONS(DLC_LOOK_UP)
 #undef DLC_LOOK_UP
+    for (const char *name : {"cuEventElapsedTime_v2", "cuEventElapsedTime"})
+      if (!d.eventElapsedTime)
+        d.eventElapsedTime = reinterpret_cast<decltype(d.eventElapsedTime)>(dlsym(handle, name));
     if (!missing.empty())
       s->status = error(DLC_UNAVAILABLE,
                         "the NVIDIA driver at {} (CUDA {}) has no {}: update the driver (dlc needs "

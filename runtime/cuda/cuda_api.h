@@ -141,6 +141,9 @@ struct Driver {
   int version = 0; // cuDriverGetVersion: 13000 is CUDA 13.0
   DLC_CUDA_DRIVER_INIT_FUNCTIONS(DLC_CUDA_POINTER)
   DLC_CUDA_DRIVER_FUNCTIONS(DLC_CUDA_POINTER)
+  /// Optional (the per-command profile): cuEventElapsedTime_v2, or the
+  /// first version on a driver older than CUDA 12.8; null if neither.
+  decltype(&::cuEventElapsedTime) eventElapsedTime = nullptr;
 
   /// "what: CUDA_ERROR_NAME (description)" for a failed call.
   Status check(CUresult result, const std::string &what) const;

@@ -199,6 +199,8 @@ std::string bytesText(size_t bytes) {
 struct PreparedCommand {
   cuda::Step step;
   std::string description;
+  CUevent start = nullptr, end = nullptr; // with DLC_PROFILE: around the command
+  double milliseconds = 0;                // its time in all runs, with DLC_PROFILE
 };
 
 class CudaProgram : public Program {
@@ -210,6 +212,11 @@ public:
       s_.driver->cuStreamSynchronize(s_.compute);
       s_.driver->cuStreamSynchronize(s_.copy);
     }
+    printProfile();
+    for (PreparedCommand &command : commands_)
+      for (CUevent event : {command.start, command.end})
+        if (event)
+          s_.driver->cuEventDestroy(event);
     if (graphExec_)
       s_.driver->cuGraphExecDestroy(graphExec_);
     for (auto &cleanup : cleanups_)
@@ -233,6 +240,9 @@ public:
       for (const fb::Command *command : *commands) {
         PreparedCommand prepared;
         prepared.description = describeCommand(executable, *command);
+        if (const fb::GpuLaunch *launch = command->op_as_GpuLaunch())
+          prepared.description += fmt::format(
+              " ({})", executable.cuda()->kernels()->Get(launch->kernel())->name()->string_view());
         Status status =
             prepareCommand(executable, buffers, *command, &workspaceBytes, &prepared.step);
         DLC_RETURN_IF_ERROR(status.withContext(prepared.description));
@@ -260,6 +270,15 @@ public:
     DLC_RETURN_IF_ERROR(d.check(d.cuEventCreate(&copied_, CU_EVENT_DISABLE_TIMING), "event"));
     DLC_RETURN_IF_ERROR(d.check(d.cuEventCreate(&consumed_, CU_EVENT_DISABLE_TIMING), "event"));
     useGraphs_ = !std::getenv("DLC_CUDA_NO_GRAPHS");
+    // DLC_PROFILE: each command between two timing events, run by run
+    // without the graph (a graph's commands cannot be timed one by one).
+    if (std::getenv("DLC_PROFILE") && d.eventElapsedTime) {
+      profile_ = true;
+      useGraphs_ = false;
+      for (PreparedCommand &command : commands_)
+        for (CUevent *event : {&command.start, &command.end})
+          DLC_RETURN_IF_ERROR(d.check(d.cuEventCreate(event, CU_EVENT_DEFAULT), "event"));
+    }
     return okStatus();
   }
 
@@ -308,6 +327,8 @@ public:
       DLC_RETURN_IF_ERROR(capture());
     if (graphExec_)
       return d.check(d.cuGraphLaunch(graphExec_, s_.compute), "launching the step's CUDA graph");
+    if (profile_)
+      return runProfiled();
     return enqueueCommands();
   }
 
@@ -320,6 +341,43 @@ private:
     size_t bytes = 0, offset = 0;
   };
 
+  /// Runs the commands between their events, waits, and adds each one's
+  /// time.
+  Status runProfiled() {
+    const Driver &d = *s_.driver;
+    for (PreparedCommand &command : commands_) {
+      DLC_RETURN_IF_ERROR(d.check(d.cuEventRecord(command.start, s_.compute), "cuEventRecord"));
+      DLC_RETURN_IF_ERROR(command.step(s_.compute, workspace_).withContext(command.description));
+      DLC_RETURN_IF_ERROR(d.check(d.cuEventRecord(command.end, s_.compute), "cuEventRecord"));
+    }
+    DLC_RETURN_IF_ERROR(d.check(d.cuStreamSynchronize(s_.compute), "running the step"));
+    for (PreparedCommand &command : commands_) {
+      float milliseconds = 0;
+      DLC_RETURN_IF_ERROR(d.check(d.eventElapsedTime(&milliseconds, command.start, command.end),
+                                  "cuEventElapsedTime"));
+      command.milliseconds += milliseconds;
+    }
+    ++profiledRuns_;
+    return okStatus();
+  }
+
+  /// With DLC_PROFILE, each command's mean time and share on stderr, as the
+  /// CPU backend prints them.
+  void printProfile() const {
+    if (!profile_ || profiledRuns_ == 0)
+      return;
+    double total = 0;
+    for (const PreparedCommand &command : commands_)
+      total += command.milliseconds;
+    std::fprintf(stderr, "dlc profile (GPU, no graph): %zu commands, %llu runs, %.3f ms per run\n",
+                 commands_.size(), static_cast<unsigned long long>(profiledRuns_),
+                 total / profiledRuns_);
+    for (const PreparedCommand &command : commands_)
+      std::fprintf(stderr, "  %9.3f ms %5.1f%%  %s\n", command.milliseconds / profiledRuns_,
+                   total > 0 ? 100 * command.milliseconds / total : 0.0,
+                   command.description.c_str());
+  }
+
   Status enqueueCommands() {
     for (PreparedCommand &command : commands_)
       DLC_RETURN_IF_ERROR(command.step(s_.compute, workspace_).withContext(command.description));
@@ -328,15 +386,14 @@ private:
 
   /// Records the commands into a CUDA graph. Where capture fails (a library
   /// call that cannot be captured), the program runs its commands one by
-  /// one from then on, and says so with DLC_PROFILE set.
+  /// one from then on, and says so once on stderr.
   Status capture() {
     const Driver &d = *s_.driver;
     CUresult began = d.cuStreamBeginCapture(s_.compute, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
     if (began != CUDA_SUCCESS) {
       useGraphs_ = false;
       graphNote_ = d.check(began, "starting a CUDA graph capture").message();
-      if (std::getenv("DLC_PROFILE"))
-        std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
+      std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
       return okStatus();
     }
     Status recorded = enqueueCommands();
@@ -354,8 +411,7 @@ private:
     graphNote_ = !recorded.ok()          ? recorded.message()
                  : ended != CUDA_SUCCESS ? d.check(ended, "ending the capture").message()
                                          : d.check(made, "instantiating the graph").message();
-    if (std::getenv("DLC_PROFILE"))
-      std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
+    std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
     return okStatus();
   }
 
@@ -421,6 +477,8 @@ private:
   std::vector<Input> inputs_;
   CUevent copied_ = nullptr, consumed_ = nullptr;
   bool useGraphs_ = true;
+  bool profile_ = false;
+  uint64_t profiledRuns_ = 0;
   CUgraphExec graphExec_ = nullptr;
   std::string graphNote_;
 };

@@ -23,6 +23,7 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -317,17 +318,38 @@ CUresult CUDAAPI cuGraphDestroy(CUgraph graph) {
   return CUDA_SUCCESS;
 }
 
+// An event holds the host time at which the work before it ran.
+struct Event {
+  double milliseconds = -1; // never recorded
+};
+
 CUresult CUDAAPI cuEventCreate(CUevent *event, unsigned int) {
-  *event = reinterpret_cast<CUevent>(new int(0));
+  *event = reinterpret_cast<CUevent>(new Event());
   return CUDA_SUCCESS;
 }
 
 CUresult CUDAAPI cuEventDestroy(CUevent event) {
-  delete reinterpret_cast<int *>(event);
+  delete reinterpret_cast<Event *>(event);
   return CUDA_SUCCESS;
 }
 
-CUresult CUDAAPI cuEventRecord(CUevent, CUstream) { return CUDA_SUCCESS; }
+CUresult CUDAAPI cuEventRecord(CUevent event, CUstream stream) {
+  Event *e = reinterpret_cast<Event *>(event);
+  enqueue(stream, [e] {
+    e->milliseconds = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  });
+  return CUDA_SUCCESS;
+}
+
+CUresult CUDAAPI cuEventElapsedTime(float *milliseconds, CUevent start, CUevent end) {
+  const Event *a = reinterpret_cast<Event *>(start), *b = reinterpret_cast<Event *>(end);
+  if (a->milliseconds < 0 || b->milliseconds < 0)
+    return CUDA_ERROR_INVALID_HANDLE;
+  *milliseconds = static_cast<float>(b->milliseconds - a->milliseconds);
+  return CUDA_SUCCESS;
+}
 CUresult CUDAAPI cuEventSynchronize(CUevent) { return CUDA_SUCCESS; }
 
 CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int count,
