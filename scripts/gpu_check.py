@@ -79,11 +79,11 @@ def check_device(dlrun, device, files, entry=None):
     command = [dlrun, "--check-device", device, *files]
     if entry:
         command[3:3] = ["--entry", entry]
-    rc, out, err, seconds = run(command)
+    _, out, err, _ = run(command)
     results = parse_check(out)
     if not results:
         results[(files[0], "*")] = {"status": "error", "error": (err or out).strip()}
-    return results, seconds
+    return results
 
 
 def compare_npy(got_path, want_path, rtol, atol):
@@ -109,12 +109,12 @@ def check_ops(args, summary):
     if args.emulate:
         results = {}
         for case in cases:
-            r, _ = check_device(args.dlrun, "cuda-emulated:" + os.path.join(case, "kernels.so"),
-                                [os.path.join(case, "model.fb")], "forward")
+            r = check_device(args.dlrun, "cuda-emulated:" + os.path.join(case, "kernels.so"),
+                             [os.path.join(case, "model.fb")], "forward")
             results.update(r)
     else:
-        results, _ = check_device(args.dlrun, args.device,
-                                  [os.path.join(c, "model.fb") for c in cases], "forward")
+        results = check_device(args.dlrun, args.device,
+                               [os.path.join(c, "model.fb") for c in cases], "forward")
     for case in cases:
         name = os.path.basename(case)
         fb = os.path.join(case, "model.fb")
@@ -149,10 +149,10 @@ def check_models(args, summary):
     results = {}
     if args.emulate:
         for fb in models:
-            r, _ = check_device(args.dlrun, "cuda-emulated:" + fb[:-3] + ".kernels.so", [fb])
+            r = check_device(args.dlrun, "cuda-emulated:" + fb[:-3] + ".kernels.so", [fb])
             results.update(r)
     else:
-        results, _ = check_device(args.dlrun, args.device, models)
+        results = check_device(args.dlrun, args.device, models)
     summary["models"] = {f"{os.path.basename(f)}:{e}": r for (f, e), r in sorted(results.items())}
     summary["models_seconds"] = round(time.time() - start, 1)
 
@@ -218,7 +218,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     start = time.time()
     summary = {"gpu": not args.emulate, "device": args.device}
-    rc, info, err, _ = run([args.dlrun, "--info"])
+    _, info, _, _ = run([args.dlrun, "--info"])
     summary["info"] = info
     if args.emulate:
         summary["skipped"] = (

@@ -9,7 +9,7 @@
 #include "executable.h"
 
 #include <algorithm>
-#include <chrono>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -147,16 +147,17 @@ Status prepareLaunch(Shared &s, const fb::Executable &executable,
   auto dim = [](const flatbuffers::Vector<uint32_t> *v, int i) {
     return v && static_cast<int>(v->size()) > i ? v->Get(i) : 1u;
   };
-  const unsigned grid[3] = {dim(kernel.grid(), 0), dim(kernel.grid(), 1), dim(kernel.grid(), 2)};
-  const unsigned block[3] = {dim(kernel.block(), 0), dim(kernel.block(), 1),
-                             dim(kernel.block(), 2)};
+  const std::array<unsigned, 3> grid = {dim(kernel.grid(), 0), dim(kernel.grid(), 1),
+                                        dim(kernel.grid(), 2)};
+  const std::array<unsigned, 3> block = {dim(kernel.block(), 0), dim(kernel.block(), 1),
+                                         dim(kernel.block(), 2)};
   const unsigned shared = kernel.shared_memory();
   std::string name = kernel.name()->str();
-  *out = [&driver, function, addresses, pointers, grid0 = grid[0], grid1 = grid[1], grid2 = grid[2],
-          block0 = block[0], block1 = block[1], block2 = block[2], shared,
-          name](CUstream stream, CUdeviceptr) {
-    return driver.check(driver.cuLaunchKernel(function, grid0, grid1, grid2, block0, block1, block2,
-                                              shared, stream, pointers->data(), nullptr),
+  *out = [&driver, function, addresses, pointers, grid, block, shared, name](CUstream stream,
+                                                                             CUdeviceptr) {
+    return driver.check(driver.cuLaunchKernel(function, grid[0], grid[1], grid[2], block[0],
+                                              block[1], block[2], shared, stream, pointers->data(),
+                                              nullptr),
                         "launching kernel " + name);
   };
   return okStatus();
@@ -324,16 +325,13 @@ public:
             "moving an input into place"));
     DLC_RETURN_IF_ERROR(d.check(d.cuEventRecord(consumed_, s_.compute), "cuEventRecord"));
     if (useGraphs_ && !graphExec_ && !commands_.empty())
-      DLC_RETURN_IF_ERROR(capture());
+      capture();
     if (graphExec_)
       return d.check(d.cuGraphLaunch(graphExec_, s_.compute), "launching the step's CUDA graph");
     if (profile_)
       return runProfiled();
     return enqueueCommands();
   }
-
-  /// Why the program runs without a graph ("" when it has one).
-  const std::string &graphNote() const { return graphNote_; }
 
 private:
   struct Input {
@@ -387,15 +385,11 @@ private:
   /// Records the commands into a CUDA graph. Where capture fails (a library
   /// call that cannot be captured), the program runs its commands one by
   /// one from then on, and says so once on stderr.
-  Status capture() {
+  void capture() {
     const Driver &d = *s_.driver;
     CUresult began = d.cuStreamBeginCapture(s_.compute, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-    if (began != CUDA_SUCCESS) {
-      useGraphs_ = false;
-      graphNote_ = d.check(began, "starting a CUDA graph capture").message();
-      std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
-      return okStatus();
-    }
+    if (began != CUDA_SUCCESS)
+      return runWithoutGraph(d.check(began, "starting a CUDA graph capture").message());
     Status recorded = enqueueCommands();
     CUgraph graph = nullptr;
     CUresult ended = d.cuStreamEndCapture(s_.compute, &graph);
@@ -405,14 +399,16 @@ private:
     if (graph)
       d.cuGraphDestroy(graph);
     if (recorded.ok() && ended == CUDA_SUCCESS && made == CUDA_SUCCESS && graphExec_)
-      return okStatus();
+      return;
     graphExec_ = nullptr;
+    runWithoutGraph(!recorded.ok()          ? recorded.message()
+                    : ended != CUDA_SUCCESS ? d.check(ended, "ending the capture").message()
+                                            : d.check(made, "instantiating the graph").message());
+  }
+
+  void runWithoutGraph(const std::string &why) {
     useGraphs_ = false;
-    graphNote_ = !recorded.ok()          ? recorded.message()
-                 : ended != CUDA_SUCCESS ? d.check(ended, "ending the capture").message()
-                                         : d.check(made, "instantiating the graph").message();
-    std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", graphNote_.c_str());
-    return okStatus();
+    std::fprintf(stderr, "dlc: running without a CUDA graph: %s\n", why.c_str());
   }
 
   Status prepareCommand(const fb::Executable &executable, const std::vector<Tensor> &buffers,
@@ -480,7 +476,6 @@ private:
   bool profile_ = false;
   uint64_t profiledRuns_ = 0;
   CUgraphExec graphExec_ = nullptr;
-  std::string graphNote_;
 };
 
 /// Pending downloadLater copies land in pinned memory first.

@@ -127,15 +127,10 @@ Status attribute(const flatbuffers::Vector<int64_t> *list, size_t count, int fal
   return okStatus();
 }
 
-/// cuDNN's descriptors pad both sides alike; dlc's padding is [top, left,
-/// bottom, right].
-Status symmetricPadding(const std::vector<int> &padding, const char *op) {
-  if (padding[0] == padding[2] && padding[1] == padding[3])
-    return okStatus();
-  return error(DLC_UNAVAILABLE,
-               "{} padding [{}, {}, {}, {}] differs between sides: the CUDA backend's cuDNN {} "
-               "pads top and bottom, left and right alike",
-               op, padding[0], padding[1], padding[2], padding[3], op);
+/// Whether dlc's padding, [top, left, bottom, right], is what cuDNN's
+/// descriptors can say: both sides alike.
+bool padsSidesAlike(const std::vector<int> &padding) {
+  return padding[0] == padding[2] && padding[1] == padding[3];
 }
 
 struct ConvGeometry {
@@ -155,7 +150,7 @@ template <typename Op> Status convGeometry(const Op &op, ConvGeometry *out) {
   if (op.groups() < 1 || op.groups() > INT32_MAX)
     return error(DLC_INVALID_FILE, "groups is {}", op.groups());
   out->groups = static_cast<int>(op.groups());
-  out->explicitPadding = !symmetricPadding(out->padding, "convolution").ok();
+  out->explicitPadding = !padsSidesAlike(out->padding);
   return okStatus();
 }
 
@@ -525,7 +520,11 @@ Status poolSetup(const PrepareContext &ctx, const Op &op, const Tensor &x, const
   DLC_RETURN_IF_ERROR(attribute(op.kernel(), 2, 1, 1, "kernel", &kernel));
   DLC_RETURN_IF_ERROR(attribute(op.stride(), 2, 1, 1, "stride", &stride));
   DLC_RETURN_IF_ERROR(attribute(op.padding(), 4, 0, 0, "padding", &padding));
-  DLC_RETURN_IF_ERROR(symmetricPadding(padding, "pooling"));
+  if (!padsSidesAlike(padding))
+    return error(DLC_UNAVAILABLE,
+                 "pooling padding [{}, {}, {}, {}] differs between sides: the CUDA backend's "
+                 "cuDNN pooling pads top and bottom, left and right alike",
+                 padding[0], padding[1], padding[2], padding[3]);
   Dims4 xd;
   DLC_RETURN_IF_ERROR(imageDims(x, op.channels_last(), &xd));
   DLC_RETURN_IF_ERROR(imageDims(y, op.channels_last(), &out->yd));

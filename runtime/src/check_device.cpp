@@ -265,13 +265,46 @@ int64_t integerBound(const Executable &exe, const fb::EntryPoint &entry, uint32_
   return bound == 0 ? 2 : bound;
 }
 
-std::vector<uint8_t> readBuffer(Session &session, uint32_t buffer) {
+Status readBuffer(Session &session, uint32_t buffer, std::vector<uint8_t> *bytes) {
   const Tensor &t = session.tensor(buffer);
-  std::vector<uint8_t> bytes(t.bytes());
-  Status status = session.device().download(bytes.data(), t.data, bytes.size());
-  if (!status.ok())
-    throw status;
-  return bytes;
+  bytes->resize(t.bytes());
+  return session.device().download(bytes->data(), t.data, bytes->size());
+}
+
+/// How far `actual` is from `expected` (a buffer's bytes, `count` elements
+/// of `dtype`).
+struct Difference {
+  double maxAbs = 0; // the largest |actual - expected|
+  double scale = 0;  // the largest finite |expected|
+  double excess = 0; // the largest |actual - expected| / (rtol (|expected| + scale))
+};
+
+Difference compareBytes(fb::DType dtype, const std::vector<uint8_t> &expected,
+                        const std::vector<uint8_t> &actual, size_t count, double rtol) {
+  Difference d;
+  for (size_t k = 0; k < count; ++k) {
+    double v = std::fabs(element(dtype, expected.data(), k));
+    if (std::isfinite(v))
+      d.scale = std::max(d.scale, v);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const double want = element(dtype, expected.data(), k);
+    const double got = element(dtype, actual.data(), k);
+    double difference;
+    if (std::isnan(want) || std::isnan(got))
+      difference = std::isnan(want) && std::isnan(got) ? 0 : INFINITY;
+    else if (std::isinf(want) || std::isinf(got))
+      difference = want == got ? 0 : INFINITY;
+    else
+      difference = std::fabs(got - want);
+    d.maxAbs = std::max(d.maxAbs, difference);
+    // Relative to the element and to the buffer's largest value, so that a
+    // value near zero from a long sum is judged by its terms.
+    const double allowed = rtol * (std::fabs(want) + d.scale);
+    const double ratio = difference == 0 ? 0 : allowed > 0 ? difference / allowed : INFINITY;
+    d.excess = std::max(d.excess, ratio);
+  }
+  return d;
 }
 
 } // namespace
@@ -290,9 +323,7 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
   DLC_RETURN_IF_ERROR(openDevice(deviceName, options, exe, &device, &note));
   if (device->target() == "cpu")
     return error(DLC_INVALID_ARGUMENT,
-                 "--check-device compares a device with the CPU; '{}' is "
-                 "the CPU",
-                 deviceName);
+                 "--check-device compares a device with the CPU; '{}' is the CPU", deviceName);
   out->entry = entry;
   out->device = device->name();
   out->rtol = options.tf32 ? 5e-3 : 1e-4;
@@ -319,15 +350,19 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
   const size_t deviceCount = deviceCommands ? deviceCommands->size() : 0;
   if (cpuProgram->commandCount() != cpuCount || otherProgram->commandCount() != deviceCount)
     return error(DLC_INTERNAL, "the prepared programs do not have the file's commands");
+  std::vector<CommandOperands> cpuOps(cpuCount), deviceOps(deviceCount);
+  for (size_t i = 0; i < cpuCount; ++i)
+    cpuOps[i] = commandOperands(exe.root(), *cpuCommands->Get(i));
+  for (size_t j = 0; j < deviceCount; ++j)
+    deviceOps[j] = commandOperands(exe.root(), *deviceCommands->Get(j));
   std::vector<std::vector<size_t>> groups(cpuCount);
   size_t j = 0;
   for (size_t i = 0; i < cpuCount && j < deviceCount; ++i) {
-    const CommandOperands cpuOps = commandOperands(exe.root(), *cpuCommands->Get(i));
-    const std::set<uint32_t> writes(cpuOps.writes.begin(), cpuOps.writes.end());
+    const std::set<uint32_t> writes(cpuOps[i].writes.begin(), cpuOps[i].writes.end());
     while (j < deviceCount) {
-      const CommandOperands d = commandOperands(exe.root(), *deviceCommands->Get(j));
-      if (d.writes.empty() || !std::all_of(d.writes.begin(), d.writes.end(),
-                                           [&](uint32_t w) { return writes.count(w) > 0; }))
+      const std::vector<uint32_t> &w = deviceOps[j].writes;
+      if (w.empty() ||
+          !std::all_of(w.begin(), w.end(), [&](uint32_t b) { return writes.count(b) > 0; }))
         break;
       groups[i].push_back(j++);
     }
@@ -338,78 +373,51 @@ Status compareWithCpu(std::shared_ptr<const Executable> executable, const std::s
                  "not follow each other",
                  j, describeCommand(exe.root(), *deviceCommands->Get(j)), entry);
 
-  try {
-    for (size_t i = 0; i < cpuCount; ++i) {
-      const fb::Command &command = *cpuCommands->Get(i);
-      CommandComparison row;
-      row.description = describeCommand(exe.root(), command);
-      row.deviceCommands = groups[i].size();
-      const CommandOperands cpuOps = commandOperands(exe.root(), command);
-      // Everything either side reads, as the CPU has it before the command.
-      std::set<uint32_t> reads(cpuOps.reads.begin(), cpuOps.reads.end());
-      for (size_t d : groups[i]) {
-        const CommandOperands ops = commandOperands(exe.root(), *deviceCommands->Get(d));
-        reads.insert(ops.reads.begin(), ops.reads.end());
-        reads.insert(ops.writes.begin(), ops.writes.end()); // updated in place
-      }
-      std::vector<std::pair<uint32_t, std::vector<uint8_t>>> before;
-      for (uint32_t buffer : reads)
-        before.emplace_back(buffer, readBuffer(*cpu, buffer));
-      DLC_RETURN_IF_ERROR(cpuProgram->runCommand(i).withContext("running it on the CPU"));
-      if (groups[i].empty()) {
-        out->commands.push_back(row);
-        continue;
-      }
-      for (const auto &[buffer, bytes] : before)
-        DLC_RETURN_IF_ERROR(
-            other->device().upload(other->tensor(buffer).data, bytes.data(), bytes.size()));
-      for (size_t d : groups[i])
-        DLC_RETURN_IF_ERROR(
-            otherProgram->runCommand(d).withContext("running it on " + out->device));
-      row.compared = true;
-      for (uint32_t buffer : cpuOps.writes) {
-        const Tensor &t = cpu->tensor(buffer);
-        const std::vector<uint8_t> expected = readBuffer(*cpu, buffer);
-        const std::vector<uint8_t> actual = readBuffer(*other, buffer);
-        const size_t count = static_cast<size_t>(t.elements());
-        double scale = 0;
-        for (size_t k = 0; k < count; ++k) {
-          double v = std::fabs(element(t.dtype, expected.data(), k));
-          if (std::isfinite(v))
-            scale = std::max(scale, v);
-        }
-        const double rtol = relativeTolerance(t.dtype, out->rtol);
-        double maxAbs = 0, excess = 0;
-        for (size_t k = 0; k < count; ++k) {
-          const double want = element(t.dtype, expected.data(), k);
-          const double got = element(t.dtype, actual.data(), k);
-          double difference;
-          if (std::isnan(want) || std::isnan(got))
-            difference = std::isnan(want) && std::isnan(got) ? 0 : INFINITY;
-          else if (std::isinf(want) || std::isinf(got))
-            difference = want == got ? 0 : INFINITY;
-          else
-            difference = std::fabs(got - want);
-          maxAbs = std::max(maxAbs, difference);
-          // Relative to the element and to the buffer's largest value, so
-          // that a value near zero from a long sum is judged by its terms.
-          const double allowed = rtol * (std::fabs(want) + scale);
-          const double ratio = difference == 0 ? 0 : allowed > 0 ? difference / allowed : INFINITY;
-          excess = std::max(excess, ratio);
-        }
-        if (excess >= row.tolerance) {
-          row.tolerance = excess;
-          row.worstBuffer = t.name;
-          row.maxAbsError = maxAbs;
-          row.maxRelError = scale > 0 ? maxAbs / scale : maxAbs;
-        }
-      }
-      if (row.tolerance > 1 && out->firstBeyond < 0)
-        out->firstBeyond = static_cast<int>(out->commands.size());
-      out->commands.push_back(row);
+  std::vector<uint8_t> expected, actual;
+  for (size_t i = 0; i < cpuCount; ++i) {
+    CommandComparison row;
+    row.description = describeCommand(exe.root(), *cpuCommands->Get(i));
+    row.deviceCommands = groups[i].size();
+    // Everything either side reads, as the CPU has it before the command.
+    std::set<uint32_t> reads(cpuOps[i].reads.begin(), cpuOps[i].reads.end());
+    for (size_t d : groups[i]) {
+      reads.insert(deviceOps[d].reads.begin(), deviceOps[d].reads.end());
+      reads.insert(deviceOps[d].writes.begin(), deviceOps[d].writes.end()); // updated in place
     }
-  } catch (const Status &status) {
-    return status;
+    std::vector<std::pair<uint32_t, std::vector<uint8_t>>> before(reads.size());
+    size_t r = 0;
+    for (uint32_t buffer : reads) {
+      before[r].first = buffer;
+      DLC_RETURN_IF_ERROR(readBuffer(*cpu, buffer, &before[r++].second));
+    }
+    DLC_RETURN_IF_ERROR(cpuProgram->runCommand(i).withContext("running it on the CPU"));
+    if (groups[i].empty()) {
+      out->commands.push_back(row);
+      continue;
+    }
+    for (const auto &[buffer, bytes] : before)
+      DLC_RETURN_IF_ERROR(
+          other->device().upload(other->tensor(buffer).data, bytes.data(), bytes.size()));
+    for (size_t d : groups[i])
+      DLC_RETURN_IF_ERROR(otherProgram->runCommand(d).withContext("running it on " + out->device));
+    row.compared = true;
+    for (uint32_t buffer : cpuOps[i].writes) {
+      const Tensor &t = cpu->tensor(buffer);
+      DLC_RETURN_IF_ERROR(readBuffer(*cpu, buffer, &expected));
+      DLC_RETURN_IF_ERROR(readBuffer(*other, buffer, &actual));
+      const Difference d =
+          compareBytes(t.dtype, expected, actual, static_cast<size_t>(t.elements()),
+                       relativeTolerance(t.dtype, out->rtol));
+      if (d.excess >= row.tolerance) {
+        row.tolerance = d.excess;
+        row.worstBuffer = t.name;
+        row.maxAbsError = d.maxAbs;
+        row.maxRelError = d.scale > 0 ? d.maxAbs / d.scale : d.maxAbs;
+      }
+    }
+    if (row.tolerance > 1 && out->firstBeyond < 0)
+      out->firstBeyond = static_cast<int>(out->commands.size());
+    out->commands.push_back(row);
   }
   return okStatus();
 }

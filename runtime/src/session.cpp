@@ -76,8 +76,7 @@ Status Session::initializeParameters(uint64_t seedOffset) {
   std::vector<uint8_t> host(executable_->persistentSize(), 0);
   for (const fb::Initializer *init : *root.initializers()) {
     Tensor tensor = tensors_[init->buffer()];
-    tensor.data =
-        host.data() + (static_cast<uint8_t *>(tensor.data) - static_cast<uint8_t *>(persistent_));
+    tensor.data = host.data() + executable_->buffer(init->buffer()).offset();
     Status status = initialize(*init, tensor, seedOffset);
     if (!status.ok())
       return status.withContext(executable_->fileName());
@@ -260,9 +259,8 @@ Status Session::saveParameters(const std::string &path) const {
   std::vector<SafetensorsTensor> tensors;
   for (uint32_t buffer : executable_->parameters()) {
     const Tensor &t = tensors_[buffer];
-    void *data =
-        host.data() + (static_cast<uint8_t *>(t.data) - static_cast<uint8_t *>(persistent_));
-    tensors.push_back({std::string(t.name), t.dtype, t.shape, data});
+    tensors.push_back({std::string(t.name), t.dtype, t.shape,
+                       host.data() + executable_->buffer(buffer).offset()});
   }
   std::map<std::string, std::string> metadata = metadata_;
   metadata["model"] = executable_->modelName();

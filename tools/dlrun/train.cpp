@@ -412,7 +412,6 @@ void train(const TrainOptions &options) {
   if (!options.plot.empty())
     plot.emplace(options.plot);
   std::vector<std::vector<uint8_t>> staging;
-  std::vector<double> sums(names.size(), 0.0);
   // The metrics of the steps since the last report: filled by the time the
   // session synchronizes (a deque keeps each row where it is).
   std::deque<std::vector<uint8_t>> window;
@@ -422,7 +421,6 @@ void train(const TrainOptions &options) {
     rowOffsets.push_back(rowBytes);
     rowBytes += std::max<size_t>(o.sizeBytes, sizeof(float));
   }
-  int64_t sinceReport = 0;
   using Clock = std::chrono::steady_clock;
   auto started = Clock::now(), lastReport = started;
   const int64_t firstStep = step;
@@ -487,13 +485,14 @@ void train(const TrainOptions &options) {
       session.fetchOutput("train_step", names[i], window.back().data() + rowOffsets[i],
                           outputs[i].sizeBytes);
     ++step;
-    ++sinceReport;
 
     const bool epochDone = step % stepsPerEpoch == 0;
-    const bool reportNow = step % reportEvery == 0 || step == totalSteps || epochDone;
-    if (reportNow) {
+    if (step % reportEvery == 0 || step == totalSteps || epochDone) {
       session.synchronize();
+      // The window holds the steps since the last report: their mean, after
+      // checking each loss.
       const int64_t windowStart = step - static_cast<int64_t>(window.size());
+      std::vector<double> means(names.size(), 0.0);
       for (size_t w = 0; w < window.size(); ++w) {
         auto value = [&](size_t i) { // an output's first element, as a float
           float v;
@@ -514,19 +513,16 @@ void train(const TrainOptions &options) {
                                           : std::string("No checkpoint was written.")));
         }
         for (size_t i = 0; i < names.size(); ++i)
-          sums[i] += value(i);
+          means[i] += value(i);
       }
-      window.clear();
-    }
-    if (reportNow) {
+      const double steps = static_cast<double>(window.size());
+      for (double &mean : means)
+        mean /= steps;
       auto now = Clock::now();
       double seconds = std::chrono::duration<double>(now - lastReport).count();
-      double rate = seconds > 0 ? static_cast<double>(sinceReport * batch) / seconds : 0;
+      double rate = seconds > 0 ? steps * static_cast<double>(batch) / seconds : 0;
       double perStep = std::chrono::duration<double>(now - started).count() /
                        static_cast<double>(step - firstStep);
-      std::vector<double> means(names.size());
-      for (size_t i = 0; i < names.size(); ++i)
-        means[i] = sums[i] / static_cast<double>(sinceReport);
       std::string line =
           fmt::format("epoch {}/{} step {}/{}", step / stepsPerEpoch + (epochDone ? 0 : 1),
                       totalEpochs, step, totalSteps);
@@ -538,8 +534,7 @@ void train(const TrainOptions &options) {
       log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, names, means, rate);
       if (plot)
         plot->add("train", step, names, means);
-      std::fill(sums.begin(), sums.end(), 0.0);
-      sinceReport = 0;
+      window.clear();
       lastReport = Clock::now();
     }
     bool evalNow = options.evalEvery > 0 ? step % options.evalEvery == 0 || step == totalSteps
