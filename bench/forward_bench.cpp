@@ -1,11 +1,19 @@
-// forward_bench: times an entry point of a compiled model on the CPU through
-// the runtime's C API, as an application would run it: per iteration, set the
+// forward_bench: times an entry point of a compiled model through the
+// runtime's C API, as an application would run it: per iteration, set the
 // inputs, run, and copy the outputs out. Prints one JSON line.
 //
 //   forward_bench MODEL.fb [--input [NAME=]FILE.npy]... [--threads N]
 //                 [--params P.safetensors] [--save-params P.safetensors]
 //                 [--output OUT.npy] [--entry forward] [--warmup W] [--iters K]
-//                 [--seed S] [--label TEXT]
+//                 [--seed S] [--label TEXT] [--device D] [--precision fp32|tf32]
+//                 [--sync-every B]
+//
+// --device (default cpu) takes what dlrun does (cuda, cuda:N, auto).
+// --sync-every B: a timed sample is B iterations whose outputs are fetched
+// (dlc_session_fetch_output) and delivered by one dlc_session_synchronize at
+// its end, the time per iteration its time / B. B = 1 (the default) is the
+// latency of one iteration; on a GPU a larger B is the throughput of a loop
+// that does not wait for each step, as dlrun --train runs.
 //
 // --save-params writes the session's parameters (after --params, if given)
 // and, without inputs, stops there: that is how bench/forward.py gives
@@ -48,8 +56,9 @@ using SessionPtr = std::unique_ptr<dlc_session, Releaser<dlc_session, dlc_sessio
 
 struct Options {
   std::string model, entry = "forward", params, saveParams, output, label;
+  std::string device = "cpu", precision = "fp32";
   std::vector<std::string> inputs; // [NAME=]FILE
-  int threads = 0, warmup = 10, iters = 50;
+  int threads = 0, warmup = 10, iters = 50, syncEvery = 1;
   uint64_t seed = 0;
 };
 
@@ -57,7 +66,8 @@ void usage() {
   std::fprintf(stderr, "usage: forward_bench MODEL.fb [--input [NAME=]FILE.npy]... [--threads N]\n"
                        "         [--params P.safetensors] [--save-params P.safetensors]\n"
                        "         [--output OUT.npy] [--entry forward] [--warmup W] [--iters K]\n"
-                       "         [--seed S] [--label TEXT]\n");
+                       "         [--seed S] [--label TEXT] [--device D] [--precision fp32|tf32]\n"
+                       "         [--sync-every B]\n");
 }
 
 bool parse(int argc, char **argv, Options *o) {
@@ -105,18 +115,24 @@ bool parse(int argc, char **argv, Options *o) {
       if (!number("--iters", 1, &n))
         return false;
       o->iters = static_cast<int>(n);
+    } else if (arg == "--sync-every") {
+      if (!number("--sync-every", 1, &n))
+        return false;
+      o->syncEvery = static_cast<int>(n);
     } else if (arg == "--seed") {
       if (!number("--seed", 0, &n))
         return false;
       o->seed = static_cast<uint64_t>(n);
     } else if (arg == "--params" || arg == "--save-params" || arg == "--output" ||
-               arg == "--entry" || arg == "--label") {
+               arg == "--entry" || arg == "--label" || arg == "--device" || arg == "--precision") {
       if (!(text = value(arg.c_str())))
         return false;
       (arg == "--params"        ? o->params
        : arg == "--save-params" ? o->saveParams
        : arg == "--output"      ? o->output
        : arg == "--entry"       ? o->entry
+       : arg == "--device"      ? o->device
+       : arg == "--precision"   ? o->precision
                                 : o->label) = text;
     } else if (!arg.empty() && arg[0] == '-') {
       std::fprintf(stderr, "forward_bench: unknown option '%s'\n", arg.c_str());
@@ -174,7 +190,7 @@ int main(int argc, char **argv) {
   if (!check(dlc_executable_entry_point_io(executable.get(), entry, &inputCount, &outputCount)))
     return 1;
 
-  dlc_session_options sessionOptions{"cpu", o.threads, o.seed, nullptr};
+  dlc_session_options sessionOptions{o.device.c_str(), o.threads, o.seed, o.precision.c_str()};
   dlc_session *rawSession = nullptr;
   if (!check(dlc_session_create(executable.get(), &sessionOptions, &rawSession)))
     return 1;
@@ -230,7 +246,8 @@ int main(int argc, char **argv) {
   }
 
   // One batch as an application runs it: the runtime wants its inputs set
-  // again before each run (the arena reuses their memory).
+  // again before each run (the arena reuses their memory). The outputs are
+  // fetched: they arrive by the synchronize that ends the sample.
   auto runOnce = [&]() {
     for (const BoundInput &input : inputs) {
       const HostTensor &t = input.tensor;
@@ -242,20 +259,38 @@ int main(int argc, char **argv) {
     if (!check(dlc_session_run(session.get(), entry)))
       return false;
     for (size_t i = 0; i < outputCount; ++i)
-      if (!check(dlc_session_get_output(session.get(), entry, outputInfos[i].name,
-                                        outputs[i].data(), outputs[i].size())))
+      if (!check(dlc_session_fetch_output(session.get(), entry, outputInfos[i].name,
+                                          outputs[i].data(), outputs[i].size())))
         return false;
     return true;
   };
+  auto sample = [&](int iterations) {
+    for (int i = 0; i < iterations; ++i)
+      if (!runOnce())
+        return false;
+    return check(dlc_session_synchronize(session.get()));
+  };
 
-  // The first run prepares the entry point (oneDNN primitives); time it apart.
+  // The first run prepares the entry point (oneDNN primitives, a GPU's
+  // libraries and CUDA graph); time it apart. Its scalar outputs (a loss at
+  // the starting parameters) let a peer check that it computes the same.
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
-  if (!runOnce())
+  if (!sample(1))
     return 1;
   double firstMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  for (int i = 0; i < o.warmup; ++i)
-    if (!runOnce())
+  std::string firstScalars;
+  for (size_t i = 0; i < outputCount; ++i)
+    if (outputInfos[i].rank == 0 && outputInfos[i].dtype == DLC_F32) {
+      float value;
+      std::memcpy(&value, outputs[i].data(), sizeof value);
+      char text[64];
+      std::snprintf(text, sizeof text, "%s%s: %.9g", firstScalars.empty() ? "" : ", ",
+                    jsonString(outputInfos[i].name).c_str(), value);
+      firstScalars += text;
+    }
+  for (int i = 0; i < o.warmup; i += o.syncEvery)
+    if (!sample(std::min(o.syncEvery, o.warmup - i)))
       return 1;
   auto minorFaults = [] {
     rusage usage{};
@@ -267,9 +302,10 @@ int main(int argc, char **argv) {
   long long faultsBefore = minorFaults();
   for (int i = 0; i < o.iters; ++i) {
     auto start = Clock::now();
-    if (!runOnce())
+    if (!sample(o.syncEvery))
       return 1;
-    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count() /
+                      o.syncEvery);
   }
   double faultsPerIter = static_cast<double>(minorFaults() - faultsBefore) / o.iters;
 
@@ -301,13 +337,17 @@ int main(int argc, char **argv) {
   int threads = o.threads > 0 ? o.threads : 0;
   std::printf(
       "{\"runtime\": \"dlc\", \"label\": %s, \"model\": %s, \"entry\": %s, "
-      "\"threads\": %d, \"batch\": %lld, \"warmup\": %d, \"iters\": %d, "
+      "\"device\": %s, \"precision\": %s, "
+      "\"threads\": %d, \"batch\": %lld, \"warmup\": %d, \"iters\": %d, \"sync_every\": %d, "
       "\"first_run_ms\": %.4f, \"median_ms\": %.4f, \"mean_ms\": %.4f, "
       "\"min_ms\": %.4f, \"max_ms\": %.4f, \"stdev_ms\": %.4f, "
-      "\"samples_per_s\": %.1f, \"minor_faults_per_iter\": %.2f}\n",
+      "\"samples_per_s\": %.1f, \"minor_faults_per_iter\": %.2f, "
+      "\"peak_memory_bytes\": %zu, \"first_outputs\": {%s}}\n",
       jsonString(o.label.empty() ? dlc_executable_model_name(executable.get()) : o.label).c_str(),
-      jsonString(o.model).c_str(), jsonString(o.entry).c_str(), threads,
-      static_cast<long long>(batch), o.warmup, o.iters, firstMs, median, mean, sorted[0],
-      sorted[n - 1], stdev, batch * 1000.0 / median, faultsPerIter);
+      jsonString(o.model).c_str(), jsonString(o.entry).c_str(),
+      jsonString(dlc_session_device(session.get())).c_str(), jsonString(o.precision).c_str(),
+      threads, static_cast<long long>(batch), o.warmup, o.iters, o.syncEvery, firstMs, median, mean,
+      sorted[0], sorted[n - 1], stdev, batch * 1000.0 / median, faultsPerIter,
+      dlc_session_peak_memory(session.get()), firstScalars.c_str());
   return 0;
 }

@@ -17,58 +17,10 @@
 set -euo pipefail
 out=${1:?usage: scripts/gpu-check.sh OUT_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bundle=${DLC_GPU_BUNDLE:-$root/build/gpu-bundle}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-
-if [ ! -x "$bundle/bin/dlrun" ]; then
-  if [ -x "$root/build/bin/dlc" ]; then
-    "$root/scripts/gpu-bundle.sh" "$bundle"
-  else
-    echo "gpu-check: no bundle at $bundle and no dlc here to make one: run" \
-      "scripts/gpu-bundle.sh where dlc builds and carry build/gpu-bundle" >&2
-    exit 1
-  fi
-fi
-if [ ! -d "$bundle/lib" ]; then
-  mkdir -p "$bundle/lib.partial"
-  tar -xJf "$bundle/lib.tar.xz" -C "$bundle/lib.partial"
-  mv "$bundle/lib.partial" "$bundle/lib"
-fi
-# dlrun finds the bundle's libraries through a wrapper, so that no other
-# program here (Python and its extensions) sees them.
-dlrun=$bundle/dlrun
-cat >"$dlrun" <<SH
-#!/bin/sh
-LD_LIBRARY_PATH="$bundle/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$bundle/bin/dlrun" "\$@"
-SH
-chmod +x "$dlrun"
-
-# A Python with NumPy (the GPU machine's has it through PyTorch and JAX).
-python=python3
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c "import numpy" 2>/dev/null; then
-    python=$candidate
-    break
-  fi
-done
-# cuBLASLt and cuDNN from the nvidia-* wheels of that Python, wherever its
-# site-packages is (dlrun also looks in the usual places itself).
-wheels=$("$python" - <<'PY' 2>/dev/null || true
-import importlib.util, os
-dirs = []
-for package in ("nvidia.cu13", "nvidia.cublas", "nvidia.cudnn"):
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        spec = None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if os.path.isdir(os.path.join(location, "lib")):
-            dirs.append(os.path.join(location, "lib"))
-print(":".join(dirs))
-PY
-)
-export DLC_CUDA_LIBRARY_PATH="${wheels}${DLC_CUDA_LIBRARY_PATH:+:$DLC_CUDA_LIBRARY_PATH}"
+# shellcheck source=scripts/gpu-env.sh
+. "$root/scripts/gpu-env.sh"
 
 "$dlrun" --info | tee "$out/info.txt"
 if grep -q '^  cuda:0 ' "$out/info.txt"; then

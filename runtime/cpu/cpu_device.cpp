@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <unordered_map>
 
 namespace dlc::rt {
 namespace cpu {
@@ -267,10 +268,22 @@ public:
     if (!*out)
       return error(DLC_INTERNAL, "out of memory allocating {} bytes", bytes);
     std::memset(*out, 0, rounded);
+    allocated_[*out] = rounded;
+    liveBytes_ += rounded;
+    peakBytes_ = std::max(peakBytes_, liveBytes_);
     return okStatus();
   }
 
-  void release(void *memory) override { std::free(memory); }
+  void release(void *memory) override {
+    auto it = allocated_.find(memory);
+    if (it != allocated_.end()) {
+      liveBytes_ -= it->second;
+      allocated_.erase(it);
+    }
+    std::free(memory);
+  }
+
+  size_t peakMemoryBytes() const override { return peakBytes_; }
 
   Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
                  const std::vector<Tensor> &buffers, std::unique_ptr<Program> *out) override {
@@ -291,6 +304,8 @@ public:
 private:
   int threads_;
   void *hostKernels_;
+  std::unordered_map<void *, size_t> allocated_;
+  size_t liveBytes_ = 0, peakBytes_ = 0;
 };
 
 } // namespace

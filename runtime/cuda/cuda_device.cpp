@@ -42,8 +42,31 @@ struct Shared {
   const Cudnn *cudnn = nullptr;
   cudnnHandle_t cudnnHandle = nullptr;
   std::map<const fb::Executable *, CUmodule> modules;
+  // GPU memory the session holds (regions, workspaces, staging), by
+  // allocation, and the most it has held at once.
+  std::map<CUdeviceptr, size_t> allocated;
+  size_t liveBytes = 0, peakBytes = 0;
 
   Status bind() const { return driver->check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); }
+
+  /// cuMemAlloc, counted; the caller has bound the context.
+  CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
+    CUresult result = driver->cuMemAlloc(out, std::max<size_t>(bytes, 1));
+    if (result == CUDA_SUCCESS) {
+      allocated[*out] = bytes;
+      liveBytes += bytes;
+      peakBytes = std::max(peakBytes, liveBytes);
+    }
+    return result;
+  }
+  void memFree(CUdeviceptr memory) {
+    auto it = allocated.find(memory);
+    if (it != allocated.end()) {
+      liveBytes -= it->second;
+      allocated.erase(it);
+    }
+    driver->cuMemFree(memory);
+  }
 };
 
 /// The libraries a command needs, loaded (and their handles made) the first
@@ -223,7 +246,7 @@ public:
     for (auto &cleanup : cleanups_)
       cleanup();
     for (CUdeviceptr memory : allocations_)
-      s_.driver->cuMemFree(memory);
+      s_.memFree(memory);
     if (pinned_)
       s_.driver->cuMemFreeHost(pinned_);
     for (CUevent event : {copied_, consumed_})
@@ -458,8 +481,8 @@ private:
 
   Status allocate(size_t bytes, CUdeviceptr *out) {
     const Driver &d = *s_.driver;
-    DLC_RETURN_IF_ERROR(d.check(d.cuMemAlloc(out, std::max<size_t>(bytes, 1)),
-                                fmt::format("allocating {} bytes of GPU memory", bytes)));
+    DLC_RETURN_IF_ERROR(
+        d.check(s_.memAlloc(out, bytes), fmt::format("allocating {} bytes of GPU memory", bytes)));
     allocations_.push_back(*out);
     return okStatus();
   }
@@ -579,7 +602,7 @@ public:
     const Driver &d = *s_.driver;
     DLC_RETURN_IF_ERROR(s_.bind());
     CUdeviceptr memory = 0;
-    CUresult result = d.cuMemAlloc(&memory, std::max<size_t>(bytes, 1));
+    CUresult result = s_.memAlloc(&memory, bytes);
     if (result == CUDA_ERROR_OUT_OF_MEMORY) {
       size_t free = 0, total = 0;
       d.cuMemGetInfo(&free, &total);
@@ -599,9 +622,11 @@ public:
   void release(void *memory) override {
     if (s_.bind().ok()) {
       s_.driver->cuStreamSynchronize(s_.compute);
-      s_.driver->cuMemFree(reinterpret_cast<CUdeviceptr>(memory));
+      s_.memFree(reinterpret_cast<CUdeviceptr>(memory));
     }
   }
+
+  size_t peakMemoryBytes() const override { return s_.peakBytes; }
 
   // Copies are queued on the compute stream and waited for: the streams
   // are non-blocking, so work on the null stream would not be ordered with

@@ -256,6 +256,10 @@ const char *dlc_session_device_note(const dlc_session *session) {
   return session ? session->deviceNote.c_str() : "";
 }
 
+size_t dlc_session_peak_memory(const dlc_session *session) {
+  return session ? session->session->device().peakMemoryBytes() : 0;
+}
+
 dlc_status *dlc_session_fetch_output(dlc_session *session, const char *entry, const char *name,
                                      void *data, size_t size_bytes) {
   return guard(__func__, [&](const char *function) -> Status {

@@ -58,6 +58,10 @@ public:
   /// Memory the device computes on, 64-byte aligned, zero-filled.
   virtual Status allocate(size_t bytes, void **out) = 0;
   virtual void release(void *memory) = 0;
+  /// The most bytes allocate() has held at once. On a GPU that includes the
+  /// programs' library workspaces and input staging; on the CPU it is the
+  /// session's regions (the libraries' scratch memory is not counted).
+  virtual size_t peakMemoryBytes() const = 0;
 
   /// Copies between the host and memory from allocate(). The CPU's memory is
   /// the host's; a GPU's is not, and only these reach it. upload and

@@ -120,12 +120,28 @@ def main():
         records = [json.loads(line) for line in f]
     evals = [r for r in records if r["kind"] == "eval"]
     assert len(evals) == 3 and all({"epoch", "step", "loss", "accuracy"} <= set(r) for r in evals)
+    elapsed = [r["elapsed_s"] for r in records]
+    assert elapsed == sorted(elapsed) and elapsed[0] >= 0, elapsed
+    assert "peak memory on the device: " in out, out
     assert a[-1][1] < a[0][1], f"the loss did not fall: {a}"
     assert evals[-1]["accuracy"] > 0.5, evals
     with open(w("a.svg")) as f:
         svg = f.read()
     assert svg.startswith("<svg") and svg.count("<polyline") == 4, svg[:200]
     print(f"PASS train: loss {a[0][1]:.4f} -> {a[-1][1]:.4f}, test accuracy {evals[-1]['accuracy']:.3f}")
+
+    # --stop-when: the run ends after the first evaluation that reaches the
+    # target (the uninterrupted run's epoch-2 accuracy), at that epoch's end.
+    target = evals[1]["accuracy"] - 1e-6
+    if evals[0]["accuracy"] < target:
+        out = run(train + ["--steps", "12", "--seed", "5",
+                           "--stop-when", f"accuracy>={target:.8f}"]).stdout
+        assert "at step 8 after" in out and "done: 8 steps" in out, out
+    out = run(train + ["--steps", "12", "--seed", "5", "--stop-when", "loss<=1e9"]).stdout
+    assert "reached loss" in out and "done: 4 steps" in out, out
+    bad = run(train + ["--stop-when", "acc>=2"], expect_ok=False)
+    assert bad.returncode != 0 and "--stop-when: the model reports no 'acc'" in bad.stderr, bad
+    print("PASS stop-when: stops after the evaluation that reaches the target")
 
     # Interrupted after 6 steps (mid-epoch), resumed to 12: the same losses.
     run(train + ["--steps", "6", "--seed", "5", "--log", w("b.jsonl"), "--checkpoint", w("b.ckpt")])

@@ -195,6 +195,14 @@ int main(int argc, char **argv) {
                  "Save parameters, optimizer state and step here after each epoch (atomically)");
   app.add_option("--resume", train.resume, "Continue from a checkpoint");
   app.add_option("--seed", train.seed, "Seed of the data order (and of random data)");
+  std::string stopWhen;
+  app.add_option("--stop-when", stopWhen,
+                 "METRIC>=VALUE or METRIC<=VALUE: stop after the first evaluation that reaches it "
+                 "(e.g. accuracy>=0.916); the log's elapsed_s says when")
+      ->check([&train](const std::string &text) {
+        std::string why;
+        return dlc::tools::parseStopWhen(text, &train, &why) ? std::string() : why;
+      });
   bool noShuffle = false;
   app.add_flag("--no-shuffle", noShuffle,
                "Take the training samples in file order (to compare with another framework)");

@@ -8,6 +8,7 @@
 #include "plot.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -280,6 +281,20 @@ void setBatch(dlc::Session &session, const std::string &entry,
   }
 }
 
+/// "512 bytes", "97.7 KiB", "1.2 MiB".
+std::string bytesText(size_t bytes) {
+  if (bytes < 1024)
+    return fmt::format("{} bytes", bytes);
+  const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  int unit = 0;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, units[unit]);
+}
+
 std::string duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0)
     return "?";
@@ -301,12 +316,14 @@ public:
     if (!file_)
       fail(DLC_IO_ERROR, fmt::format("cannot open the log {}: {}", path, std::strerror(errno)));
   }
-  void write(const std::string &kind, int64_t epoch, int64_t step,
+  void write(const std::string &kind, int64_t epoch, int64_t step, double elapsedSeconds,
              const std::vector<std::string> &names, const std::vector<double> &values,
              std::optional<double> samplesPerSecond) {
     if (!file_.is_open())
       return;
-    std::string line = fmt::format(R"({{"kind": "{}", "epoch": {}, "step": {})", kind, epoch, step);
+    std::string line =
+        fmt::format(R"({{"kind": "{}", "epoch": {}, "step": {}, "elapsed_s": {:.3f})", kind, epoch,
+                    step, elapsedSeconds);
     for (size_t i = 0; i < names.size(); ++i)
       line += fmt::format(R"(, "{}": {})", names[i], json(values[i]));
     if (samplesPerSecond)
@@ -321,6 +338,27 @@ private:
 };
 
 } // namespace
+
+bool parseStopWhen(const std::string &text, TrainOptions *options, std::string *why) {
+  size_t at = text.find(">=");
+  bool atLeast = true;
+  if (at == std::string::npos) {
+    at = text.find("<=");
+    atLeast = false;
+  }
+  std::string metric = at == std::string::npos ? std::string() : text.substr(0, at);
+  std::string value = at == std::string::npos ? std::string() : text.substr(at + 2);
+  char *end = nullptr;
+  double number = value.empty() ? 0 : std::strtod(value.c_str(), &end);
+  if (metric.empty() || value.empty() || *end != '\0' || !std::isfinite(number)) {
+    *why = fmt::format("'{}' is not METRIC>=VALUE or METRIC<=VALUE (e.g. accuracy>=0.9)", text);
+    return false;
+  }
+  options->stopMetric = metric;
+  options->stopAtLeast = atLeast;
+  options->stopValue = number;
+  return true;
+}
 
 void train(const TrainOptions &options) {
   dlc::Executable executable = dlc::Executable::loadFile(options.model);
@@ -359,6 +397,18 @@ void train(const TrainOptions &options) {
     checkColumn(data.train.columns[k], inputs[k], "training");
     if (!data.fixedBatch)
       checkColumn(data.test.columns[k], inputs[k], "test");
+  }
+  size_t stopIndex = names.size(); // the metric --stop-when watches
+  if (!options.stopMetric.empty()) {
+    stopIndex = static_cast<size_t>(std::find(names.begin(), names.end(), options.stopMetric) -
+                                    names.begin());
+    if (stopIndex == names.size())
+      fail(DLC_INVALID_ARGUMENT,
+           fmt::format("--stop-when: the model reports no '{}' (it reports {})", options.stopMetric,
+                       fmt::join(names, ", ")));
+    if (!canEval || data.fixedBatch)
+      fail(DLC_INVALID_ARGUMENT, "--stop-when needs evaluations on a test split: a model with an "
+                                 "eval entry point and data with a test split");
   }
   const int64_t stepsPerEpoch = data.fixedBatch ? 1 : data.train.count / batch;
   if (stepsPerEpoch == 0)
@@ -423,6 +473,7 @@ void train(const TrainOptions &options) {
   }
   using Clock = std::chrono::steady_clock;
   auto started = Clock::now(), lastReport = started;
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const int64_t firstStep = step;
 
   auto evaluate = [&](int64_t epoch) {
@@ -445,7 +496,7 @@ void train(const TrainOptions &options) {
       line += fmt::format(" {} {:.4f}", names[i], totals[i]);
     fmt::print("{} ({} of {} test samples)\n", line, evalBatches * batch, data.test.count);
     std::fflush(stdout);
-    log.write("eval", epoch, step, names, totals, std::nullopt);
+    log.write("eval", epoch, step, elapsed(), names, totals, std::nullopt);
     if (plot)
       plot->add("eval", step, names, totals);
     return totals;
@@ -531,7 +582,8 @@ void train(const TrainOptions &options) {
       fmt::print("{} | {:.0f} samples/s | ETA {}\n", line, rate,
                  duration(perStep * static_cast<double>(totalSteps - step)));
       std::fflush(stdout);
-      log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, names, means, rate);
+      log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, elapsed(), names, means,
+                rate);
       if (plot)
         plot->add("train", step, names, means);
       window.clear();
@@ -539,12 +591,24 @@ void train(const TrainOptions &options) {
     }
     bool evalNow = options.evalEvery > 0 ? step % options.evalEvery == 0 || step == totalSteps
                                          : evalEachEpoch && (epochDone || step == totalSteps);
-    if (evalNow)
+    bool reached = false;
+    if (evalNow) {
       lastEval = evaluate(step / stepsPerEpoch + (epochDone ? 0 : 1));
-    if (epochDone || step == totalSteps)
+      if (stopIndex < names.size() && !lastEval.empty()) {
+        const double value = lastEval[stopIndex];
+        reached = options.stopAtLeast ? value >= options.stopValue : value <= options.stopValue;
+        if (reached)
+          fmt::print("reached {} {:.4f} ({} {}) at step {} after {:.1f} s; stopping\n",
+                     names[stopIndex], value, options.stopAtLeast ? ">=" : "<=", options.stopValue,
+                     step, elapsed());
+      }
+    }
+    if (epochDone || step == totalSteps || reached)
       saveCheckpoint();
     if (plot && (epochDone || step == totalSteps || evalNow))
       plot->write(executable.modelName());
+    if (reached)
+      break;
   }
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::string summary = fmt::format("done: {} steps in {}", step - firstStep, duration(seconds));
@@ -552,6 +616,7 @@ void train(const TrainOptions &options) {
     for (size_t i = 0; i < names.size(); ++i)
       summary += fmt::format(", test {} {:.4f}", names[i], lastEval[i]);
   fmt::print("{}\n", summary);
+  fmt::print("peak memory on the device: {}\n", bytesText(session.peakMemory()));
 }
 
 } // namespace dlc::tools

@@ -25,7 +25,16 @@ struct TrainOptions {
   std::string resume;      // a checkpoint to continue from
   uint64_t seed = 0;       // data order (and random data)
   bool shuffle = true;     // false: the training samples in file order
+  // --stop-when METRIC>=VALUE (or <=): stop after the first evaluation whose
+  // METRIC reaches VALUE. Empty: train to the end.
+  std::string stopMetric;
+  bool stopAtLeast = true; // >= (else <=)
+  double stopValue = 0;
 };
+
+/// Parses --stop-when's "NAME>=VALUE" or "NAME<=VALUE" into `options`;
+/// false (with `*why` set) when it is neither.
+bool parseStopWhen(const std::string &text, TrainOptions *options, std::string *why);
 
 /// Trains; throws dlc::Error (or std::exception) with a message on failure.
 void train(const TrainOptions &options);

@@ -137,6 +137,13 @@ const char *dlc_session_device(const dlc_session *session);
 /* Why device "auto" chose the CPU, in one sentence ("" when it did not). */
 const char *dlc_session_device_note(const dlc_session *session);
 
+/* The most bytes of the device's memory the session has held at once: its
+ * planned regions (parameters, optimizer state, activations, constants) and,
+ * on a GPU, the library calls' workspace and the staging copies of inputs.
+ * Not counted: the CUDA context and the libraries' own handles, and on the
+ * CPU the libraries' scratch memory. */
+size_t dlc_session_peak_memory(const dlc_session *session);
+
 /* Copies an input in. dtype and shape must match the declaration exactly. */
 dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
                                   dlc_dtype dtype, const int64_t *shape, int32_t rank,

@@ -137,9 +137,9 @@ private:
 class Session {
 public:
   struct Options {
-    std::string device = "cpu"; // "auto", "cpu", "cuda", "cuda:N"
-    int32_t numThreads = 0;     // 0: one per core
-    uint64_t seed = 0;          // added to every initializer's seed
+    std::string device = "cpu";     // "auto", "cpu", "cuda", "cuda:N"
+    int32_t numThreads = 0;         // 0: one per core
+    uint64_t seed = 0;              // added to every initializer's seed
     std::string precision = "fp32"; // or "tf32" (the GPU's f32 products)
   };
 
@@ -172,6 +172,7 @@ public:
   /// The device it computes on, and why "auto" chose the CPU ("" if not).
   std::string device() const { return dlc_session_device(handle_); }
   std::string deviceNote() const { return dlc_session_device_note(handle_); }
+  size_t peakMemory() const { return dlc_session_peak_memory(handle_); }
 
   void setInput(const std::string &entry, const std::string &name, dlc_dtype dtype,
                 const std::vector<int64_t> &shape, const void *data, size_t sizeBytes) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace dlc::test {
@@ -66,6 +67,21 @@ TEST_F(CpuSession, FetchedOutputsArriveBySynchronize) {
     EXPECT_EQ(e.code(), DLC_INVALID_ARGUMENT);
     EXPECT_STREQ(e.what(), "output 'y' of 'forward' is tensor<2x3xf32> (24 bytes); got 4 bytes");
   }
+}
+
+// The session's memory on the CPU is its regions, each rounded up to the
+// 64 bytes of the device's alignment.
+TEST_F(CpuSession, ReportsItsPeakMemory) {
+  const ExecutableSpec spec = tinySpec();
+  auto rounded = [](uint64_t bytes) { return (bytes + 63) / 64 * 64; };
+  uint64_t arena = 0; // one arena, as large as the largest entry point's
+  for (const EntryPointSpec &entry : spec.entryPoints)
+    arena = std::max(arena, entry.arenaSize);
+  const uint64_t expected =
+      rounded(arena) + rounded(spec.persistentSize) + rounded(spec.constants.size());
+  dlc::Session session(exe_, dlc::Session::Options{});
+  EXPECT_GT(expected, 0u);
+  EXPECT_EQ(session.peakMemory(), expected);
 }
 
 // tiny.fb has no CUDA target: "auto" runs it on the CPU and says why.

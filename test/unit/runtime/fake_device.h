@@ -24,6 +24,7 @@ public:
     return rt::okStatus();
   }
   void release(void *memory) override { std::free(memory); }
+  size_t peakMemoryBytes() const override { return 0; }
 
   rt::Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
                      const std::vector<rt::Tensor> &buffers,
