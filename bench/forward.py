@@ -41,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+import torch_models
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MODELS = {
@@ -61,55 +63,9 @@ def log(*args):
 
 
 def torch_model(name, params):
-    """The model `name` as a torch.nn.Module holding dlc's parameters."""
-    import torch
-    from torch import nn
-
-    def linear(w, b):  # dlc: y = x @ W + b with W [in, out]
-        layer = nn.Linear(w.shape[0], w.shape[1])
-        layer.weight.data = torch.from_numpy(np.ascontiguousarray(w.T))
-        layer.bias.data = torch.from_numpy(b.copy())
-        return layer
-
-    def conv(w, b, padding):  # OIHW in both
-        layer = nn.Conv2d(w.shape[1], w.shape[0], (w.shape[2], w.shape[3]), padding=padding)
-        layer.weight.data = torch.from_numpy(w.copy())
-        layer.bias.data = torch.from_numpy(b.copy())
-        return layer
-
-    class FashionMlp(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = linear(params["w1"], params["b1"])
-            self.fc2 = linear(params["w2"], params["b2"])
-
-        def forward(self, images):  # [N, 28, 28] uint8
-            x = images.to(torch.float32) * 0.003921568627
-            x = x.reshape(images.shape[0], 784)
-            x = torch.relu(self.fc1(x))
-            return self.fc2(x)
-
-    class FashionCnn(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = conv(params["conv1_w"], params["conv1_b"], 2)
-            self.conv2 = conv(params["conv2_w"], params["conv2_b"], 2)
-            self.pool = nn.MaxPool2d(2)
-            self.fc1 = linear(params["fc1_w"], params["fc1_b"])
-            self.dropout = nn.Dropout(0.5)  # identity in eval mode, as in dlc's forward
-            self.fc2 = linear(params["fc2_w"], params["fc2_b"])
-
-        def forward(self, images):  # [N, 28, 28] uint8
-            x = images.to(torch.float32) * 0.003921568627
-            x = x.reshape(images.shape[0], 1, 28, 28)
-            x = self.pool(torch.relu(self.conv1(x)))
-            x = self.pool(torch.relu(self.conv2(x)))
-            x = x.reshape(images.shape[0], 3136)
-            x = self.dropout(torch.relu(self.fc1(x)))
-            return self.fc2(x)
-
-    module = {"fashion_mlp": FashionMlp, "fashion_cnn": FashionCnn}[name]()
-    return module.eval()
+    """The model `name` as a torch.nn.Module holding dlc's parameters, in
+    eval mode (dropout off, as in dlc's forward)."""
+    return torch_models.build_model(name, params).eval()
 
 
 # ---------------------------------------------------------------------------

@@ -206,20 +206,6 @@ bool isSticky(CUresult result) {
   }
 }
 
-/// "512 bytes", "97.7 KiB", "1.2 MiB", "79.6 GiB".
-std::string bytesText(size_t bytes) {
-  if (bytes < 1024)
-    return fmt::format("{} bytes", bytes);
-  const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes) / 1024;
-  int unit = 0;
-  while (value >= 1024 && unit < 3) {
-    value /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 struct PreparedCommand {
   cuda::Step step;
   std::string description;

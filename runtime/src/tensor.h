@@ -42,6 +42,9 @@ struct Shape {
 /// `tensor<128x10xf32>`-style text for messages.
 std::string describe(fb::DType dtype, const Shape &shape);
 
+/// "512 bytes", "97.7 KiB", "1.2 MiB", "79.6 GiB".
+std::string bytesText(size_t bytes);
+
 struct Tensor {
   void *data = nullptr;
   fb::DType dtype = fb::DType::F32;

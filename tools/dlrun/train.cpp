@@ -6,6 +6,7 @@
 #include "idx.h"
 #include "npy.h"
 #include "plot.h"
+#include "tensor.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -279,20 +280,6 @@ void setBatch(dlc::Session &session, const std::string &entry,
     session.setInput(entry, input.name, input.dtype, input.shape, staging[k].data(),
                      staging[k].size());
   }
-}
-
-/// "512 bytes", "97.7 KiB", "1.2 MiB".
-std::string bytesText(size_t bytes) {
-  if (bytes < 1024)
-    return fmt::format("{} bytes", bytes);
-  const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes) / 1024;
-  int unit = 0;
-  while (value >= 1024 && unit < 3) {
-    value /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, units[unit]);
 }
 
 std::string duration(double seconds) {
@@ -616,7 +603,7 @@ void train(const TrainOptions &options) {
     for (size_t i = 0; i < names.size(); ++i)
       summary += fmt::format(", test {} {:.4f}", names[i], lastEval[i]);
   fmt::print("{}\n", summary);
-  fmt::print("peak memory on the device: {}\n", bytesText(session.peakMemory()));
+  fmt::print("peak memory on the device: {}\n", rt::bytesText(session.peakMemory()));
 }
 
 } // namespace dlc::tools
