@@ -130,6 +130,24 @@ def main():
     assert svg.startswith("<svg") and svg.count("<polyline") == 4, svg[:200]
     print(f"PASS train: loss {a[0][1]:.4f} -> {a[-1][1]:.4f}, test accuracy {evals[-1]['accuracy']:.3f}")
 
+    # --progress bar (a terminal's default): one line redrawn in place, a
+    # permanent line per epoch and per evaluation; into a pipe (the default
+    # here) no carriage return at all.
+    assert "\r" not in out, out
+    # (as bytes: text mode would turn the carriage returns into newlines)
+    bar = subprocess.run(train + ["--steps", "12", "--seed", "5", "--progress", "bar"],
+                         capture_output=True, check=True).stdout.decode()
+    permanent = [line.split("\r")[-1].replace("\x1b[K", "") for line in bar.split("\n")]
+    assert "\r" in bar and "epoch 1/3 [" in bar and "ETA" in bar, bar
+    for epoch in (1, 2, 3):
+        assert any(line.startswith(f"epoch {epoch}/3 step {4 * epoch}/12 loss ")
+                   for line in permanent), permanent
+        assert any(line.startswith(f"  eval  epoch {epoch} step {4 * epoch}:")
+                   for line in permanent), permanent
+    assert any(line.startswith("done: 12 steps") for line in permanent), permanent
+    print("PASS progress: lines into a pipe; with --progress bar, a bar redrawn in place and a "
+          "line per epoch and evaluation")
+
     # --stop-when: the run ends after the first evaluation that reaches the
     # target (the uninterrupted run's epoch-2 accuracy), at that epoch's end.
     target = evals[1]["accuracy"] - 1e-6

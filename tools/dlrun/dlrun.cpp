@@ -5,6 +5,7 @@
 #include "doctor.h"
 #include "idx.h"
 #include "npy.h"
+#include "progress.h"
 #include "train.h"
 
 #include <CLI/CLI.hpp>
@@ -195,6 +196,12 @@ int main(int argc, char **argv) {
                  "Save parameters, optimizer state and step here after each epoch (atomically)");
   app.add_option("--resume", train.resume, "Continue from a checkpoint");
   app.add_option("--seed", train.seed, "Seed of the data order (and of random data)");
+  std::string progressMode = "auto";
+  app.add_option("--progress", progressMode,
+                 "auto (a bar updated in place when standard output is a terminal, else lines), "
+                 "bar or lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines"}))
+      ->capture_default_str();
   std::string stopWhen;
   app.add_option("--stop-when", stopWhen,
                  "METRIC>=VALUE or METRIC<=VALUE: stop after the first evaluation that reaches it "
@@ -239,6 +246,8 @@ int main(int argc, char **argv) {
       train.threads = options.threads;
       train.params = options.params;
       train.shuffle = !noShuffle;
+      train.progressBar =
+          progressMode == "bar" || (progressMode == "auto" && dlc::tools::stdoutIsTerminal());
       dlc::tools::train(train);
       return 0;
     }

@@ -6,6 +6,7 @@
 #include "idx.h"
 #include "npy.h"
 #include "plot.h"
+#include "progress.h"
 #include "tensor.h"
 
 #include <fmt/format.h>
@@ -436,13 +437,13 @@ void train(const TrainOptions &options) {
       options.reportEvery > 0 ? options.reportEvery : std::max<int64_t>(1, stepsPerEpoch / 10);
   const int64_t totalEpochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch;
   const int64_t evalBatches = canEval && !data.fixedBatch ? data.test.count / batch : 0;
-  fmt::print("training {} on {}: {} training samples, batch {}, {} steps per epoch, "
-             "{} steps ({} epochs){}\n",
-             executable.modelName(), data.description, data.train.count, batch, stepsPerEpoch,
-             totalSteps, totalEpochs,
-             step > 0 ? fmt::format(", resuming at step {}", step) : std::string());
-  fmt::print("device: {}\n", session.device());
-  std::fflush(stdout);
+  Progress progress(options.progressBar);
+  progress.line(fmt::format("training {} on {}: {} training samples, batch {}, {} steps per "
+                            "epoch, {} steps ({} epochs){}",
+                            executable.modelName(), data.description, data.train.count, batch,
+                            stepsPerEpoch, totalSteps, totalEpochs,
+                            step > 0 ? fmt::format(", resuming at step {}", step) : std::string()));
+  progress.line(fmt::format("device: {}", session.device()));
 
   MetricsLog log(options.log);
   std::optional<Plot> plot;
@@ -459,7 +460,11 @@ void train(const TrainOptions &options) {
     rowBytes += std::max<size_t>(o.sizeBytes, sizeof(float));
   }
   using Clock = std::chrono::steady_clock;
-  auto started = Clock::now(), lastReport = started;
+  auto started = Clock::now(), lastReport = started, epochStarted = started;
+  // Means since the epoch began (the bar's permanent line per epoch).
+  std::vector<double> epochSums(names.size(), 0.0);
+  double epochSteps = 0;
+  const int64_t barEvery = std::max<int64_t>(1, stepsPerEpoch / 100);
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const int64_t firstStep = step;
 
@@ -475,14 +480,16 @@ void train(const TrainOptions &options) {
       session.run("eval");
       for (size_t i = 0; i < evalOutputs.size() && i < names.size(); ++i)
         totals[i] += session.output<float>("eval", evalOutputs[i].name).at(0);
+      progress.update("  eval ", static_cast<double>(b + 1) / static_cast<double>(evalBatches),
+                      fmt::format("batch {}/{}", b + 1, evalBatches));
     }
     for (double &t : totals)
       t /= static_cast<double>(evalBatches);
     std::string line = fmt::format("  eval  epoch {} step {}:", epoch, step);
     for (size_t i = 0; i < names.size(); ++i)
       line += fmt::format(" {} {:.4f}", names[i], totals[i]);
-    fmt::print("{} ({} of {} test samples)\n", line, evalBatches * batch, data.test.count);
-    std::fflush(stdout);
+    progress.line(
+        fmt::format("{} ({} of {} test samples)", line, evalBatches * batch, data.test.count));
     log.write("eval", epoch, step, elapsed(), names, totals, std::nullopt);
     if (plot)
       plot->add("eval", step, names, totals);
@@ -525,6 +532,38 @@ void train(const TrainOptions &options) {
     ++step;
 
     const bool epochDone = step % stepsPerEpoch == 0;
+    const int64_t epochNow = step / stepsPerEpoch + (epochDone ? 0 : 1);
+    auto eta = [&] {
+      double perStep = elapsed() / static_cast<double>(step - firstStep);
+      return duration(perStep * static_cast<double>(totalSteps - step));
+    };
+    // The bar: the epoch's position, and the means of the window so far
+    // (between reports, at most a hundred times an epoch).
+    const int64_t inEpoch = (step - 1) % stepsPerEpoch + 1;
+    auto drawBar = [&](const std::vector<double> &means, double rate) {
+      std::string text = fmt::format("{}/{}", inEpoch, stepsPerEpoch);
+      for (size_t i = 0; i < names.size(); ++i)
+        text += fmt::format(" {} {:.4f}", names[i], means[i]);
+      progress.update(fmt::format("epoch {}/{}", epochNow, totalEpochs),
+                      static_cast<double>(inEpoch) / static_cast<double>(stepsPerEpoch),
+                      fmt::format("{} | ETA {} | {:.0f} samples/s", text, eta(), rate),
+                      /*force=*/step % reportEvery == 0);
+    };
+    if (progress.bar() && step % barEvery == 0 && step % reportEvery != 0 && !epochDone &&
+        step != totalSteps) {
+      session.synchronize();
+      std::vector<double> means(names.size(), 0.0);
+      for (const std::vector<uint8_t> &row : window)
+        for (size_t i = 0; i < names.size(); ++i) {
+          float v;
+          std::memcpy(&v, row.data() + rowOffsets[i], sizeof v);
+          means[i] += v / static_cast<double>(window.size());
+        }
+      const double seconds = std::chrono::duration<double>(Clock::now() - lastReport).count();
+      drawBar(means, seconds > 0
+                         ? static_cast<double>(window.size()) * static_cast<double>(batch) / seconds
+                         : 0);
+    }
     if (step % reportEvery == 0 || step == totalSteps || epochDone) {
       session.synchronize();
       // The window holds the steps since the last report: their mean, after
@@ -559,18 +598,36 @@ void train(const TrainOptions &options) {
       auto now = Clock::now();
       double seconds = std::chrono::duration<double>(now - lastReport).count();
       double rate = seconds > 0 ? steps * static_cast<double>(batch) / seconds : 0;
-      double perStep = std::chrono::duration<double>(now - started).count() /
-                       static_cast<double>(step - firstStep);
-      std::string line =
-          fmt::format("epoch {}/{} step {}/{}", step / stepsPerEpoch + (epochDone ? 0 : 1),
-                      totalEpochs, step, totalSteps);
+      std::string metrics;
       for (size_t i = 0; i < names.size(); ++i)
-        line += fmt::format(" {} {:.4f}", names[i], means[i]);
-      fmt::print("{} | {:.0f} samples/s | ETA {}\n", line, rate,
-                 duration(perStep * static_cast<double>(totalSteps - step)));
-      std::fflush(stdout);
-      log.write("train", step / stepsPerEpoch + (epochDone ? 0 : 1), step, elapsed(), names, means,
-                rate);
+        metrics += fmt::format(" {} {:.4f}", names[i], means[i]);
+      for (size_t i = 0; i < names.size(); ++i)
+        epochSums[i] += means[i] * steps;
+      epochSteps += steps;
+      if (progress.bar()) {
+        drawBar(means, rate);
+        if (epochDone || step == totalSteps) {
+          // A permanent line per epoch: its means and its throughput.
+          std::string epochLine =
+              fmt::format("epoch {}/{} step {}/{}", epochNow, totalEpochs, step, totalSteps);
+          for (size_t i = 0; i < names.size(); ++i)
+            epochLine += fmt::format(" {} {:.4f}", names[i], epochSums[i] / epochSteps);
+          const double epochSeconds = std::chrono::duration<double>(now - epochStarted).count();
+          progress.line(fmt::format("{} | {:.0f} samples/s | {}", epochLine,
+                                    epochSeconds > 0 ? epochSteps * batch / epochSeconds : 0.0,
+                                    duration(epochSeconds)));
+        }
+      } else {
+        fmt::print("epoch {}/{} step {}/{}{} | {:.0f} samples/s | ETA {}\n", epochNow, totalEpochs,
+                   step, totalSteps, metrics, rate, eta());
+        std::fflush(stdout);
+      }
+      if (epochDone) {
+        std::fill(epochSums.begin(), epochSums.end(), 0.0);
+        epochSteps = 0;
+        epochStarted = now;
+      }
+      log.write("train", epochNow, step, elapsed(), names, means, rate);
       if (plot)
         plot->add("train", step, names, means);
       window.clear();
@@ -585,9 +642,9 @@ void train(const TrainOptions &options) {
         const double value = lastEval[stopIndex];
         reached = options.stopAtLeast ? value >= options.stopValue : value <= options.stopValue;
         if (reached)
-          fmt::print("reached {} {:.4f} ({} {}) at step {} after {:.1f} s; stopping\n",
-                     names[stopIndex], value, options.stopAtLeast ? ">=" : "<=", options.stopValue,
-                     step, elapsed());
+          progress.line(fmt::format(
+              "reached {} {:.4f} ({} {}) at step {} after {:.1f} s; stopping", names[stopIndex],
+              value, options.stopAtLeast ? ">=" : "<=", options.stopValue, step, elapsed()));
       }
     }
     if (epochDone || step == totalSteps || reached)
@@ -602,8 +659,8 @@ void train(const TrainOptions &options) {
   if (!lastEval.empty())
     for (size_t i = 0; i < names.size(); ++i)
       summary += fmt::format(", test {} {:.4f}", names[i], lastEval[i]);
-  fmt::print("{}\n", summary);
-  fmt::print("peak memory on the device: {}\n", rt::bytesText(session.peakMemory()));
+  progress.line(summary);
+  progress.line(fmt::format("peak memory on the device: {}", rt::bytesText(session.peakMemory())));
 }
 
 } // namespace dlc::tools
