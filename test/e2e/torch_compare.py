@@ -1,14 +1,15 @@
-"""Training fashion_mlp, fashion_cnn and fashion_cnn_bn in dlc against
-PyTorch, step by step.
+"""Training the image models of models/ (fashion_mlp, fashion_cnn,
+fashion_cnn_bn, lenet5, vit_tiny) in dlc against PyTorch, step by step.
 
 The same initial parameters (written here, loaded by dlc through
 safetensors), the same batches (dlrun --no-shuffle), the same dropout masks
 (dl.dropout's Philox scheme, reproduced in NumPy), Adam as the models
-declare it. Compared:
+declare it (Adam, or vit_tiny's AdamW with warm-up). Compared:
 
 - the gradients of every parameter at the start (dlc's loss_grad entry
   point, from `dlc compile --gradients`) with PyTorch's autograd;
-- the training losses of K steps of dlrun --train with PyTorch's;
+- the training losses of K steps (--steps, default 20) of dlrun --train with
+  PyTorch's;
 - the gradients again at the parameters both reach after K steps, and the
   batch-norm running statistics both updated.
 
@@ -20,7 +21,7 @@ calls on the CPU backend, generated kernels from their host build; see
 commands.cuda_form): PyTorch is then the reference of the GPU form.
 
 Usage: torch_compare.py --bin BUILD/bin --models DIR --workdir DIR [--only NAME]
-       [--cuda-form [unmapped|mapped]]
+       [--steps K] [--cuda-form [unmapped|mapped]]
 """
 import argparse
 import json
@@ -36,7 +37,7 @@ from commands import add_cuda_form_argument, cuda_form, run  # noqa: E402
 from philox import dropout_mask  # noqa: E402
 import safetensors_io  # noqa: E402
 
-BATCH, STEPS = 128, 5
+BATCH = 128
 
 
 class Mlp:
@@ -91,6 +92,89 @@ class CnnBn:
             keep = torch.from_numpy(dropout_mask(h.numel(), 0.5, 1, step).reshape(h.shape))
             h = torch.where(keep, h * 2.0, torch.zeros_like(h))
         return h @ p["fc2_w"] + p["fc2_b"]
+
+
+def cosine_schedule(optimizer, warmup, total):
+    """#dl.cosine_lr (min_lr 0): lr (t + 1) / warmup for t < warmup, then a
+    half cosine from lr down to 0 at total."""
+    def factor(t):
+        if t < warmup:
+            return (t + 1) / warmup
+        return (1 + np.cos(np.pi * min(t - warmup, total - warmup) / (total - warmup))) / 2
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+class Lenet5:
+    """models/lenet5.mlir: 5x5 convolutions (6, padded by 2; 16), tanh, 2x2
+    average pooling, dense 120, 84 and 10 with tanh between; Adam with a
+    cosine schedule over 7020 steps."""
+    shapes = {"c1_w": (6, 1, 5, 5), "c1_b": (6,), "c3_w": (16, 6, 5, 5), "c3_b": (16,),
+              "c5_w": (400, 120), "c5_b": (120,), "f6_w": (120, 84), "f6_b": (84,),
+              "out_w": (84, 10), "out_b": (10,)}
+
+    @staticmethod
+    def forward(p, images, step, training):
+        x = (images.float() * np.float32(0.003921568627)).reshape(BATCH, 1, 28, 28)
+        x = F.avg_pool2d(torch.tanh(F.conv2d(x, p["c1_w"], p["c1_b"], padding=2)), 2)
+        x = F.avg_pool2d(torch.tanh(F.conv2d(x, p["c3_w"], p["c3_b"])), 2)
+        h = torch.tanh(x.reshape(BATCH, 400) @ p["c5_w"] + p["c5_b"])
+        h = torch.tanh(h @ p["f6_w"] + p["f6_b"])
+        return h @ p["out_w"] + p["out_b"]
+
+    @staticmethod
+    def optimizer(params):
+        opt = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        return opt, cosine_schedule(opt, warmup=0, total=7020)
+
+
+class VitTiny:
+    """models/vit_tiny.mlir: 7x7 patches embedded to 64, learned positions,
+    three pre-norm blocks (4-head attention, GELU MLP 128), final norm, mean
+    over patches, head; AdamW (weight decay 0.1) with a cosine schedule
+    warming up over 468 steps."""
+    D, N, H, HD, M, LAYERS = 64, 16, 4, 16, 128, 3
+    shapes = {"patch_w": (49, 64), "patch_b": (64,), "pos": (16, 64), "ln_g": (64,),
+              "ln_b": (64,), "head_w": (64, 10), "head_b": (10,)}
+    for _l in range(3):
+        shapes.update({f"b{_l}_ln1_g": (64,), f"b{_l}_ln1_b": (64,), f"b{_l}_qkv_w": (64, 192),
+                       f"b{_l}_qkv_b": (192,), f"b{_l}_proj_w": (64, 64), f"b{_l}_proj_b": (64,),
+                       f"b{_l}_ln2_g": (64,), f"b{_l}_ln2_b": (64,), f"b{_l}_fc1_w": (64, 128),
+                       f"b{_l}_fc1_b": (128,), f"b{_l}_fc2_w": (128, 64), f"b{_l}_fc2_b": (64,)})
+    scales = tuple(k for k in shapes if k.endswith("_g"))  # layer-norm gains: near 1
+
+    @staticmethod
+    def optimizer(params):
+        opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                weight_decay=0.1)
+        return opt, cosine_schedule(opt, warmup=468, total=7020)
+
+    @classmethod
+    def forward(cls, p, images, step, training):
+        B, N, D, H, HD, T = BATCH, cls.N, cls.D, cls.H, cls.HD, BATCH * cls.N
+        x = images.float() * np.float32(0.003921568627)
+        x = x.reshape(B, 4, 7, 4, 7).permute(0, 1, 3, 2, 4).reshape(T, 49)
+        x = ((x @ p["patch_w"] + p["patch_b"]).reshape(B, N, D) + p["pos"]).reshape(T, D)
+
+        def heads(t):
+            return t.reshape(B, N, H, HD).permute(0, 2, 1, 3)
+        for i in range(cls.LAYERS):
+            b = {k[len(f"b{i}_"):]: v for k, v in p.items() if k.startswith(f"b{i}_")}
+            n = F.layer_norm(x, (D,), b["ln1_g"], b["ln1_b"], eps=1e-6)
+            q, k, v = (n @ b["qkv_w"] + b["qkv_b"]).split(D, dim=1)
+            a = torch.softmax((heads(q) @ heads(k).transpose(-1, -2)) * 0.25, dim=-1)
+            o = (a @ heads(v)).permute(0, 2, 1, 3).reshape(T, D)
+            x = x + o @ b["proj_w"] + b["proj_b"]
+            n = F.layer_norm(x, (D,), b["ln2_g"], b["ln2_b"], eps=1e-6)
+            x = x + F.gelu(n @ b["fc1_w"] + b["fc1_b"]) @ b["fc2_w"] + b["fc2_b"]
+        n = F.layer_norm(x, (D,), p["ln_g"], p["ln_b"], eps=1e-6).reshape(B, N, D).mean(1)
+        return n @ p["head_w"] + p["head_b"]
+
+
+def make_optimizer(model, params):
+    """The model's optimizer (and schedule): Adam at lr 1e-3 unless it says."""
+    if hasattr(model, "optimizer"):
+        return model.optimizer(params)
+    return torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8), None
 
 
 def call(model, p, images, step, training, state):
@@ -155,6 +239,9 @@ def compare(args, name, model):
         fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
         scale = np.sqrt(2.0 / fan_in) if len(shape) > 1 else 0.05
         init[key] = (rng.standard_normal(shape) * scale).astype(np.float32)
+        if key in getattr(model, "scales", ()):
+            init[key] += 1
+
     state = ({k: np.full(n, v, np.float32) for k, (n, v) in model.state.items()}
              if hasattr(model, "state") else None)
     init_path = os.path.join(d, "init.safetensors")
@@ -162,6 +249,7 @@ def compare(args, name, model):
 
     # K batches of synthetic images; labels follow the images' mean
     # brightness so the loss has something to learn.
+    STEPS = args.steps
     images = rng.integers(0, 256, size=(STEPS * BATCH, 28, 28)).astype(np.uint8)
     labels = (images.reshape(len(images), -1).mean(axis=1) * 10 / 256).astype(np.int64) % 10
     np.savez(os.path.join(d, "data.npz"), x_train=images, y_train=labels.astype(np.uint8),
@@ -189,7 +277,7 @@ def compare(args, name, model):
         dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
     running = {k: torch.tensor(v) for k, v in state.items()} if state is not None else None
-    optimizer = torch.optim.Adam(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    optimizer, schedule = make_optimizer(model, p.values())
     torch_losses = []
     for step in range(STEPS):
         rows = slice(step * BATCH, (step + 1) * BATCH)
@@ -198,6 +286,8 @@ def compare(args, name, model):
                                     running), torch.from_numpy(labels[rows]))
         loss.backward()
         optimizer.step()
+        if schedule:
+            schedule.step()
         torch_losses.append(float(loss))
     for step, (ours, theirs) in enumerate(zip(dlc_losses, torch_losses)):
         if abs(ours - theirs) > 1e-4 * abs(theirs):
@@ -282,20 +372,22 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--models", required=True)
     parser.add_argument("--workdir", required=True)
-    parser.add_argument("--only")
+    parser.add_argument("--only", help="these models only (comma-separated)")
+    parser.add_argument("--steps", type=int, default=20)
     add_cuda_form_argument(parser)
     args = parser.parse_args()
     torch.set_num_threads(2)
     failures = 0
-    for name, model in (("fashion_mlp", Mlp), ("fashion_cnn", Cnn), ("fashion_cnn_bn", CnnBn)):
-        if args.only and args.only != name:
+    for name, model in (("fashion_mlp", Mlp), ("fashion_cnn", Cnn), ("fashion_cnn_bn", CnnBn),
+                        ("lenet5", Lenet5), ("vit_tiny", VitTiny)):
+        if args.only and name not in args.only.split(","):
             continue
         try:
             compare(args, name, model)
         except (AssertionError, RuntimeError) as error:
             failures += 1
             print(f"FAIL {name}: {error}")
-    if not args.only or args.only == "mlp":
+    if not args.only or "mlp" in args.only.split(","):
         try:
             lecture_mlp(args)
         except (AssertionError, RuntimeError) as error:
