@@ -17,6 +17,7 @@ packages=(
   python3-numpy                                 # NumPy references in the tests
   python3-torch                                 # PyTorch references for training in the tests
   dataset-fashion-mnist                         # the default training data
+  jargon-text                                   # the default text corpus (dl.dataset = "text")
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -27,7 +27,7 @@ def DL_Dialect : Dialect {
     /// Module attribute naming the learning-rate schedule.
     static constexpr ::llvm::StringLiteral kScheduleAttrName = "dl.lr_schedule";
     /// Module attribute naming the model's default training data:
-    /// "fashion_mnist" or "random".
+    /// "fashion_mnist", "random" or "text".
     static constexpr ::llvm::StringLiteral kDatasetAttrName = "dl.dataset";
     /// Unit attribute the training step puts on the dl.param ops it adds
     /// for optimizer state (moments, velocities, the step counter).

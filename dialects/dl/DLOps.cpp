@@ -75,9 +75,11 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op, NamedAttribute 
     auto dataset = dyn_cast<StringAttr>(attribute.getValue());
     if (!isa<ModuleOp>(op))
       return op->emitError() << "'dl.dataset' belongs on the model's module";
-    if (!dataset || (dataset.getValue() != "fashion_mnist" && dataset.getValue() != "random"))
-      return op->emitError() << "'dl.dataset' must be \"fashion_mnist\" or \"random\", got "
-                             << attribute.getValue();
+    if (!dataset || (dataset.getValue() != "fashion_mnist" && dataset.getValue() != "random" &&
+                     dataset.getValue() != "text"))
+      return op->emitError()
+             << "'dl.dataset' must be \"fashion_mnist\", \"random\" or \"text\", got "
+             << attribute.getValue();
     return success();
   }
   bool isOptimizer = name == kOptimizerAttrName;

@@ -89,6 +89,96 @@ def read_png(path):
     return width, height, np.array(rows, dtype=np.uint8).reshape(height, width, 3)
 
 
+M64 = (1 << 64) - 1
+
+
+def splitmix(state):
+    """dlrun's SplitMix64: the first output of a generator seeded `state`."""
+    z = (state + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def bigram_loss(p, tokens, targets):
+    """Mean cross-entropy of the char_bigram model (float64)."""
+    logits = p["emb"].astype(np.float64)[tokens.reshape(-1)] @ p["head_w"] + p["head_b"]
+    logits -= logits.max(axis=1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return float(-logp[np.arange(len(targets)), targets].mean())
+
+
+def text_data(args, dlc, dlrun, w):
+    """Text data: --data FILE.txt trains a byte model on random windows of
+    context + 1 bytes of the first 90% and evaluates on consecutive windows
+    of the rest. Checked against NumPy: the first step's loss from the
+    windows dlrun's documented sampling picks, the evaluation's loss and
+    bits per byte at the parameters training ends with."""
+    model = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs", "char_bigram.mlir")
+    fb = w("bigram.fb")
+    run([dlc, "compile", model, "-o", fb])
+    rng = np.random.default_rng(11)
+    words = "the quick brown fox jumps over a lazy dog while seven ducks swim".split()
+    corpus = " ".join(rng.choice(words, 3000)).encode()
+    with open(w("corpus.txt"), "wb") as f:
+        f.write(corpus)
+    B, T, seed = 8, 16, 3
+    init = {"emb": (rng.standard_normal((256, 32)) * 0.1).astype(np.float32),
+            "head_w": (rng.standard_normal((32, 256)) * 0.1).astype(np.float32),
+            "head_b": (rng.standard_normal(256) * 0.01).astype(np.float32)}
+    safetensors_io.write(w("bigram_init.safetensors"), init)
+    for f in ("text.jsonl",):
+        if os.path.exists(w(f)):
+            os.remove(w(f))
+    out = run([dlrun, fb, "--train", "--data", w("corpus.txt"), "--steps", "40", "--seed",
+               str(seed), "--params", w("bigram_init.safetensors"), "--report-every", "1",
+               "--eval-every", "40", "--log", w("text.jsonl"), "--checkpoint",
+               w("bigram.ckpt"), "--threads", "2"]).stdout
+    records = [json.loads(line) for line in open(w("text.jsonl"))]
+    train = [r for r in records if r["kind"] == "train"]
+    evals = [r for r in records if r["kind"] == "eval"]
+
+    split = len(corpus) // 10 * 9
+    train_bytes = np.frombuffer(corpus[:split], np.uint8).astype(np.int64)
+    test_bytes = np.frombuffer(corpus[split:], np.uint8).astype(np.int64)
+    starts = [splitmix((seed * 0x9E3779B97F4A7C15 + row) & M64) % (len(train_bytes) - T)
+              for row in range(B)]
+    tokens = np.stack([train_bytes[s:s + T] for s in starts])
+    targets = np.stack([train_bytes[s + 1:s + T + 1] for s in starts]).reshape(-1)
+    want = bigram_loss(init, tokens, targets)
+    assert abs(train[0]["l"] - want) < 1e-4 * want, (train[0], want)
+
+    trained = safetensors_io.read(w("bigram.ckpt"))
+    windows = (len(test_bytes) - 1) // T // B * B
+    tokens = np.stack([test_bytes[r * T:r * T + T] for r in range(windows)])
+    targets = np.stack([test_bytes[r * T + 1:r * T + T + 1] for r in range(windows)])
+    batches = [bigram_loss(trained, tokens[b:b + B], targets[b:b + B].reshape(-1))
+               for b in range(0, windows, B)]
+    want_eval = float(np.mean(batches))
+    got = evals[-1]
+    assert abs(got["l"] - want_eval) < 1e-4 * want_eval, (got, want_eval)
+    assert abs(got["bits_per_byte"] - got["l"] / np.log(2)) < 1e-6, got
+    assert train[-1]["l"] < 0.75 * train[0]["l"], (train[0], train[-1])
+    assert "bits/byte" in out and f"({windows} held-out windows of {T} + 1 bytes)" in out, out
+
+    # Wrong input shapes and too little text: one sentence each.
+    bad = run([dlrun, w("fashion_mlp.fb"), "--train", "--data", w("corpus.txt")], expect_ok=False)
+    assert bad.returncode != 0 and "text data feeds a train_step that takes byte tokens" in \
+        bad.stderr, bad.stderr
+    with open(w("tiny.txt"), "wb") as f:
+        f.write(corpus[:500])
+    bad = run([dlrun, fb, "--train", "--data", w("tiny.txt")], expect_ok=False)
+    assert bad.returncode != 0 and "held-out tenth must fill a batch" in bad.stderr, bad.stderr
+    # dl.dataset = "text" without --data: the Jargon File (scripts/setup.sh
+    # installs Debian's jargon-text).
+    out = run([dlrun, fb, "--train", "--steps", "2", "--eval-every", "1000"]).stdout
+    assert "training char_bigram on /usr/share/doc/jargon-text/jargon.txt.gz (1681817 bytes of " \
+        "text: 1513629 to train on in random windows of 16 + 1, 168188 held out)" in out, out
+    print(f"PASS text: first loss {train[0]['l']:.4f} (NumPy {want:.4f} from the same windows), "
+          f"after 40 steps {train[-1]['l']:.4f}; held-out {got['l']:.4f} nats = "
+          f"{got['bits_per_byte']:.4f} bits/byte (NumPy {want_eval:.4f} over {windows} windows)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -269,6 +359,8 @@ def main():
             want.append(-sum(rate(t) for t in range(k)))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=schedule)
     print("PASS schedules: step_lr and cosine_lr (with and without warmup) over 12 steps")
+
+    text_data(args, dlc, dlrun, w)
     print("all passed")
     return 0
 

@@ -188,8 +188,9 @@ int main(int argc, char **argv) {
   app.add_option("--report-every", train.reportEvery,
                  "Print progress every N steps (default: ten times an epoch)");
   app.add_option("--data", train.data,
-                 "Training and test data: a directory of MNIST-style IDX files (.gz too) or an "
-                 ".npz with x_train, y_train, x_test, y_test (default: the model's dl.dataset)");
+                 "Training and test data: a directory of MNIST-style IDX files (.gz too), an "
+                 ".npz with x_train, y_train, x_test, y_test, or a text file (.txt, .txt.gz, "
+                 ".text) for a model of bytes (default: the model's dl.dataset)");
   app.add_option("--log", train.log, "Append JSON lines of metrics to this file");
   app.add_option("--plot", train.plot, kPlotHelp);
   app.add_option("--checkpoint", train.checkpoint,

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
 #include <optional>
 
@@ -30,6 +32,8 @@ namespace dlc::tools {
 namespace {
 
 constexpr const char *kFashionMnist = "/usr/share/datasets/fashion-mnist";
+// dl.dataset = "text": the Jargon File 4.4.7 (public domain), Debian's jargon-text.
+constexpr const char *kTextCorpus = "/usr/share/doc/jargon-text/jargon.txt.gz";
 constexpr const char *kStepCounter = "train.step";
 
 [[noreturn]] void fail(dlc_status_code code, const std::string &message) {
@@ -74,10 +78,20 @@ struct Split {
   int64_t count = 0;
 };
 
+/// A byte corpus: the first 90% trains, the rest is held out. A training
+/// sample is a window of context + 1 bytes at a random place (the inputs and
+/// the next-byte targets); the held-out bytes are read in consecutive
+/// windows.
+struct TextData {
+  std::vector<uint8_t> train, test;
+  int64_t context = 0;
+};
+
 struct Dataset {
   std::string description;
   Split train, test;
-  bool fixedBatch = false; // random data: the same batch every step
+  bool fixedBatch = false;              // random data: the same batch every step
+  std::shared_ptr<const TextData> text; // text: train/test counts are windows
 };
 
 /// Deterministic 64-bit generator (splitmix64): the data order depends only
@@ -159,6 +173,134 @@ Dataset loadFiles(const std::string &where, size_t inputs) {
                                              split->count, split->columns[1].count));
   }
   return d;
+}
+
+/// Reads a text file, gzip-compressed or not, as bytes.
+std::vector<uint8_t> readText(const std::string &path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file)
+    fail(DLC_NOT_FOUND, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  std::vector<uint8_t> bytes;
+  std::vector<uint8_t> chunk(1 << 20);
+  for (;;) {
+    int n = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()));
+    if (n < 0) {
+      int code = 0;
+      std::string why = gzerror(file, &code);
+      gzclose(file);
+      fail(DLC_IO_ERROR, fmt::format("cannot read {}: {}", path, why));
+    }
+    if (n == 0)
+      break;
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
+    if (bytes.size() > (uint64_t{1} << 32)) {
+      gzclose(file);
+      fail(DLC_INVALID_ARGUMENT, fmt::format("{} holds more than 4 GiB of text", path));
+    }
+  }
+  gzclose(file);
+  return bytes;
+}
+
+bool isTextPath(const std::string &path) {
+  auto ends = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends(".txt") || ends(".txt.gz") || ends(".text");
+}
+
+bool isInteger(fb::DType dtype) {
+  return dtype == fb::DType::I32 || dtype == fb::DType::I64 || dtype == fb::DType::U8;
+}
+
+/// A text corpus for a model whose train_step takes tokens [B, T] and
+/// next-byte targets [B, T] (or [B * T]), integers.
+Dataset loadText(const std::string &path, const std::vector<dlc::TensorInfo> &inputs) {
+  const bool shaped = inputs.size() == 2 && inputs[0].shape.size() == 2 &&
+                      isInteger(static_cast<fb::DType>(inputs[0].dtype)) &&
+                      isInteger(static_cast<fb::DType>(inputs[1].dtype)) &&
+                      (inputs[1].shape == inputs[0].shape ||
+                       (inputs[1].shape.size() == 1 &&
+                        inputs[1].shape[0] == inputs[0].shape[0] * inputs[0].shape[1]));
+  if (!shaped) {
+    std::vector<std::string> takes;
+    for (const dlc::TensorInfo &input : inputs) {
+      Shape shape;
+      shape.rank = static_cast<int>(input.shape.size());
+      std::copy(input.shape.begin(), input.shape.end(), shape.dims.begin());
+      takes.push_back(
+          fmt::format("{}: {}", input.name, describe(static_cast<fb::DType>(input.dtype), shape)));
+    }
+    fail(DLC_INVALID_ARGUMENT,
+         fmt::format("text data feeds a train_step that takes byte tokens [batch, context] and "
+                     "their next bytes [batch, context] or [batch * context], integers; this "
+                     "one takes {}",
+                     fmt::join(takes, ", ")));
+  }
+  auto text = std::make_shared<TextData>();
+  const int64_t batch = inputs[0].shape[0], context = inputs[0].shape[1];
+  text->context = context;
+  std::vector<uint8_t> bytes = readText(path);
+  const size_t split = bytes.size() / 10 * 9;
+  text->train.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(split));
+  text->test.assign(bytes.begin() + static_cast<std::ptrdiff_t>(split), bytes.end());
+  const int64_t need = batch * (context + 1);
+  if (static_cast<int64_t>(text->test.size()) < need)
+    fail(DLC_INVALID_ARGUMENT,
+         fmt::format("{} holds {} bytes; its held-out tenth must fill a batch of {} windows of "
+                     "{} + 1 bytes, so it needs at least {}",
+                     path, bytes.size(), batch, context, need * 10));
+  Dataset d;
+  d.description = fmt::format("{} ({} bytes of text: {} to train on in random windows of {} + 1, "
+                              "{} held out)",
+                              path, bytes.size(), text->train.size(), context, text->test.size());
+  d.train.count = static_cast<int64_t>(text->train.size()) / context; // windows per epoch
+  d.test.count = (static_cast<int64_t>(text->test.size()) - 1) / context;
+  d.text = std::move(text);
+  return d;
+}
+
+/// Feeds `rows` windows of `text` to `entry`'s inputs: tokens and the next
+/// bytes. Training windows start at a place drawn from the row number (a
+/// step's rows are step * batch + i) and the seed; held-out window r starts
+/// at r * context.
+void setTextBatch(dlc::Session &session, const std::string &entry,
+                  const std::vector<dlc::TensorInfo> &inputs, const TextData &text, bool training,
+                  uint64_t seed, const int64_t *rows, std::vector<std::vector<uint8_t>> &staging) {
+  const std::vector<uint8_t> &bytes = training ? text.train : text.test;
+  const int64_t batch = inputs[0].shape[0], context = text.context;
+  const uint64_t places = bytes.size() - static_cast<uint64_t>(context);
+  staging.resize(2);
+  for (size_t k = 0; k < 2; ++k)
+    staging[k].resize(inputs[k].sizeBytes);
+  for (int64_t i = 0; i < batch; ++i) {
+    uint64_t start =
+        training ? SplitMix{seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(rows[i])}.next() %
+                       places
+                 : static_cast<uint64_t>(rows[i] * context);
+    for (int64_t j = 0; j < context; ++j)
+      for (size_t k = 0; k < 2; ++k) {
+        const int64_t value = bytes[start + static_cast<uint64_t>(j) + k];
+        uint8_t *to = staging[k].data();
+        const size_t at = static_cast<size_t>(i * context + j);
+        switch (static_cast<fb::DType>(inputs[k].dtype)) {
+        case fb::DType::I64:
+          std::memcpy(to + at * 8, &value, 8);
+          break;
+        case fb::DType::I32: {
+          const int32_t v = static_cast<int32_t>(value);
+          std::memcpy(to + at * 4, &v, 4);
+          break;
+        }
+        default:
+          to[at] = static_cast<uint8_t>(value);
+        }
+      }
+  }
+  for (size_t k = 0; k < 2; ++k)
+    session.setInput(entry, inputs[k].name, inputs[k].dtype, inputs[k].shape, staging[k].data(),
+                     staging[k].size());
 }
 
 /// One fixed batch of standard-normal floats (integers: uniform in [0, 10))
@@ -372,16 +514,24 @@ void train(const TrainOptions &options) {
   // Data.
   Dataset data;
   std::string dataset = executable.dataset();
-  if (!options.data.empty())
+  if (!options.data.empty() && isTextPath(options.data))
+    data = loadText(options.data, inputs);
+  else if (!options.data.empty())
     data = loadFiles(options.data, inputs.size());
   else if (dataset == "fashion_mnist")
     data = loadFiles(kFashionMnist, inputs.size());
   else if (dataset == "random")
     data = randomData(inputs, options.seed);
+  else if (dataset == "text" && !fs::exists(kTextCorpus))
+    fail(DLC_NOT_FOUND, fmt::format("the model trains on text, and the default corpus {} is not "
+                                    "there: apt-get install jargon-text, or pass --data FILE.txt",
+                                    kTextCorpus));
+  else if (dataset == "text")
+    data = loadText(kTextCorpus, inputs);
   else
     fail(DLC_INVALID_ARGUMENT, "the model names no default data (dl.dataset); pass --data DIR "
-                               "(MNIST-style IDX files) or --data FILE.npz");
-  for (size_t k = 0; k < inputs.size(); ++k) {
+                               "(MNIST-style IDX files), --data FILE.npz or --data FILE.txt");
+  for (size_t k = 0; k < inputs.size() && !data.text; ++k) {
     checkColumn(data.train.columns[k], inputs[k], "training");
     if (!data.fixedBatch)
       checkColumn(data.test.columns[k], inputs[k], "test");
@@ -476,7 +626,11 @@ void train(const TrainOptions &options) {
     const std::vector<dlc::TensorInfo> evalOutputs = executable.outputs("eval");
     for (int64_t b = 0; b < evalBatches; ++b) {
       std::iota(rows.begin(), rows.end(), b * batch);
-      setBatch(session, "eval", executable.inputs("eval"), data.test, rows.data(), staging);
+      if (data.text)
+        setTextBatch(session, "eval", executable.inputs("eval"), *data.text, false, seed,
+                     rows.data(), staging);
+      else
+        setBatch(session, "eval", executable.inputs("eval"), data.test, rows.data(), staging);
       session.run("eval");
       for (size_t i = 0; i < evalOutputs.size() && i < names.size(); ++i)
         totals[i] += session.output<float>("eval", evalOutputs[i].name).at(0);
@@ -488,9 +642,18 @@ void train(const TrainOptions &options) {
     std::string line = fmt::format("  eval  epoch {} step {}:", epoch, step);
     for (size_t i = 0; i < names.size(); ++i)
       line += fmt::format(" {} {:.4f}", names[i], totals[i]);
-    progress.line(
-        fmt::format("{} ({} of {} test samples)", line, evalBatches * batch, data.test.count));
-    log.write("eval", epoch, step, elapsed(), names, totals, std::nullopt);
+    std::vector<std::string> logNames = names;
+    std::vector<double> logValues = totals;
+    if (data.text) { // the loss in nats, and in bits per byte
+      line += fmt::format(" ({:.4f} bits/byte)", totals[0] / M_LN2);
+      logNames.push_back("bits_per_byte");
+      logValues.push_back(totals[0] / M_LN2);
+    }
+    progress.line(data.text ? fmt::format("{} ({} held-out windows of {} + 1 bytes)", line,
+                                          evalBatches * batch, data.text->context)
+                            : fmt::format("{} ({} of {} test samples)", line, evalBatches * batch,
+                                          data.test.count));
+    log.write("eval", epoch, step, elapsed(), logNames, logValues, std::nullopt);
     if (plot)
       plot->add("eval", step, names, totals);
     return totals;
@@ -511,6 +674,8 @@ void train(const TrainOptions &options) {
     std::vector<int64_t> rows(static_cast<size_t>(batch));
     if (data.fixedBatch) {
       std::iota(rows.begin(), rows.end(), 0);
+    } else if (data.text) {
+      std::iota(rows.begin(), rows.end(), step * batch); // each row its own random window
     } else {
       if (orderEpoch != epoch) {
         order = options.shuffle ? permutation(data.train.count, seed, epoch)
@@ -521,7 +686,10 @@ void train(const TrainOptions &options) {
       }
       std::copy(order.begin() + offset * batch, order.begin() + (offset + 1) * batch, rows.begin());
     }
-    setBatch(session, "train_step", inputs, data.train, rows.data(), staging);
+    if (data.text)
+      setTextBatch(session, "train_step", inputs, *data.text, true, seed, rows.data(), staging);
+    else
+      setBatch(session, "train_step", inputs, data.train, rows.data(), staging);
     session.run("train_step");
     // Each step's metrics are fetched without waiting for the step: on a GPU
     // the loop runs ahead, and waits only when a report needs the values.
@@ -601,6 +769,8 @@ void train(const TrainOptions &options) {
       std::string metrics;
       for (size_t i = 0; i < names.size(); ++i)
         metrics += fmt::format(" {} {:.4f}", names[i], means[i]);
+      if (data.text)
+        metrics += fmt::format(" ({:.3f} bits/byte)", means[0] / M_LN2);
       for (size_t i = 0; i < names.size(); ++i)
         epochSums[i] += means[i] * steps;
       epochSteps += steps;

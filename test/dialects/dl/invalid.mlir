@@ -13,6 +13,18 @@ module attributes {dl.optimiser = #dl.sgd<lr = 0.1>} {}
 
 // -----
 
+// expected-error @+1 {{'dl.dataset' must be "fashion_mnist", "random" or "text", got "imagenet"}}
+module attributes {dl.dataset = "imagenet"} {}
+
+// -----
+
+// expected-error @+1 {{'dl.dataset' belongs on the model's module}}
+func.func @dataset_on_func() attributes {dl.dataset = "text"} {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{'dl.optimizer' belongs on the model's module}}
 func.func @optimizer_on_func() attributes {dl.optimizer = #dl.sgd<lr = 0.1>} {
   return
