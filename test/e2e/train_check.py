@@ -169,6 +169,33 @@ def text_data(args, dlc, dlrun, w):
         f.write(corpus[:500])
     bad = run([dlrun, fb, "--train", "--data", w("tiny.txt")], expect_ok=False)
     assert bad.returncode != 0 and "held-out tenth must fill a batch" in bad.stderr, bad.stderr
+    # --generate: the prompt, then bytes from the model's forward entry
+    # point. Greedy (--temperature 0, or --top-k 1) is the NumPy chain of most
+    # likely next bytes; sampling is deterministic for a seed and stays in
+    # the top K.
+    p = {k: v.astype(np.float64) for k, v in trained.items() if k in init}
+
+    def following(byte):
+        return p["emb"][byte] @ p["head_w"] + p["head_b"]
+    gen = [dlrun, fb, "--params", w("bigram.ckpt"), "--prompt", "the ", "--generate", "50"]
+    chain = list(b"the ")
+    for _ in range(50):
+        chain.append(int(np.argmax(following(chain[-1]))))
+    for greedy in (["--temperature", "0"], ["--top-k", "1"]):
+        text = subprocess.run(gen + greedy, capture_output=True, check=True).stdout
+        assert text == bytes(chain), (text, bytes(chain))
+    sampled = [subprocess.run(gen + ["--seed", str(s), "--top-k", "3"], capture_output=True,
+                              check=True) for s in (1, 1, 2)]
+    assert sampled[0].stdout == sampled[1].stdout != sampled[2].stdout, sampled
+    assert "generated 50 bytes in" in sampled[0].stderr.decode(), sampled[0].stderr
+    for run_ in sampled:
+        out_bytes = run_.stdout
+        assert len(out_bytes) == 54 and out_bytes.startswith(b"the "), out_bytes
+        for a, b in zip(out_bytes[3:], out_bytes[4:]):
+            assert b in np.argsort(-following(a), kind="stable")[:3], (a, b)
+    bad = run([dlrun, w("fashion_mlp.fb"), "--generate", "5"], expect_ok=False)
+    assert bad.returncode != 0 and "--generate needs a model of bytes" in bad.stderr, bad.stderr
+
     # dl.dataset = "text" without --data: the Jargon File (scripts/setup.sh
     # installs Debian's jargon-text).
     out = run([dlrun, fb, "--train", "--steps", "2", "--eval-every", "1000"]).stdout
@@ -176,7 +203,9 @@ def text_data(args, dlc, dlrun, w):
         "text: 1513629 to train on in random windows of 16 + 1, 168188 held out)" in out, out
     print(f"PASS text: first loss {train[0]['l']:.4f} (NumPy {want:.4f} from the same windows), "
           f"after 40 steps {train[-1]['l']:.4f}; held-out {got['l']:.4f} nats = "
-          f"{got['bits_per_byte']:.4f} bits/byte (NumPy {want_eval:.4f} over {windows} windows)")
+          f"{got['bits_per_byte']:.4f} bits/byte (NumPy {want_eval:.4f} over {windows} windows); "
+          f"--generate: greedy equals NumPy's chain, sampling repeats for a seed, stays in the "
+          f"top K")
 
 
 def main():

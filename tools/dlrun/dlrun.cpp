@@ -3,6 +3,7 @@
 // Training (--train): see train.cpp.
 #include "dlc/runtime.hpp"
 #include "doctor.h"
+#include "generate.h"
 #include "idx.h"
 #include "npy.h"
 #include "progress.h"
@@ -197,6 +198,22 @@ int main(int argc, char **argv) {
                  "Save parameters, optimizer state and step here after each epoch (atomically)");
   app.add_option("--resume", train.resume, "Continue from a checkpoint");
   app.add_option("--seed", train.seed, "Seed of the data order (and of random data)");
+  int64_t generateCount = -1;
+  dlc::tools::GenerateOptions generation;
+  auto *generateOption = app.add_option(
+      "--generate", generateCount,
+      "Print the prompt, then N bytes sampled from a model of text (its forward entry point), "
+      "streaming as they come");
+  app.add_option("--prompt", generation.prompt,
+                 "The text --generate continues (default: a "
+                 "newline, not printed)");
+  app.add_option("--temperature", generation.temperature,
+                 "Divides the logits before sampling; 0 always takes the most likely byte")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--top-k", generation.topK, "Sample among the K most likely bytes only (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   std::string progressMode = "auto";
   app.add_option("--progress", progressMode,
                  "auto (a bar updated in place when standard output is a terminal, else lines), "
@@ -239,6 +256,19 @@ int main(int argc, char **argv) {
       check.precision = options.precision;
       check.threads = options.threads;
       return dlc::tools::checkDevice(check);
+    }
+    if (generateOption->count()) {
+      if (training)
+        throw dlc::Error(DLC_INVALID_ARGUMENT, "--generate and --train are separate runs");
+      generation.model = options.model;
+      generation.device = options.device;
+      generation.precision = options.precision;
+      generation.threads = options.threads;
+      generation.params = options.params;
+      generation.count = generateCount;
+      generation.seed = train.seed;
+      dlc::tools::generate(generation);
+      return 0;
     }
     if (training) {
       train.model = options.model;
