@@ -367,6 +367,168 @@ def lecture_mlp(args):
           f"largest difference {error:.1e} of the loss")
 
 
+M64 = (1 << 64) - 1
+
+
+def splitmix(state):
+    """dlrun's SplitMix64: the first output of a generator seeded `state`."""
+    z = (state + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+class CharGpt:
+    """models/char_gpt.mlir: byte tokens and learned positions, three
+    pre-norm blocks of 4-head causal attention and a GELU MLP, final norm,
+    output head tied to the token embedding; AdamW (weight decay 0.1, clip
+    norm 1) with a cosine schedule warming up over 100 steps."""
+    B, T, D, H, M, LAYERS = 32, 64, 128, 4, 512, 3
+
+    @classmethod
+    def shapes(cls):
+        D, M = cls.D, cls.M
+        out = {"tok": (256, D), "pos": (cls.T, D), "ln_g": (D,), "ln_b": (D,)}
+        for i in range(cls.LAYERS):
+            out.update({f"b{i}_ln1_g": (D,), f"b{i}_ln1_b": (D,), f"b{i}_qkv_w": (D, 3 * D),
+                        f"b{i}_qkv_b": (3 * D,), f"b{i}_proj_w": (D, D), f"b{i}_proj_b": (D,),
+                        f"b{i}_ln2_g": (D,), f"b{i}_ln2_b": (D,), f"b{i}_fc1_w": (D, M),
+                        f"b{i}_fc1_b": (M,), f"b{i}_fc2_w": (M, D), f"b{i}_fc2_b": (D,)})
+        return out
+
+    @classmethod
+    def forward(cls, p, tokens):
+        B, T, D, H = cls.B, cls.T, cls.D, cls.H
+        N, HD = B * T, D // H
+        x = (p["tok"][tokens] + p["pos"]).reshape(N, D)
+        i = torch.arange(T)
+        mask = torch.where(i[:, None] >= i[None, :], 0.0, -1e9)
+
+        def heads(t):
+            return t.reshape(B, T, H, HD).permute(0, 2, 1, 3)
+        for layer in range(cls.LAYERS):
+            b = {k[len(f"b{layer}_"):]: v for k, v in p.items() if k.startswith(f"b{layer}_")}
+            n = F.layer_norm(x, (D,), b["ln1_g"], b["ln1_b"], eps=1e-5)
+            q, k, v = (n @ b["qkv_w"] + b["qkv_b"]).split(D, dim=1)
+            scores = (heads(q) @ heads(k).transpose(-1, -2)) * np.float32(1 / HD ** 0.5) + mask
+            o = (torch.softmax(scores, dim=-1) @ heads(v)).permute(0, 2, 1, 3).reshape(N, D)
+            x = x + o @ b["proj_w"] + b["proj_b"]
+            n = F.layer_norm(x, (D,), b["ln2_g"], b["ln2_b"], eps=1e-5)
+            x = x + F.gelu(n @ b["fc1_w"] + b["fc1_b"]) @ b["fc2_w"] + b["fc2_b"]
+        n = F.layer_norm(x, (D,), p["ln_g"], p["ln_b"], eps=1e-5)
+        return n @ p["tok"].T
+
+
+def char_gpt(args):
+    """models/char_gpt.mlir on a small text: the loss and every gradient at
+    the start (loss_grad), then K steps of dlrun --train --data FILE.txt
+    against PyTorch on the same windows (dlrun's documented sampling,
+    reproduced here), AdamW with clipping and the warm-up, then the
+    gradients again where both arrive."""
+    model, steps, seed = CharGpt, args.steps, 4
+    B, T = model.B, model.T
+    rng = np.random.default_rng(9)
+    d = os.path.join(args.workdir, "char_gpt")
+    os.makedirs(d, exist_ok=True)
+    fb = os.path.join(d, "model.fb")
+    source = os.path.join(args.models, "char_gpt.mlir")
+    run([os.path.join(args.bin, "dlc"), "compile", "--gradients", source, "-o", fb])
+    device = device_of(args, source, d, ["--gradients"])
+    words = ("a hacker is one who enjoys the intellectual challenge of creatively overcoming or "
+             "circumventing limitations").split()
+    corpus = " ".join(rng.choice(words, 4000)).encode()
+    with open(os.path.join(d, "corpus.txt"), "wb") as f:
+        f.write(corpus)
+    train_bytes = np.frombuffer(corpus[:len(corpus) // 10 * 9], np.uint8).astype(np.int64)
+
+    init = {}
+    for key, shape in model.shapes().items():
+        scale = 0.02 if len(shape) > 1 else 0.05
+        init[key] = (rng.standard_normal(shape) * scale).astype(np.float32)
+        if key.endswith("_g"):
+            init[key] += 1
+    init_path = os.path.join(d, "init.safetensors")
+    safetensors_io.write(init_path, init)
+
+    def windows(step):
+        starts = [splitmix((seed * 0x9E3779B97F4A7C15 + step * B + i) & M64) %
+                  (len(train_bytes) - T) for i in range(B)]
+        tokens = np.stack([train_bytes[s:s + T] for s in starts])
+        targets = np.stack([train_bytes[s + 1:s + T + 1] for s in starts]).reshape(-1)
+        return torch.from_numpy(tokens), torch.from_numpy(targets)
+
+    def torch_grads(params, tokens, targets):
+        p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        loss = F.cross_entropy(model.forward(p, tokens), targets)
+        loss.backward()
+        return float(loss), {k: v.grad.numpy() for k, v in p.items()}
+
+    def dlc_grads(params_path, tokens, targets, tag):
+        g = os.path.join(d, tag)
+        os.makedirs(g, exist_ok=True)
+        np.save(os.path.join(g, "tokens.npy"), tokens.numpy().astype(np.int32))
+        np.save(os.path.join(g, "targets.npy"), targets.numpy().astype(np.int32))
+        run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--params",
+             params_path, "--input", f"tokens={g}/tokens.npy", "--input",
+             f"targets={g}/targets.npy", "--output", g + "/", *device])
+        grads = {name[:-len(".grad.npy")]: np.load(os.path.join(g, name))
+                 for name in os.listdir(g) if name.endswith(".grad.npy")}
+        return float(np.load(os.path.join(g, "loss.npy"))), grads
+
+    tokens, targets = windows(0)
+    dlc_loss, dlc_g = dlc_grads(init_path, tokens, targets, "g0")
+    torch_loss, torch_g = torch_grads(init, tokens, targets)
+    worst0 = compare_gradients("char_gpt at the start", dlc_g, torch_g)
+    if abs(dlc_loss - torch_loss) > 1e-4 * abs(torch_loss):
+        raise AssertionError(f"char_gpt: initial loss {dlc_loss} vs PyTorch {torch_loss}")
+
+    log = os.path.join(d, "train.jsonl")
+    if os.path.exists(log):
+        os.remove(log)
+    final = os.path.join(d, "final.safetensors")
+    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "corpus.txt"),
+         "--params", init_path, "--steps", str(steps), "--seed", str(seed), "--report-every", "1",
+         "--eval-every", "100000", "--log", log, "--checkpoint", final, *device])
+    with open(log) as f:
+        dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    optimizer = torch.optim.AdamW(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                  weight_decay=0.1)
+
+    def factor(t):  # #dl.cosine_lr<warmup_steps = 100, total_steps = 5000, min_lr = 1e-4>
+        if t < 100:
+            return (t + 1) / 100
+        c = (1 + np.cos(np.pi * min(t - 100, 4900) / 4900)) / 2
+        return (1e-4 + (1e-3 - 1e-4) * c) / 1e-3
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    torch_losses = []
+    for step in range(steps):
+        tokens, targets = windows(step)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model.forward(p, tokens), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
+        optimizer.step()
+        schedule.step()
+        torch_losses.append(float(loss))
+    for step, (ours, theirs) in enumerate(zip(dlc_losses, torch_losses)):
+        if abs(ours - theirs) > 1e-4 * abs(theirs):
+            raise AssertionError(f"char_gpt: step {step + 1} loss {ours} vs PyTorch {theirs}")
+    if len(dlc_losses) != steps:
+        raise AssertionError(f"char_gpt: {len(dlc_losses)} losses logged, not {steps}")
+    trained = {k: v.detach().numpy() for k, v in p.items()}
+    reached = safetensors_io.read(final)
+    drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
+    tokens, targets = windows(0)
+    _, dlc_g = dlc_grads(final, tokens, targets, "gK")
+    _, torch_g = torch_grads(trained, tokens, targets)
+    worstK = compare_gradients(f"char_gpt after {steps} steps", dlc_g, torch_g)
+    print(f"PASS char_gpt: losses {' '.join(f'{x:.5f}' for x in dlc_losses)} (PyTorch "
+          f"{' '.join(f'{x:.5f}' for x in torch_losses)}); gradients within {worst0:.1e} "
+          f"(start) and {worstK:.1e} (after {steps} steps) of the largest; parameters within "
+          f"{drift:.1e}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -387,6 +549,12 @@ def main():
         except (AssertionError, RuntimeError) as error:
             failures += 1
             print(f"FAIL {name}: {error}")
+    if not args.only or "char_gpt" in args.only.split(","):
+        try:
+            char_gpt(args)
+        except (AssertionError, RuntimeError) as error:
+            failures += 1
+            print(f"FAIL char_gpt: {error}")
     if not args.only or "mlp" in args.only.split(","):
         try:
             lecture_mlp(args)
