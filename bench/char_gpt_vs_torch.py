@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""models/char_gpt.mlir trained by dlrun and by PyTorch (eager, CPU) for the
+same budget from the same start on the same windows of the same corpus, then
+both evaluated on the same held-out windows: the held-out loss of each, in
+nats and bits per byte, and the time each took.
+
+The PyTorch model, the windows (dlrun's documented sampling) and the
+schedule are test/e2e/torch_compare.py's, which checks them step by step
+against dlc in the test suite.
+
+Usage: char_gpt_vs_torch.py [--bin build/bin] [--steps 500] [--threads 2]
+       [--data /usr/share/doc/jargon-text/jargon.txt.gz] [--workdir DIR]
+(Debian's /usr/bin/python3: NumPy and PyTorch.)
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
+sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
+from torch_compare import M64, CharGpt, splitmix  # noqa: E402
+import safetensors_io  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--data", default="/usr/share/doc/jargon-text/jargon.txt.gz")
+    parser.add_argument("--workdir", default=os.path.join(ROOT, "build", "char_gpt_vs_torch"))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    w = lambda name: os.path.join(args.workdir, name)  # noqa: E731
+    model, B, T = CharGpt, CharGpt.B, CharGpt.T
+    fb = w("char_gpt.fb")
+    subprocess.run([os.path.join(args.bin, "dlc"), "compile",
+                    os.path.join(ROOT, "models", "char_gpt.mlir"), "-o", fb], check=True)
+
+    # dlc's starting parameters (the file's initializers) for both.
+    subprocess.run([os.path.join(args.bin, "forward_bench"), fb, "--save-params", w("init.st")],
+                   check=True)
+    init = {k: v for k, v in safetensors_io.read(w("init.st")).items() if "." not in k}
+
+    # dlc.
+    log = w("dlc.jsonl")
+    if os.path.exists(log):
+        os.remove(log)
+    start = time.time()
+    subprocess.run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", args.data,
+                    "--steps", str(args.steps), "--eval-every", str(args.steps), "--seed",
+                    str(args.seed), "--threads", str(args.threads), "--device", "cpu",
+                    "--log", log, "--checkpoint", w("dlc.ckpt"), "--progress", "lines"],
+                   check=True, stdout=subprocess.DEVNULL)
+    dlc_seconds = time.time() - start
+    records = [json.loads(line) for line in open(log)]
+    dlc_eval = [r for r in records if r["kind"] == "eval"][-1]
+
+    # PyTorch, the same windows, AdamW, clipping and schedule.
+    torch.set_num_threads(args.threads)
+    opener = gzip.open if args.data.endswith(".gz") else open
+    with opener(args.data, "rb") as f:
+        corpus = f.read()
+    split = len(corpus) // 10 * 9
+    train = np.frombuffer(corpus[:split], np.uint8).astype(np.int64)
+    test = np.frombuffer(corpus[split:], np.uint8).astype(np.int64)
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    optimizer = torch.optim.AdamW(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                  weight_decay=0.1)
+
+    def factor(t):  # #dl.cosine_lr<warmup_steps = 100, total_steps = 5000, min_lr = 1e-4>
+        if t < 100:
+            return (t + 1) / 100
+        c = (1 + np.cos(np.pi * min(t - 100, 4900) / 4900)) / 2
+        return (1e-4 + (1e-3 - 1e-4) * c) / 1e-3
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    start = time.time()
+    for step in range(args.steps):
+        starts = [splitmix((args.seed * 0x9E3779B97F4A7C15 + step * B + i) & M64) %
+                  (len(train) - T) for i in range(B)]
+        tokens = torch.from_numpy(np.stack([train[s:s + T] for s in starts]))
+        targets = torch.from_numpy(np.stack([train[s + 1:s + T + 1] for s in starts]).reshape(-1))
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model.forward(p, tokens), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
+        optimizer.step()
+        schedule.step()
+    torch_seconds = time.time() - start
+    windows = (len(test) - 1) // T // B * B
+    losses = []
+    with torch.no_grad():
+        for b in range(0, windows, B):
+            tokens = torch.from_numpy(np.stack([test[r * T:r * T + T] for r in range(b, b + B)]))
+            targets = torch.from_numpy(
+                np.stack([test[r * T + 1:r * T + T + 1] for r in range(b, b + B)]).reshape(-1))
+            losses.append(float(F.cross_entropy(model.forward(p, tokens), targets)))
+    torch_eval = float(np.mean(losses))
+    ratio = dlc_eval["loss"] / torch_eval
+    print(json.dumps({"steps": args.steps, "threads": args.threads, "data": args.data,
+                      "held_out_windows": windows,
+                      "dlc": {"loss": dlc_eval["loss"], "bits_per_byte": dlc_eval["bits_per_byte"],
+                              "seconds": round(dlc_seconds, 1)},
+                      "torch_eager": {"loss": torch_eval, "bits_per_byte": torch_eval / np.log(2),
+                                      "seconds": round(torch_seconds, 1),
+                                      "version": torch.__version__},
+                      "loss_ratio": ratio}, indent=1))
+    return 0 if abs(ratio - 1) <= 0.02 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
