@@ -27,8 +27,9 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
-from torch_compare import M64, CharGpt, splitmix  # noqa: E402
+from torch_compare import CharGpt  # noqa: E402
 import safetensors_io  # noqa: E402
+from text_windows import held_out_batch, training_batch  # noqa: E402
 
 
 def main():
@@ -75,36 +76,19 @@ def main():
     train = np.frombuffer(corpus[:split], np.uint8).astype(np.int64)
     test = np.frombuffer(corpus[split:], np.uint8).astype(np.int64)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
-    optimizer = torch.optim.AdamW(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                                  weight_decay=0.1)
-
-    def factor(t):  # #dl.cosine_lr<warmup_steps = 100, total_steps = 5000, min_lr = 1e-4>
-        if t < 100:
-            return (t + 1) / 100
-        c = (1 + np.cos(np.pi * min(t - 100, 4900) / 4900)) / 2
-        return (1e-4 + (1e-3 - 1e-4) * c) / 1e-3
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    optimizer, schedule = model.optimizer(p.values())
     start = time.time()
     for step in range(args.steps):
-        starts = [splitmix((args.seed * 0x9E3779B97F4A7C15 + step * B + i) & M64) %
-                  (len(train) - T) for i in range(B)]
-        tokens = torch.from_numpy(np.stack([train[s:s + T] for s in starts]))
-        targets = torch.from_numpy(np.stack([train[s + 1:s + T + 1] for s in starts]).reshape(-1))
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model.forward(p, tokens), targets)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
-        optimizer.step()
-        schedule.step()
+        tokens, targets = training_batch(train, args.seed, step, B, T)
+        model.step(p, optimizer, schedule, torch.from_numpy(tokens), torch.from_numpy(targets))
     torch_seconds = time.time() - start
     windows = (len(test) - 1) // T // B * B
     losses = []
     with torch.no_grad():
         for b in range(0, windows, B):
-            tokens = torch.from_numpy(np.stack([test[r * T:r * T + T] for r in range(b, b + B)]))
-            targets = torch.from_numpy(
-                np.stack([test[r * T + 1:r * T + T + 1] for r in range(b, b + B)]).reshape(-1))
-            losses.append(float(F.cross_entropy(model.forward(p, tokens), targets)))
+            tokens, targets = held_out_batch(test, b, B, T)
+            losses.append(float(F.cross_entropy(model.forward(p, torch.from_numpy(tokens)),
+                                                torch.from_numpy(targets))))
     torch_eval = float(np.mean(losses))
     ratio = dlc_eval["loss"] / torch_eval
     print(json.dumps({"steps": args.steps, "threads": args.threads, "data": args.data,

@@ -4,30 +4,7 @@ mirror the model files: nn.Linear holds dlc's W [in, out] transposed,
 convolutions are OIHW in both, images arrive as raw bytes and are scaled
 inside the model as the .mlir files do.
 """
-import json
-import struct
-
 import numpy as np
-
-
-def read_safetensors(path):
-    """{name: ndarray} of a .safetensors file (the format is 8 bytes of
-    header length, a JSON header, then the raw little-endian data)."""
-    dtypes = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64,
-              "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
-    with open(path, "rb") as f:
-        data = f.read()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length])
-    body = 8 + length
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__" or info["dtype"] not in dtypes:
-            continue
-        begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[body + begin:body + end],
-                                  dtype=dtypes[info["dtype"]]).reshape(info["shape"]).copy()
-    return out
 
 
 def build_model(name, params):

@@ -468,7 +468,6 @@ def main():
     #    checks run (dlc's inference logits, which the peers compare with,
     #    come first: they take seconds).
     dlc_measurements(args, logits_only=True)
-    compile_state = {"started": 0}
 
     def compile_all():
         pending = list(compiled)
@@ -479,7 +478,6 @@ def main():
                 s = pending.pop(0)
                 workers[key(s)] = w = Worker(s, args.torch_python, env)
                 active.append(w)
-                compile_state["started"] += 1
             w = active.pop(0)
             w.wait_ready(deadline)
     compiler = threading.Thread(target=compile_all)

@@ -62,18 +62,15 @@ if [ "$flow" = 1 ]; then
   # The flow only: the stand-in GPU computes on the CPU, so steps are few
   # and the time to accuracy trains on 256 samples and tests on 256.
   check="DLC_GPU_CHECK_TRAIN='--steps 20 --eval-every 20' $check"
-  "$python" - "$bundle/data/fashion-mnist" "$work/small.npz" <<'PY'
-import gzip, sys
+  "$python" - "$root/bench/gpu" "$bundle/data/fashion-mnist" "$work/small.npz" <<'PY'
+import sys
 import numpy as np
-def idx(path):
-    data = gzip.open(path).read()
-    rank = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(shape)[:256]
-d = sys.argv[1]
-np.savez(sys.argv[2], x_train=idx(f"{d}/train-images-idx3-ubyte.gz"),
-         y_train=idx(f"{d}/train-labels-idx1-ubyte.gz"),
-         x_test=idx(f"{d}/t10k-images-idx3-ubyte.gz"), y_test=idx(f"{d}/t10k-labels-idx1-ubyte.gz"))
+sys.path.insert(0, sys.argv[1])
+from torch_peers import read_idx
+d = sys.argv[2]
+np.savez(sys.argv[3], **{name: read_idx(f"{d}/{file}-ubyte.gz")[:256] for name, file in (
+    ("x_train", "train-images-idx3"), ("y_train", "train-labels-idx1"),
+    ("x_test", "t10k-images-idx3"), ("y_test", "t10k-labels-idx1"))})
 PY
   options=(--torch-device cpu --warmup 1 --iters 2 --sync-every 2 --accuracy-steps 2
     --accuracy-data "$work/small.npz"

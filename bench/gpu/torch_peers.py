@@ -24,8 +24,8 @@ says so.
 precision: "fp32" (TF32 off for cuBLAS and cuDNN) or "tf32" (on for both).
 
 The models (bench/torch_models.py) start from dlc's initial parameters (a
-.safetensors file saved by forward_bench, read without the safetensors
-package).
+.safetensors file saved by forward_bench, read by test/reference's reader,
+without the safetensors package).
 
 Protocol: the worker builds, compiles and warms up, prints one JSON line
 {"ready": ...}, then waits for a line on stdin before it times anything, so
@@ -41,8 +41,17 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from torch_models import build_model, read_safetensors  # noqa: E402
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, BENCH)
+sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "test", "reference"))
+import safetensors_io  # noqa: E402
+from torch_models import build_model  # noqa: E402
+
+
+def starting_parameters(path):
+    """The model's parameters in a file forward_bench saved (which also holds
+    the optimizer's state: names with a dot)."""
+    return {k: v for k, v in safetensors_io.read(path).items() if "." not in k}
 
 
 def read_idx(path):
@@ -122,7 +131,7 @@ def wait_for_go(ready):
 
 def train(spec, torch, dev):
     name, mode = spec["model"], spec["mode"]
-    params = {k: v for k, v in read_safetensors(spec["params"]).items() if "." not in k}
+    params = starting_parameters(spec["params"])
     model = build_model(name, params).to(dev.name).train()
     inputs = [torch.from_numpy(np.load(p)).to(dev.name) for p in spec["inputs"]]
     if name != "mlp":
@@ -184,7 +193,7 @@ def train(spec, torch, dev):
 
 def infer(spec, torch, dev):
     name, mode = spec["model"], spec["mode"]
-    params = {k: v for k, v in read_safetensors(spec["params"]).items() if "." not in k}
+    params = starting_parameters(spec["params"])
     model = build_model(name, params).to(dev.name).eval()
     fn = compile_fn(torch, model, mode)
     runs = []
@@ -234,7 +243,7 @@ def accuracy(spec, torch, dev):
                 torch.from_numpy(labels.astype(np.int64)).to(dev.name))
     x_train, y_train = load("train")
     x_test, y_test = load("t10k")
-    params = {k: v for k, v in read_safetensors(spec["params"]).items() if "." not in k}
+    params = starting_parameters(spec["params"])
     model = build_model("fashion_cnn", params).to(dev.name).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = loss_function("fashion_cnn")

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <exception>
 #include <new>
-#include <unordered_map>
 
 namespace dlc::rt {
 namespace cpu {
@@ -161,16 +160,12 @@ public:
   /// With DLC_PROFILE set in the environment, each program reports the mean
   /// time of each of its commands on stderr when it is destroyed.
   ~CpuProgram() override {
-    if (!profile_ || runs_ == 0)
+    if (!profile_)
       return;
-    double total = 0;
+    std::vector<CommandTime> times;
     for (const PreparedCommand &command : commands_)
-      total += command.seconds;
-    std::fprintf(stderr, "dlc profile: %zu commands, %llu runs, %.3f ms per run\n",
-                 commands_.size(), static_cast<unsigned long long>(runs_), total * 1e3 / runs_);
-    for (const PreparedCommand &command : commands_)
-      std::fprintf(stderr, "  %9.3f ms %5.1f%%  %s\n", command.seconds * 1e3 / runs_,
-                   total > 0 ? 100 * command.seconds / total : 0.0, command.description.c_str());
+      times.push_back({command.seconds * 1e3, &command.description});
+    printProfile("dlc profile", runs_, times);
   }
 
   /// The entry point's CPU commands, or with `hostKernels` its CUDA
@@ -268,22 +263,16 @@ public:
     if (!*out)
       return error(DLC_INTERNAL, "out of memory allocating {} bytes", bytes);
     std::memset(*out, 0, rounded);
-    allocated_[*out] = rounded;
-    liveBytes_ += rounded;
-    peakBytes_ = std::max(peakBytes_, liveBytes_);
+    memory_.added(*out, rounded);
     return okStatus();
   }
 
   void release(void *memory) override {
-    auto it = allocated_.find(memory);
-    if (it != allocated_.end()) {
-      liveBytes_ -= it->second;
-      allocated_.erase(it);
-    }
+    memory_.removed(memory);
     std::free(memory);
   }
 
-  size_t peakMemoryBytes() const override { return peakBytes_; }
+  size_t peakMemoryBytes() const override { return memory_.peak(); }
 
   Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
                  const std::vector<Tensor> &buffers, std::unique_ptr<Program> *out) override {
@@ -304,8 +293,7 @@ public:
 private:
   int threads_;
   void *hostKernels_;
-  std::unordered_map<void *, size_t> allocated_;
-  size_t liveBytes_ = 0, peakBytes_ = 0;
+  MemoryCounter memory_;
 };
 
 } // namespace

@@ -42,30 +42,21 @@ struct Shared {
   const Cudnn *cudnn = nullptr;
   cudnnHandle_t cudnnHandle = nullptr;
   std::map<const fb::Executable *, CUmodule> modules;
-  // GPU memory the session holds (regions, workspaces, staging), by
-  // allocation, and the most it has held at once.
-  std::map<CUdeviceptr, size_t> allocated;
-  size_t liveBytes = 0, peakBytes = 0;
+  // GPU memory the session holds: regions, workspaces, staging.
+  MemoryCounter memory;
 
   Status bind() const { return driver->check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); }
 
   /// cuMemAlloc, counted; the caller has bound the context.
   CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
     CUresult result = driver->cuMemAlloc(out, std::max<size_t>(bytes, 1));
-    if (result == CUDA_SUCCESS) {
-      allocated[*out] = bytes;
-      liveBytes += bytes;
-      peakBytes = std::max(peakBytes, liveBytes);
-    }
+    if (result == CUDA_SUCCESS)
+      memory.added(reinterpret_cast<const void *>(*out), bytes);
     return result;
   }
-  void memFree(CUdeviceptr memory) {
-    auto it = allocated.find(memory);
-    if (it != allocated.end()) {
-      liveBytes -= it->second;
-      allocated.erase(it);
-    }
-    driver->cuMemFree(memory);
+  void memFree(CUdeviceptr allocation) {
+    memory.removed(reinterpret_cast<const void *>(allocation));
+    driver->cuMemFree(allocation);
   }
 };
 
@@ -371,18 +362,12 @@ private:
   /// With DLC_PROFILE, each command's mean time and share on stderr, as the
   /// CPU backend prints them.
   void printProfile() const {
-    if (!profile_ || profiledRuns_ == 0)
+    if (!profile_)
       return;
-    double total = 0;
+    std::vector<CommandTime> times;
     for (const PreparedCommand &command : commands_)
-      total += command.milliseconds;
-    std::fprintf(stderr, "dlc profile (GPU, no graph): %zu commands, %llu runs, %.3f ms per run\n",
-                 commands_.size(), static_cast<unsigned long long>(profiledRuns_),
-                 total / profiledRuns_);
-    for (const PreparedCommand &command : commands_)
-      std::fprintf(stderr, "  %9.3f ms %5.1f%%  %s\n", command.milliseconds / profiledRuns_,
-                   total > 0 ? 100 * command.milliseconds / total : 0.0,
-                   command.description.c_str());
+      times.push_back({command.milliseconds, &command.description});
+    rt::printProfile("dlc profile (GPU, no graph)", profiledRuns_, times);
   }
 
   Status enqueueCommands() {
@@ -612,7 +597,7 @@ public:
     }
   }
 
-  size_t peakMemoryBytes() const override { return s_.peakBytes; }
+  size_t peakMemoryBytes() const override { return s_.memory.peak(); }
 
   // Copies are queued on the compute stream and waited for: the streams
   // are non-blocking, so work on the null stream would not be ordered with

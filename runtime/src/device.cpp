@@ -2,10 +2,40 @@
 #include "session.h"
 #include "verify.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 namespace dlc::rt {
+
+void MemoryCounter::added(const void *memory, size_t bytes) {
+  sizes_[memory] = bytes;
+  live_ += bytes;
+  peak_ = std::max(peak_, live_);
+}
+
+void MemoryCounter::removed(const void *memory) {
+  auto it = sizes_.find(memory);
+  if (it == sizes_.end())
+    return;
+  live_ -= it->second;
+  sizes_.erase(it);
+}
+
+void printProfile(const char *title, uint64_t runs, const std::vector<CommandTime> &commands) {
+  if (runs == 0)
+    return;
+  double total = 0;
+  for (const CommandTime &command : commands)
+    total += command.milliseconds;
+  std::fprintf(stderr, "%s: %zu commands, %llu runs, %.3f ms per run\n", title, commands.size(),
+               static_cast<unsigned long long>(runs), total / static_cast<double>(runs));
+  for (const CommandTime &command : commands)
+    std::fprintf(
+        stderr, "  %9.3f ms %5.1f%%  %s\n", command.milliseconds / static_cast<double>(runs),
+        total > 0 ? 100 * command.milliseconds / total : 0.0, command.description->c_str());
+}
 
 Status Device::upload(void *device, const void *host, size_t bytes) {
   if (bytes > 0)

@@ -10,8 +10,10 @@
 #include "status.h"
 #include "tensor.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dlc::rt {
@@ -83,6 +85,29 @@ public:
   virtual Status prepare(const fb::Executable &executable, const fb::EntryPoint &entry,
                          const std::vector<Tensor> &buffers, std::unique_ptr<Program> *out) = 0;
 };
+
+/// The bytes a device holds, by allocation, and the most it has held at
+/// once (Device::peakMemoryBytes).
+class MemoryCounter {
+public:
+  void added(const void *memory, size_t bytes);
+  void removed(const void *memory); // one added() counted, else nothing
+  size_t peak() const { return peak_; }
+
+private:
+  std::unordered_map<const void *, size_t> sizes_;
+  size_t live_ = 0, peak_ = 0;
+};
+
+/// One command's share of a DLC_PROFILE report.
+struct CommandTime {
+  double milliseconds; // in all runs together
+  const std::string *description;
+};
+
+/// A program's DLC_PROFILE report on stderr: "TITLE: N commands, R runs,
+/// T ms per run", then each command's mean time and share of the run.
+void printProfile(const char *title, uint64_t runs, const std::vector<CommandTime> &commands);
 
 std::unique_ptr<Device> createCpuDevice(int numThreads);
 

@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from commands import add_cuda_form_argument, cuda_form, run  # noqa: E402
 from philox import dropout_mask  # noqa: E402
 import safetensors_io  # noqa: E402
+from text_windows import training_batch  # noqa: E402
 
 BATCH = 128
 
@@ -101,13 +102,14 @@ class CnnBn:
         return h @ p["fc2_w"] + p["fc2_b"]
 
 
-def cosine_schedule(optimizer, warmup, total):
-    """#dl.cosine_lr (min_lr 0): lr (t + 1) / warmup for t < warmup, then a
-    half cosine from lr down to 0 at total."""
+def cosine_schedule(optimizer, warmup, total, min_factor=0.0):
+    """#dl.cosine_lr: lr (t + 1) / warmup for t < warmup, then a half cosine
+    from lr down to min_lr = min_factor * lr at total."""
     def factor(t):
         if t < warmup:
             return (t + 1) / warmup
-        return (1 + np.cos(np.pi * min(t - warmup, total - warmup) / (total - warmup))) / 2
+        c = (1 + np.cos(np.pi * min(t - warmup, total - warmup) / (total - warmup))) / 2
+        return min_factor + (1 - min_factor) * c
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
@@ -205,17 +207,30 @@ def device_of(args, model, d, extra=()):
             if args.cuda_form else [])
 
 
-def dlc_gradients(args, fb, params_path, images, labels, tag, device):
+def dlc_gradients(args, fb, params_path, inputs, tag, device):
+    """dlc's loss and every parameter's gradient (the loss_grad entry point)
+    at the parameters in `params_path`, for `inputs` ({name: array})."""
     d = os.path.join(args.workdir, tag)
     os.makedirs(d, exist_ok=True)
-    np.save(os.path.join(d, "images.npy"), images)
-    np.save(os.path.join(d, "labels.npy"), labels)
+    bindings = []
+    for name, array in inputs.items():
+        np.save(os.path.join(d, name + ".npy"), array)
+        bindings += ["--input", f"{name}={d}/{name}.npy"]
     run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--params", params_path,
-         "--input", f"images={d}/images.npy", "--input", f"labels={d}/labels.npy",
-         "--output", d + "/", *device])
+         *bindings, "--output", d + "/", *device])
     grads = {name[:-len(".grad.npy")]: np.load(os.path.join(d, name))
              for name in os.listdir(d) if name.endswith(".grad.npy")}
     return float(np.load(os.path.join(d, "loss.npy"))), grads
+
+
+def compare_losses(name, ours, theirs, steps):
+    """dlrun's logged training losses against PyTorch's: all `steps` of
+    them, each within 1e-4 relative."""
+    if len(ours) != steps:
+        raise AssertionError(f"{name}: {len(ours)} losses logged, not {steps}")
+    for step, (mine, peer) in enumerate(zip(ours, theirs)):
+        if abs(mine - peer) > 1e-4 * abs(peer):
+            raise AssertionError(f"{name}: step {step + 1} loss {mine} vs PyTorch {peer}")
 
 
 def compare_gradients(label, ours, theirs):
@@ -264,8 +279,8 @@ def compare(args, name, model):
 
     # Gradients at the start.
     batch_images, batch_labels = images[:BATCH], labels[:BATCH].astype(np.int32)
-    dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch_images, batch_labels, "g0",
-                                        device)
+    batch = {"images": batch_images, "labels": batch_labels}
+    dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch, "g0", device)
     torch_loss, torch_grads = torch_gradients(model, init, torch.from_numpy(batch_images),
                                               torch.from_numpy(labels[:BATCH]), state)
     worst0 = compare_gradients(f"{name} at the start", dlc_grads, torch_grads)
@@ -296,9 +311,7 @@ def compare(args, name, model):
         if schedule:
             schedule.step()
         torch_losses.append(float(loss))
-    for step, (ours, theirs) in enumerate(zip(dlc_losses, torch_losses)):
-        if abs(ours - theirs) > 1e-4 * abs(theirs):
-            raise AssertionError(f"{name}: step {step + 1} loss {ours} vs PyTorch {theirs}")
+    compare_losses(name, dlc_losses, torch_losses, STEPS)
 
     # Gradients again where both arrived.
     trained = {k: v.detach().numpy() for k, v in p.items()}
@@ -311,7 +324,7 @@ def compare(args, name, model):
         if error > 1e-4:
             raise AssertionError(f"{name}: running statistics differ by {error:.1e}")
         statistics = f", running statistics within {error:.1e}"
-    _, dlc_grads = dlc_gradients(args, fb, final, batch_images, batch_labels, "gK", device)
+    _, dlc_grads = dlc_gradients(args, fb, final, batch, "gK", device)
     _, torch_grads = torch_gradients(model, trained, torch.from_numpy(batch_images),
                                      torch.from_numpy(labels[:BATCH]),
                                      {k: v.numpy() for k, v in running.items()} if running else None)
@@ -374,17 +387,6 @@ def lecture_mlp(args):
           f"largest difference {error:.1e} of the loss")
 
 
-M64 = (1 << 64) - 1
-
-
-def splitmix(state):
-    """dlrun's SplitMix64: the first output of a generator seeded `state`."""
-    z = (state + 0x9E3779B97F4A7C15) & M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
-
-
 class CharGpt:
     """models/char_gpt.mlir: byte tokens and learned positions, three
     pre-norm blocks of 4-head causal attention and a GELU MLP, final norm,
@@ -402,6 +404,25 @@ class CharGpt:
                         f"b{i}_ln2_g": (D,), f"b{i}_ln2_b": (D,), f"b{i}_fc1_w": (D, M),
                         f"b{i}_fc1_b": (M,), f"b{i}_fc2_w": (M, D), f"b{i}_fc2_b": (D,)})
         return out
+
+    @staticmethod
+    def optimizer(params):
+        """AdamW as the model declares it, and its cosine_lr<warmup_steps =
+        100, total_steps = 5000, min_lr = 1e-4> (a tenth of lr)."""
+        opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                weight_decay=0.1)
+        return opt, cosine_schedule(opt, warmup=100, total=5000, min_factor=0.1)
+
+    @classmethod
+    def step(cls, p, optimizer, schedule, tokens, targets):
+        """One training step, gradients clipped to norm 1; returns the loss."""
+        optimizer.zero_grad()
+        loss = F.cross_entropy(cls.forward(p, tokens), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
+        optimizer.step()
+        schedule.step()
+        return float(loss)
 
     @classmethod
     def forward(cls, p, tokens):
@@ -458,10 +479,7 @@ def char_gpt(args):
     safetensors_io.write(init_path, init)
 
     def windows(step):
-        starts = [splitmix((seed * 0x9E3779B97F4A7C15 + step * B + i) & M64) %
-                  (len(train_bytes) - T) for i in range(B)]
-        tokens = np.stack([train_bytes[s:s + T] for s in starts])
-        targets = np.stack([train_bytes[s + 1:s + T + 1] for s in starts]).reshape(-1)
+        tokens, targets = training_batch(train_bytes, seed, step, B, T)
         return torch.from_numpy(tokens), torch.from_numpy(targets)
 
     def torch_grads(params, tokens, targets):
@@ -471,16 +489,9 @@ def char_gpt(args):
         return float(loss), {k: v.grad.numpy() for k, v in p.items()}
 
     def dlc_grads(params_path, tokens, targets, tag):
-        g = os.path.join(d, tag)
-        os.makedirs(g, exist_ok=True)
-        np.save(os.path.join(g, "tokens.npy"), tokens.numpy().astype(np.int32))
-        np.save(os.path.join(g, "targets.npy"), targets.numpy().astype(np.int32))
-        run([os.path.join(args.bin, "dlrun"), fb, "--entry", "loss_grad", "--params",
-             params_path, "--input", f"tokens={g}/tokens.npy", "--input",
-             f"targets={g}/targets.npy", "--output", g + "/", *device])
-        grads = {name[:-len(".grad.npy")]: np.load(os.path.join(g, name))
-                 for name in os.listdir(g) if name.endswith(".grad.npy")}
-        return float(np.load(os.path.join(g, "loss.npy"))), grads
+        inputs = {"tokens": tokens.numpy().astype(np.int32),
+                  "targets": targets.numpy().astype(np.int32)}
+        return dlc_gradients(args, fb, params_path, inputs, os.path.join("char_gpt", tag), device)
 
     tokens, targets = windows(0)
     dlc_loss, dlc_g = dlc_grads(init_path, tokens, targets, "g0")
@@ -499,30 +510,9 @@ def char_gpt(args):
     with open(log) as f:
         dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
-    optimizer = torch.optim.AdamW(p.values(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                                  weight_decay=0.1)
-
-    def factor(t):  # #dl.cosine_lr<warmup_steps = 100, total_steps = 5000, min_lr = 1e-4>
-        if t < 100:
-            return (t + 1) / 100
-        c = (1 + np.cos(np.pi * min(t - 100, 4900) / 4900)) / 2
-        return (1e-4 + (1e-3 - 1e-4) * c) / 1e-3
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-    torch_losses = []
-    for step in range(steps):
-        tokens, targets = windows(step)
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model.forward(p, tokens), targets)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(p.values(), 1.0)
-        optimizer.step()
-        schedule.step()
-        torch_losses.append(float(loss))
-    for step, (ours, theirs) in enumerate(zip(dlc_losses, torch_losses)):
-        if abs(ours - theirs) > 1e-4 * abs(theirs):
-            raise AssertionError(f"char_gpt: step {step + 1} loss {ours} vs PyTorch {theirs}")
-    if len(dlc_losses) != steps:
-        raise AssertionError(f"char_gpt: {len(dlc_losses)} losses logged, not {steps}")
+    optimizer, schedule = model.optimizer(p.values())
+    torch_losses = [model.step(p, optimizer, schedule, *windows(step)) for step in range(steps)]
+    compare_losses("char_gpt", dlc_losses, torch_losses, steps)
     trained = {k: v.detach().numpy() for k, v in p.items()}
     reached = safetensors_io.read(final)
     drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)

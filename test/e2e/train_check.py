@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import safetensors_io  # noqa: E402
+from text_windows import held_out_batch, training_batch  # noqa: E402
 from commands import run  # noqa: E402
 
 
@@ -89,17 +90,6 @@ def read_png(path):
     return width, height, np.array(rows, dtype=np.uint8).reshape(height, width, 3)
 
 
-M64 = (1 << 64) - 1
-
-
-def splitmix(state):
-    """dlrun's SplitMix64: the first output of a generator seeded `state`."""
-    z = (state + 0x9E3779B97F4A7C15) & M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
-
-
 def bigram_loss(p, tokens, targets):
     """Mean cross-entropy of the char_bigram model (float64)."""
     logits = p["emb"].astype(np.float64)[tokens.reshape(-1)] @ p["head_w"] + p["head_b"]
@@ -141,18 +131,13 @@ def text_data(args, dlc, dlrun, w):
     split = len(corpus) // 10 * 9
     train_bytes = np.frombuffer(corpus[:split], np.uint8).astype(np.int64)
     test_bytes = np.frombuffer(corpus[split:], np.uint8).astype(np.int64)
-    starts = [splitmix((seed * 0x9E3779B97F4A7C15 + row) & M64) % (len(train_bytes) - T)
-              for row in range(B)]
-    tokens = np.stack([train_bytes[s:s + T] for s in starts])
-    targets = np.stack([train_bytes[s + 1:s + T + 1] for s in starts]).reshape(-1)
+    tokens, targets = training_batch(train_bytes, seed, 0, B, T)
     want = bigram_loss(init, tokens, targets)
     assert abs(train[0]["l"] - want) < 1e-4 * want, (train[0], want)
 
     trained = safetensors_io.read(w("bigram.ckpt"))
     windows = (len(test_bytes) - 1) // T // B * B
-    tokens = np.stack([test_bytes[r * T:r * T + T] for r in range(windows)])
-    targets = np.stack([test_bytes[r * T + 1:r * T + T + 1] for r in range(windows)])
-    batches = [bigram_loss(trained, tokens[b:b + B], targets[b:b + B].reshape(-1))
+    batches = [bigram_loss(trained, *held_out_batch(test_bytes, b, B, T))
                for b in range(0, windows, B)]
     want_eval = float(np.mean(batches))
     got = evals[-1]

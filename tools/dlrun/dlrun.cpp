@@ -1,6 +1,7 @@
 // dlrun: runs a compiled model. Inference: bind inputs from .npy (or IDX)
 // files, run an entry point (forward by default), write outputs as .npy.
 // Training (--train): see train.cpp.
+#include "common.h"
 #include "dlc/runtime.hpp"
 #include "doctor.h"
 #include "generate.h"
@@ -67,13 +68,8 @@ void runInference(const Options &options) {
   const std::vector<dlc::TensorInfo> inputs = executable.inputs(options.entry);
   const std::vector<dlc::TensorInfo> outputs = executable.outputs(options.entry);
 
-  dlc::Session::Options sessionOptions;
-  sessionOptions.device = options.device;
-  sessionOptions.numThreads = options.threads;
-  sessionOptions.precision = options.precision;
-  dlc::Session session(executable, sessionOptions);
-  if (!session.deviceNote().empty())
-    fmt::print(stderr, "dlrun: {}\n", session.deviceNote());
+  dlc::Session session =
+      dlc::tools::openSession(executable, options.device, options.threads, options.precision);
   if (!options.params.empty())
     session.loadParameters(options.params);
 

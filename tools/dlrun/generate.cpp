@@ -1,5 +1,6 @@
 #include "generate.h"
 
+#include "common.h"
 #include "dlc/runtime.hpp"
 
 #include <fmt/format.h>
@@ -15,24 +16,8 @@
 namespace dlc::tools {
 namespace {
 
-[[noreturn]] void fail(dlc_status_code code, const std::string &message) {
-  throw dlc::Error(code, message);
-}
-
-/// SplitMix64, as dlrun's data order uses it.
-struct Random {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
-
 /// The byte to emit from one position's logits.
-int sample(const float *logits, int vocab, double temperature, int64_t topK, Random &random) {
+int sample(const float *logits, int vocab, double temperature, int64_t topK, SplitMix &random) {
   std::vector<int> order(static_cast<size_t>(vocab));
   std::iota(order.begin(), order.end(), 0);
   // Most likely first; ties keep the lower byte first (as argmax does).
@@ -87,13 +72,8 @@ void generate(const GenerateOptions &options) {
   if (options.count < 0)
     fail(DLC_INVALID_ARGUMENT, "--generate takes a count of bytes >= 0");
 
-  dlc::Session::Options sessionOptions;
-  sessionOptions.device = options.device;
-  sessionOptions.numThreads = options.threads;
-  sessionOptions.precision = options.precision;
-  dlc::Session session(executable, sessionOptions);
-  if (!session.deviceNote().empty())
-    fmt::print(stderr, "dlrun: {}\n", session.deviceNote());
+  dlc::Session session =
+      openSession(executable, options.device, options.threads, options.precision);
   if (!options.params.empty())
     session.loadParameters(options.params);
   fmt::print(stderr,
@@ -108,7 +88,7 @@ void generate(const GenerateOptions &options) {
   std::fwrite(options.prompt.data(), 1, options.prompt.size(), stdout);
   std::fflush(stdout);
 
-  Random random{options.seed * 0x100000001B3ull + 0x2545F4914F6CDD1Dull};
+  SplitMix random{options.seed * 0x100000001B3ull + 0x2545F4914F6CDD1Dull};
   const size_t tokenBytes = inputs[0].sizeBytes / static_cast<size_t>(batch * context);
   std::vector<uint8_t> tokens(inputs[0].sizeBytes, 0);
   std::vector<float> logits(outputs[0].sizeBytes / sizeof(float));

@@ -2,6 +2,7 @@
 // metrics log, plot and checkpoints.
 #include "train.h"
 
+#include "common.h"
 #include "dlc/runtime.hpp"
 #include "idx.h"
 #include "npy.h"
@@ -35,10 +36,6 @@ constexpr const char *kFashionMnist = "/usr/share/datasets/fashion-mnist";
 // dl.dataset = "text": the Jargon File 4.4.7 (public domain), Debian's jargon-text.
 constexpr const char *kTextCorpus = "/usr/share/doc/jargon-text/jargon.txt.gz";
 constexpr const char *kStepCounter = "train.step";
-
-[[noreturn]] void fail(dlc_status_code code, const std::string &message) {
-  throw dlc::Error(code, message);
-}
 
 void check(const Status &status) {
   if (!status.ok())
@@ -92,23 +89,6 @@ struct Dataset {
   Split train, test;
   bool fixedBatch = false;              // random data: the same batch every step
   std::shared_ptr<const TextData> text; // text: train/test counts are windows
-};
-
-/// Deterministic 64-bit generator (splitmix64): the data order depends only
-/// on the seed, the epoch and the platform-independent arithmetic here.
-struct SplitMix {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double normal() { // Box-Muller
-    double u = uniform(), v = uniform();
-    return std::sqrt(-2.0 * std::log1p(-u)) * std::cos(2 * M_PI * v);
-  }
 };
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed, int64_t epoch) {
@@ -559,13 +539,8 @@ void train(const TrainOptions &options) {
     totalSteps = data.fixedBatch ? 500 : stepsPerEpoch;
 
   // Session, starting parameters, resume.
-  dlc::Session::Options sessionOptions;
-  sessionOptions.device = options.device;
-  sessionOptions.numThreads = options.threads;
-  sessionOptions.precision = options.precision;
-  dlc::Session session(executable, sessionOptions);
-  if (!session.deviceNote().empty())
-    fmt::print(stderr, "dlrun: {}\n", session.deviceNote());
+  dlc::Session session =
+      openSession(executable, options.device, options.threads, options.precision);
   uint64_t seed = options.seed;
   if (!options.resume.empty()) {
     session.loadParameters(options.resume);
