@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The benchmarks in one command each: dlc against its peers on
-# models/fashion_mlp.mlir and models/fashion_cnn.mlir (batch 128, CPU).
+# The benchmarks in one command each: dlc against its peers on the CPU.
 #
-#   bench/run.sh forward [options]   # inference: vs PyTorch and ONNX Runtime (forward.py)
-#   bench/run.sh train [options]     # training step: vs PyTorch and JAX (train.py)
+#   bench/run.sh forward [options]   # inference of the image models: vs PyTorch and
+#                                    # ONNX Runtime (forward.py)
+#   bench/run.sh train [options]     # training step of every model: vs PyTorch eager,
+#                                    # torch.compile and JAX (train.py)
 #
-# options: --threads N --iters K --warmup W --rounds R --models fashion_mlp,fashion_cnn
+# options: --threads N --iters K --warmup W --rounds R --models NAME,NAME
 #
 # Sets up bench/.venv (bench/setup.sh), brings dlc and forward_bench up to
 # date in the build directory (DLC_BUILD_DIR, default build/), then runs the
