@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Forward-pass benchmark: dlc vs PyTorch (CPU) vs ONNX Runtime (CPU).
 
-For each model (models/fashion_mlp.mlir, models/fashion_cnn.mlir, batch 128):
+For each image model of models/ (fashion_mlp, fashion_cnn, fashion_cnn_bn,
+lenet5, vit_tiny; batch 128):
 
 1. compile it with `dlc compile`;
 2. have bench/forward_bench (the C++ driver on the runtime's C API) save
@@ -12,6 +13,7 @@ For each model (models/fashion_mlp.mlir, models/fashion_cnn.mlir, batch 128):
    [in, out], so a torch Linear weight is W.T; conv filters are OIHW in both),
    check its logits against dlc's on the same input, export it to ONNX
    (opset 17) and check ONNX Runtime's logits too -- all before any timing;
+   (the PyTorch models are bench/torch_models.py's, in eval mode)
 4. time each runtime the same way with the same thread count: a warm-up,
    then K timed batches, median (and mean) milliseconds per batch. A round
    times dlc, torch and ORT in turn; with several rounds the best round
@@ -23,6 +25,14 @@ logits out, as the C API requires); torch and ORT each in a fresh Python
 process of their own (`forward.py --worker torch|ort`; per batch: one module
 call under inference_mode / one InferenceSession.run with the uint8 batch),
 so no runtime's idle thread pool sits beside another's.
+
+--isa avx2 measures as on a CPU without AVX-512: dlc's loops run their
+AVX2 copies (DLC_CPU_ISA=avx2) and oneDNN is capped (ONEDNN_MAX_CPU_ISA=AVX2),
+in dlc and in PyTorch (whose own kernels are capped with
+ATEN_CPU_CAPABILITY=avx2 and MKL's with MKL_ENABLE_INSTRUCTIONS=AVX2). ONNX
+Runtime has no such switch: its MLAS kernels keep the CPU's best, so on an
+AVX-512 machine the capped comparison is harder for dlc than a real AVX2
+machine would be. Results go to forward-<date>-avx2.json.
 
 Run it through bench/run.sh forward, which sets up bench/.venv first.
 """
@@ -45,10 +55,11 @@ import torch_models
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-MODELS = {
-    "fashion_mlp": ROOT / "models" / "fashion_mlp.mlir",
-    "fashion_cnn": ROOT / "models" / "fashion_cnn.mlir",
-}
+MODELS = {name: ROOT / "models" / f"{name}.mlir"
+          for name in ("fashion_mlp", "fashion_cnn", "fashion_cnn_bn", "lenet5", "vit_tiny")}
+# What --isa avx2 sets for every timed process.
+AVX2_ENV = {"DLC_CPU_ISA": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2",
+            "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 BATCH = 128
 TOLERANCE = 1e-3
 
@@ -90,6 +101,8 @@ def run(cmd, **kwargs):
 
 def timing_env(args):
     env = dict(os.environ)
+    if getattr(args, "isa", "native") == "avx2":
+        env.update(AVX2_ENV)
     if not args.default_malloc:
         env["GLIBC_TUNABLES"] = ":".join(
             t for t in (env.get("GLIBC_TUNABLES"), MALLOC_TUNABLES) if t)
@@ -217,7 +230,8 @@ def bench_model(name, args, work, images_path, images):
 
     # --- correctness, before any timing --------------------------------------
     dlc_logits_path = work / f"{name}.dlc_logits.npy"
-    dlc_time(driver, fb, params_path, images_path, args.threads, 0, 1, dlc_logits_path)
+    dlc_time(driver, fb, params_path, images_path, args.threads, 0, 1, dlc_logits_path,
+             env=timing_env(args))
     dlc_logits = np.load(dlc_logits_path)
 
     model = torch_model(name, params)
@@ -260,7 +274,8 @@ def bench_model(name, args, work, images_path, images):
                      env=timing_env(args))
         rounds["dlc"].append({k: d[k] for k in
                               ("median_ms", "mean_ms", "min_ms", "max_ms", "stdev_ms",
-                               "samples_per_s", "minor_faults_per_iter", "first_run_ms")})
+                               "samples_per_s", "minor_faults_per_iter", "first_run_ms",
+                               "device")})
         for runtime in ("torch", "ort"):
             result = run([sys.executable, __file__, "--worker", runtime, "--models", name,
                           "--work", work, "--threads", args.threads, "--warmup", args.warmup,
@@ -301,6 +316,8 @@ def main():
                         help="scratch folder for .fb, .safetensors, .onnx and .npy files")
     parser.add_argument("--default-malloc", action="store_true",
                         help="time with glibc's default (adaptive) malloc thresholds")
+    parser.add_argument("--isa", choices=["native", "avx2"], default="native",
+                        help="avx2: cap dlc, oneDNN and PyTorch at AVX2 (see above)")
     parser.add_argument("--worker", choices=["torch", "ort"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -338,6 +355,9 @@ def main():
         "rounds": args.rounds,
         "statistic": "best-of-rounds median ms per batch of 128",
         "glibc_tunables": None if args.default_malloc else MALLOC_TUNABLES,
+        "isa": args.isa,
+        "isa_environment": AVX2_ENV if args.isa == "avx2" else {},
+        "dlc_device": results[0]["best"]["dlc"].get("device") if results else None,
         "machine": {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
                     "loadavg_before": load_before, "loadavg_after": load_after},
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
@@ -346,16 +366,17 @@ def main():
         "models": results,
     }
 
-    header = (f"{'model':12s} {'dlc ms':>9s} {'torch ms':>9s} {'ort ms':>9s} "
+    header = (f"{'model':14s} {'dlc ms':>9s} {'torch ms':>9s} {'ort ms':>9s} "
               f"{'dlc vs torch':>13s} {'dlc vs ort':>11s}")
     print()
     print(f"forward pass, batch {BATCH}, {args.threads} threads, median of {args.iters} "
-          f"(best of {args.rounds} rounds); speedup = peer ms / dlc ms")
+          f"(best of {args.rounds} rounds); speedup = peer ms / dlc ms; "
+          f"{'capped at AVX2 (ONNX Runtime not capped)' if args.isa == 'avx2' else 'native ISA'}")
     print(header)
     print("-" * len(header))
     for r in results:
         b = r["best"]
-        print(f"{r['model']:12s} {b['dlc']['median_ms']:9.3f} {b['torch']['median_ms']:9.3f} "
+        print(f"{r['model']:14s} {b['dlc']['median_ms']:9.3f} {b['torch']['median_ms']:9.3f} "
               f"{b['ort']['median_ms']:9.3f} {r['speedup_vs_torch']:12.2f}x "
               f"{r['speedup_vs_ort']:10.2f}x")
     print(f"load average before {load_before}, after {load_after}")
@@ -364,6 +385,8 @@ def main():
     # forward-<date>.json for the default run; other thread counts or model
     # subsets get a suffix so they do not replace it.
     suffix = "" if args.threads == os.cpu_count() else f"-t{args.threads}"
+    if args.isa == "avx2":
+        suffix += "-avx2"
     if names != list(MODELS):
         suffix += "-" + "+".join(names)
     path = args.results / f"forward-{started.strftime('%Y-%m-%d')}{suffix}.json"

@@ -86,6 +86,9 @@ def build_model(name, params):
             for i, bn in ((1, self.bn1), (2, self.bn2)):
                 bn.weight.data = torch.from_numpy(params[f"bn{i}_scale"].copy())
                 bn.bias.data = torch.from_numpy(params[f"bn{i}_offset"].copy())
+                if f"bn{i}_mean" in params:  # the running statistics, when given
+                    bn.running_mean.copy_(torch.from_numpy(params[f"bn{i}_mean"]))
+                    bn.running_var.copy_(torch.from_numpy(params[f"bn{i}_var"]))
             self.pool = nn.MaxPool2d(2)
             self.fc1 = linear(params["fc1_w"], params["fc1_b"])
             self.dropout = nn.Dropout(0.5)

@@ -18,16 +18,57 @@ namespace dlc::rt::cpu {
 /// One prepared command.
 using Step = std::function<Status()>;
 
-/// On x86-64 with GCC, the loops a command spends its time in are compiled
-/// for AVX-512, AVX2 and the baseline, and the dynamic loader picks the best
-/// the CPU has (the build targets the baseline, so the runtime runs
-/// anywhere). Clang does not clone function templates; it builds the
-/// baseline only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/// The instruction sets the loops a command spends its time in are compiled
+/// for (the build targets the baseline, so the runtime runs anywhere).
+enum class VectorIsa { Baseline, Avx2, Avx512 };
+
+/// The one this process runs: the best the CPU has, lowered by the
+/// environment's DLC_CPU_ISA (avx512, avx2 or baseline) or, without it, by
+/// oneDNN's ONEDNN_MAX_CPU_ISA (AVX512_*, AVX2*, SSE41), so that one setting
+/// caps both the library's kernels and ours. Chosen once per process.
+VectorIsa vectorIsa();
+const char *vectorIsaName(VectorIsa isa);
+
+/// A loop body written once as a DLC_VECTOR_BODY function (a template, or a
+/// function with the loops) is compiled for each ISA by Vectorized<&body>:
+/// its avx512() and avx2() copies inline the body under that target, and
+/// call() runs the copy vectorIsa() names. The body must reach its loops
+/// through inlined calls only (what it calls out of line runs the baseline).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DLC_VECTOR_BODY inline __attribute__((always_inline))
+#define DLC_TARGET_AVX512 __attribute__((target("avx512f")))
+#define DLC_TARGET_AVX2 __attribute__((target("avx2")))
+#define DLC_ISA_VARIANTS 1
 #else
-#define DLC_VECTOR_CLONES
+#define DLC_VECTOR_BODY inline
+#define DLC_ISA_VARIANTS 0
 #endif
+
+template <auto Body> struct Vectorized;
+
+template <typename R, typename... A, R (*Body)(A...)> struct Vectorized<Body> {
+#if DLC_ISA_VARIANTS
+  DLC_TARGET_AVX512 static R avx512(A... a) { return Body(a...); }
+  DLC_TARGET_AVX2 static R avx2(A... a) { return Body(a...); }
+#endif
+  static R baseline(A... a) { return Body(a...); }
+  static R call(A... a) {
+#if DLC_ISA_VARIANTS
+    switch (vectorIsa()) {
+    case VectorIsa::Avx512:
+      return avx512(a...);
+    case VectorIsa::Avx2:
+      return avx2(a...);
+    case VectorIsa::Baseline:
+      break;
+    }
+#endif
+    return baseline(a...);
+  }
+};
+
+/// The dispatching function of a body: vectorized<&body<float>>(args...).
+template <auto Body> inline constexpr auto vectorized = &Vectorized<Body>::call;
 
 /// Below this many elements of work a command runs on one thread: starting
 /// the OpenMP team costs more than it saves.

@@ -5,15 +5,66 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <string>
 
 namespace dlc::rt {
 namespace cpu {
+
+namespace {
+
+VectorIsa detectVectorIsa() {
+  VectorIsa best = VectorIsa::Baseline;
+#if DLC_ISA_VARIANTS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f"))
+    best = VectorIsa::Avx512;
+  else if (__builtin_cpu_supports("avx2"))
+    best = VectorIsa::Avx2;
+#endif
+  const char *cap = std::getenv("DLC_CPU_ISA");
+  if (!cap || !*cap)
+    cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+  if (!cap)
+    return best;
+  std::string name(cap);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  VectorIsa limit = best;
+  if (name.rfind("avx512", 0) == 0 || name == "all" || name.rfind("avx10", 0) == 0)
+    limit = VectorIsa::Avx512;
+  else if (name.rfind("avx2", 0) == 0)
+    limit = VectorIsa::Avx2;
+  else if (name == "baseline" || name.rfind("sse", 0) == 0 || name == "avx" || name == "default")
+    limit = VectorIsa::Baseline;
+  return std::min(best, limit);
+}
+
+} // namespace
+
+VectorIsa vectorIsa() {
+  static const VectorIsa isa = detectVectorIsa();
+  return isa;
+}
+
+const char *vectorIsaName(VectorIsa isa) {
+  switch (isa) {
+  case VectorIsa::Avx512:
+    return "avx512";
+  case VectorIsa::Avx2:
+    return "avx2";
+  case VectorIsa::Baseline:
+    break;
+  }
+  return "baseline";
+}
 
 Status Context::tensor(int64_t index, const char *role, Tensor *out) const {
   if (index < 0 || index >= static_cast<int64_t>(buffers.size()))
@@ -249,7 +300,7 @@ public:
   ~CpuDevice() override { closeHostKernels(hostKernels_); }
 
   std::string name() const override {
-    return fmt::format("cpu ({} threads){}", threads_,
+    return fmt::format("cpu ({} threads, {}){}", threads_, vectorIsaName(vectorIsa()),
                        hostKernels_ ? ", running the CUDA form with host kernels" : "");
   }
 

@@ -1,11 +1,13 @@
 // Launch: the tile interpreter for the compiler's fused elementwise kernels.
 // A kernel's instructions run over tiles of kTile elements of its iteration
 // space, each instruction one tight loop over the tile in the compute type
-// (float or double). Inputs are read with NumPy broadcasting and converted
+// (float or double; exp, tanh and erf in float are vmath.h's, which
+// vectorize). Inputs are read with NumPy broadcasting and converted
 // from their dtypes; each result is converted to its output's dtype when
 // stored. Tiles are spread over threads; each thread has its own scratch.
 #include "cpu_commands.h"
 #include "dtype.h"
+#include "vmath.h"
 
 #include <omp.h>
 
@@ -38,7 +40,7 @@ template <typename C>
 using StoreFunction = void (*)(const C *values, int64_t start, int64_t n, void *data);
 
 template <typename S, typename C>
-DLC_VECTOR_CLONES void loadInput(const InputPlan &in, int64_t start, int64_t n, C *out) {
+DLC_VECTOR_BODY void loadInput(const InputPlan &in, int64_t start, int64_t n, C *out) {
   const S *source = static_cast<const S *>(in.data);
   if (in.kind == InputPlan::Full) {
     for (int64_t k = 0; k < n; ++k)
@@ -82,7 +84,7 @@ DLC_VECTOR_CLONES void loadInput(const InputPlan &in, int64_t start, int64_t n, 
 }
 
 template <typename S, typename C>
-DLC_VECTOR_CLONES void storeOutput(const C *values, int64_t start, int64_t n, void *data) {
+DLC_VECTOR_BODY void storeOutput(const C *values, int64_t start, int64_t n, void *data) {
   S *dest = static_cast<S *>(data) + start;
   for (int64_t k = 0; k < n; ++k)
     dest[k] = fromCompute<S>(values[k]);
@@ -106,8 +108,7 @@ template <typename C> struct Output {
 };
 
 template <typename C>
-DLC_VECTOR_CLONES void evaluate(const Instruction<C> &in, const C *const *values, C *out,
-                                int64_t n) {
+DLC_VECTOR_BODY void evaluate(const Instruction<C> &in, const C *const *values, C *out, int64_t n) {
   const C *a = values[in.operands[0]], *b = values[in.operands[1]], *c = values[in.operands[2]];
   auto unary = [&](auto f) {
     for (int64_t k = 0; k < n; ++k)
@@ -124,7 +125,7 @@ DLC_VECTOR_CLONES void evaluate(const Instruction<C> &in, const C *const *values
   case O::Abs:
     return unary([](C x) { return std::abs(x); });
   case O::Exp:
-    return unary([](C x) { return std::exp(x); });
+    return unary([](C x) { return Math<C>::exp(x); });
   case O::Log:
     return unary([](C x) { return std::log(x); });
   case O::Sqrt:
@@ -132,21 +133,21 @@ DLC_VECTOR_CLONES void evaluate(const Instruction<C> &in, const C *const *values
   case O::Rsqrt:
     return unary([](C x) { return C(1) / std::sqrt(x); });
   case O::Tanh:
-    return unary([](C x) { return std::tanh(x); });
+    return unary([](C x) { return Math<C>::tanh(x); });
   case O::Sin:
     return unary([](C x) { return std::sin(x); });
   case O::Cos:
     return unary([](C x) { return std::cos(x); });
   case O::Sigmoid:
-    return unary([](C x) { return C(1) / (C(1) + std::exp(-x)); });
+    return unary([](C x) { return C(1) / (C(1) + Math<C>::exp(-x)); });
   case O::Relu:
     return unary([](C x) { return x < 0 ? C(0) : x; });
   case O::Gelu: // x * Phi(x), Phi the standard normal CDF
-    return unary([](C x) { return C(0.5) * x * (C(1) + std::erf(x * C(M_SQRT1_2))); });
+    return unary([](C x) { return C(0.5) * x * (C(1) + Math<C>::erf(x * C(M_SQRT1_2))); });
   case O::GeluTanh: // the tanh approximation of Hendrycks & Gimpel
     return unary([](C x) {
       const C k = C(0.7978845608028654); // sqrt(2 / pi)
-      return C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x)));
+      return C(0.5) * x * (C(1) + Math<C>::tanh(k * (x + C(0.044715) * x * x * x)));
     });
   case O::Add:
     return binary([](C x, C y) { return x + y; });
@@ -210,7 +211,7 @@ template <typename C> struct KernelProgram {
       if (in.opcode == fb::Opcode::Load)
         in.load(inputs[in.input], start, n, out);
       else if (in.opcode != fb::Opcode::Constant)
-        evaluate(in, values, out, n);
+        vectorized<&evaluate<C>>(in, values, out, n);
       values[i] = out;
     }
     for (const Output<C> &output : outputs)
@@ -310,7 +311,7 @@ Status decodeInstructions(const fb::Kernel &kernel, KernelProgram<C> *program) {
                      kernelName(kernel), i, decoded.input, program->inputs.size());
       decoded.load =
           withStorageType(program->inputs[decoded.input].dtype, [](auto zero) -> LoadFunction<C> {
-            return &loadInput<decltype(zero), C>;
+            return vectorized<&loadInput<decltype(zero), C>>;
           });
     }
     program->code.push_back(decoded);
@@ -417,7 +418,7 @@ Status prepareProgram(const Context &ctx, const fb::Kernel &kernel, const fb::La
       return error(DLC_INVALID_FILE, "kernel '{}' result {} is value {} of {}", kernelName(kernel),
                    j, value, program->code.size());
     StoreFunction<C> store = withStorageType(tensor.dtype, [](auto zero) -> StoreFunction<C> {
-      return &storeOutput<decltype(zero), C>;
+      return vectorized<&storeOutput<decltype(zero), C>>;
     });
     program->outputs.push_back({tensor.data, tensor.bytes(), value, store});
   }

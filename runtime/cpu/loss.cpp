@@ -1,8 +1,10 @@
 // Losses and metrics: scalar results over a batch, summed in double.
 #include "cpu_commands.h"
 #include "dtype.h"
+#include "vmath.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace dlc::rt::cpu {
 namespace {
@@ -20,15 +22,22 @@ Status lossOperands(const Context &ctx, uint32_t logitsIndex, uint32_t labelsInd
   return expectElements(*output, 1);
 }
 
-// -log softmax(row)[label], stable.
-template <typename T> double crossEntropy(const T *row, int64_t classes, int64_t label) {
-  T max = row[0];
-  for (int64_t k = 1; k < classes; ++k)
-    max = std::max(max, row[k]);
-  double sum = 0;
-  for (int64_t k = 0; k < classes; ++k)
-    sum += std::exp(double(row[k]) - double(max));
-  return double(max) - double(row[label]) + std::log(sum);
+// -log softmax(row)[label], stable; a float row vectorized (vmath.h's
+// maximum, exp and partial sums).
+template <typename T>
+DLC_VECTOR_BODY double crossEntropy(const T *row, int64_t classes, int64_t label) {
+  if constexpr (std::is_same_v<T, float>) {
+    const float max = lineMax(row, classes);
+    return double(max) - double(row[label]) + std::log(expSum(row, classes, max));
+  } else {
+    T max = row[0];
+    for (int64_t k = 1; k < classes; ++k)
+      max = std::max(max, row[k]);
+    double sum = 0;
+    for (int64_t k = 0; k < classes; ++k)
+      sum += std::exp(double(row[k]) - double(max));
+    return double(max) - double(row[label]) + std::log(sum);
+  }
 }
 
 } // namespace
@@ -54,7 +63,7 @@ Status prepareSoftmaxCrossEntropy(const Context &ctx, const fb::SoftmaxCrossEntr
         bool parallel = batch * classes >= kParallelMinWork;
 #pragma omp parallel for num_threads(threads) reduction(+ : total) if (parallel)
         for (int64_t n = 0; n < batch; ++n)
-          total += crossEntropy(logits.as<T>() + n * classes, classes, label[n]);
+          total += vectorized<&crossEntropy<T>>(logits.as<T>() + n * classes, classes, label[n]);
         *output.as<T>() = static_cast<T>(batch ? total / double(batch) : 0);
         return okStatus();
       };

@@ -3,6 +3,7 @@
 // double whatever the tensor's type.
 #include "cpu_commands.h"
 #include "random.h"
+#include "vmath.h"
 
 #include <omp.h>
 
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace dlc::rt::cpu {
@@ -19,20 +21,40 @@ namespace {
 // Softmax (or log-softmax) of n values `stride` apart, stable: the maximum
 // is subtracted before exponentiating, and log-softmax is (x - max) - log(sum)
 // so that a large max does not swallow the small log(sum). y may be x.
-template <typename T> void softmaxLine(const T *x, T *y, int64_t n, int64_t stride, bool log) {
+// A contiguous float line is vectorized: the maximum and the sum over
+// kLanes interleaved partial results (vmath.h's exp), the partial sums
+// added in double.
+template <typename T>
+DLC_VECTOR_BODY void softmaxLine(const T *x, T *y, int64_t n, int64_t stride, bool log) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (stride == 1) {
+      const float max = lineMax(x, n);
+      const double sum = expSum(x, n, max);
+      if (log) {
+        const double logSum = std::log(sum);
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = static_cast<float>(double(x[i] - max) - logSum);
+      } else {
+        const float inverse = static_cast<float>(1.0 / sum);
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = vmath::exp(x[i] - max) * inverse;
+      }
+      return;
+    }
+  }
   T max = x[0];
   for (int64_t i = 1; i < n; ++i)
     max = std::max(max, x[i * stride]);
   double sum = 0;
   if (log) {
     for (int64_t i = 0; i < n; ++i)
-      sum += std::exp(x[i * stride] - max);
+      sum += Math<T>::exp(x[i * stride] - max);
     double logSum = std::log(sum);
     for (int64_t i = 0; i < n; ++i)
       y[i * stride] = static_cast<T>(double(x[i * stride] - max) - logSum);
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      y[i * stride] = std::exp(x[i * stride] - max);
+      y[i * stride] = Math<T>::exp(x[i * stride] - max);
       sum += y[i * stride];
     }
     for (int64_t i = 0; i < n; ++i)
@@ -299,7 +321,8 @@ Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
 #pragma omp parallel for num_threads(threads) if (input.elements() >= kParallelMinWork)
       for (int64_t line = 0; line < v.outer * v.inner; ++line) {
         int64_t start = line / v.inner * v.size * v.inner + line % v.inner;
-        softmaxLine(input.as<T>() + start, output.as<T>() + start, v.size, v.inner, log);
+        vectorized<&softmaxLine<T>>(input.as<T>() + start, output.as<T>() + start, v.size, v.inner,
+                                    log);
       }
       return okStatus();
     };

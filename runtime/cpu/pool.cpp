@@ -118,8 +118,8 @@ Status prepareOneDnnPool(const Context &ctx, const fb::Pool2D &op, const PoolGeo
 
 /// One NHWC sample: every loop over channels innermost and contiguous.
 template <typename T>
-DLC_VECTOR_CLONES void poolSample(const PoolGeometry &g, fb::PoolKind kind, const T *image,
-                                  T *output) {
+DLC_VECTOR_BODY void poolSample(const PoolGeometry &g, fb::PoolKind kind, const T *image,
+                                T *output) {
   const int64_t C = g.channels;
   for (int64_t y = 0; y < g.outH; ++y)
     for (int64_t x = 0; x < g.outW; ++x) {
@@ -158,7 +158,7 @@ void poolChannelsLast(const PoolGeometry &g, fb::PoolKind kind, const T *input, 
   int64_t work = g.batch * outSize * g.kernel[0] * g.kernel[1];
 #pragma omp parallel for num_threads(threads) if (work >= kParallelMinWork)
   for (int64_t n = 0; n < g.batch; ++n)
-    poolSample(g, kind, input + n * imageSize, output + n * outSize);
+    vectorized<&poolSample<T>>(g, kind, input + n * imageSize, output + n * outSize);
 }
 
 template <typename T>
@@ -229,9 +229,9 @@ namespace {
 /// the windows tile the image exactly (`tiles`: stride = kernel, no padding,
 /// nothing left over) every element is written once, with no zeroing first.
 template <typename T>
-DLC_VECTOR_CLONES void poolBackwardSample(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
-                                          bool tiles, const T *in, const T *dy, T *dx,
-                                          T *__restrict value, T *__restrict place) {
+DLC_VECTOR_BODY void poolBackwardSample(const PoolGeometry &g, fb::PoolKind kind, bool reluMask,
+                                        bool tiles, const T *in, const T *dy, T *dx,
+                                        T *__restrict value, T *__restrict place) {
   const int64_t C = g.channels;
   if (!tiles || kind != fb::PoolKind::Max)
     std::fill(dx, dx + g.height * g.width * C, T(0));
@@ -303,8 +303,9 @@ void poolBackwardChannelsLast(const PoolGeometry &g, fb::PoolKind kind, bool rel
     T *value = scratch + size_t(omp_get_thread_num()) * 2 * C, *place = value + C;
 #pragma omp for
     for (int64_t n = 0; n < g.batch; ++n)
-      poolBackwardSample(g, kind, reluMask, tiles, input + n * imageSize,
-                         grad + n * g.outH * g.outW * C, output + n * imageSize, value, place);
+      vectorized<&poolBackwardSample<T>>(g, kind, reluMask, tiles, input + n * imageSize,
+                                         grad + n * g.outH * g.outW * C, output + n * imageSize,
+                                         value, place);
   }
 }
 

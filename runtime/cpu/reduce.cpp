@@ -88,6 +88,50 @@ template <typename Acc> Acc identity(fb::ReduceKind kind) {
     return std::numeric_limits<Acc>::min();
 }
 
+// One row of `n` contiguous values combined. A sum of floats runs over
+// kLanes interleaved partial sums in double so that it vectorizes (the lanes
+// are added in a fixed order: the same result in every ISA copy and with any
+// thread count); f64, the reference path, and integers add in order.
+template <typename T>
+DLC_VECTOR_BODY Accumulator<T> combineRow(fb::ReduceKind kind, const T *row, int64_t n) {
+  using Acc = Accumulator<T>;
+  if (kind == fb::ReduceKind::Max || !std::is_same_v<T, float>) {
+    Acc acc = identity<Acc>(kind);
+    for (int64_t r = 0; r < n; ++r)
+      acc = combine<Acc>(kind, acc, row[r]);
+    return acc;
+  }
+  constexpr int kLanes = 16;
+  Acc lanes[kLanes] = {};
+  int64_t r = 0;
+  for (; r + kLanes <= n; r += kLanes)
+    for (int k = 0; k < kLanes; ++k)
+      lanes[k] += static_cast<Acc>(row[r + k]);
+  Acc acc = 0;
+  for (int k = 0; k < kLanes; ++k)
+    acc += lanes[k];
+  for (; r < n; ++r)
+    acc += static_cast<Acc>(row[r]);
+  return acc;
+}
+
+// `width` adjacent columns of `rows` rows `stride` apart combined into acc.
+template <typename T>
+DLC_VECTOR_BODY void combineColumns(fb::ReduceKind kind, const T *input, int64_t rows,
+                                    int64_t stride, int64_t width, Accumulator<T> *acc) {
+  using Acc = Accumulator<T>;
+  std::fill(acc, acc + width, identity<Acc>(kind));
+  for (int64_t r = 0; r < rows; ++r) {
+    const T *row = input + r * stride;
+    if (kind == fb::ReduceKind::Max)
+      for (int64_t i = 0; i < width; ++i)
+        acc[i] = combine<Acc>(kind, acc[i], row[i]);
+    else
+      for (int64_t i = 0; i < width; ++i)
+        acc[i] += static_cast<Acc>(row[i]);
+  }
+}
+
 template <typename T>
 void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output, int threads) {
   using Acc = Accumulator<T>;
@@ -100,13 +144,8 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
   bool parallel = p.outer * p.reduced * p.inner >= kParallelMinWork;
   if (p.contiguous && p.inner == 1) {
 #pragma omp parallel for num_threads(threads) if (parallel)
-    for (int64_t o = 0; o < p.outer; ++o) {
-      const T *row = input + o * p.reduced;
-      Acc acc = identity<Acc>(kind);
-      for (int64_t r = 0; r < p.reduced; ++r)
-        acc = combine<Acc>(kind, acc, row[r]);
-      output[o] = finish(acc);
-    }
+    for (int64_t o = 0; o < p.outer; ++o)
+      output[o] = finish(vectorized<&combineRow<T>>(kind, input + o * p.reduced, p.reduced));
   } else if (p.contiguous) {
     // Columns: a block of `inner` accumulates while the reduced dim streams.
     constexpr int64_t kBlock = 256;
@@ -115,12 +154,8 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
     for (int64_t b = 0; b < p.outer * blocks; ++b) {
       int64_t o = b / blocks, i0 = b % blocks * kBlock, width = std::min(kBlock, p.inner - i0);
       Acc acc[kBlock];
-      std::fill(acc, acc + width, identity<Acc>(kind));
-      for (int64_t r = 0; r < p.reduced; ++r) {
-        const T *row = input + (o * p.reduced + r) * p.inner + i0;
-        for (int64_t i = 0; i < width; ++i)
-          acc[i] = combine<Acc>(kind, acc[i], row[i]);
-      }
+      vectorized<&combineColumns<T>>(kind, input + o * p.reduced * p.inner + i0, p.reduced, p.inner,
+                                     width, acc);
       for (int64_t i = 0; i < width; ++i)
         output[o * p.inner + i0 + i] = finish(acc[i]);
     }

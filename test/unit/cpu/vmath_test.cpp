@@ -1,0 +1,170 @@
+// The CPU backend's vectorizable exp, tanh and erf (runtime/cpu/vmath.h)
+// against double-precision libm, over every 97th float bit pattern (both
+// signs, zeros, subnormals, infinities, NaNs) and densely where each
+// function's pieces meet; and the vectorized loop (compiled for each ISA
+// clone) against the same functions one value at a time, bit for bit.
+#include "cpu_commands.h"
+#include "vmath.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace dlc::rt::cpu {
+namespace {
+
+float fromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// |got - want| in units of the last place of `want` rounded to float.
+double ulpError(float got, double want) {
+  if (std::isnan(want))
+    return std::isnan(got) ? 0 : INFINITY;
+  float rounded = static_cast<float>(want); // beyond FLT_MAX's rounding: inf
+  if (std::isinf(rounded) || std::isinf(got))
+    return got == rounded ? 0 : INFINITY;
+  double ulp = double(std::nextafter(std::fabs(rounded), INFINITY)) - std::fabs(double(rounded));
+  return std::fabs(double(got) - want) / ulp;
+}
+
+struct Worst {
+  double ulps = 0;
+  float at = 0;
+  void see(float x, float got, double want) {
+    double e = ulpError(got, want);
+    if (!(e <= ulps)) {
+      ulps = e;
+      at = x;
+    }
+  }
+};
+
+std::vector<float> samples() {
+  std::vector<float> xs;
+  for (uint64_t bits = 0; bits <= 0xFFFFFFFFull; bits += 97)
+    xs.push_back(fromBits(static_cast<uint32_t>(bits)));
+  for (float special : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1.0f, -1.0f, 0.625f, 4.0f, 88.72284f,
+                        -103.9721f, std::numeric_limits<float>::denorm_min()})
+    xs.push_back(special);
+  // Densely where the pieces meet and where the functions bend.
+  for (float x = -10.0f; x <= 10.0f; x += 1.0f / 4096)
+    xs.push_back(x);
+  for (float x = 80.0f; x <= 90.0f; x += 1.0f / 1024)
+    xs.push_back(x);
+  for (float x = -110.0f; x <= -80.0f; x += 1.0f / 1024)
+    xs.push_back(x);
+  return xs;
+}
+
+template <typename F, typename R> Worst sweep(const char *name, F f, R reference) {
+  Worst worst;
+  for (float x : samples())
+    worst.see(x, f(x), reference(double(x)));
+  std::printf("%s: largest error %.3f ulp, at x = %.9g\n", name, worst.ulps, double(worst.at));
+  return worst;
+}
+
+TEST(Vmath, ExpWithinTwoUlps) {
+  Worst w = sweep(
+      "exp", [](float x) { return vmath::exp(x); }, [](double x) { return std::exp(x); });
+  EXPECT_LE(w.ulps, 2.0) << "at x = " << w.at;
+}
+
+TEST(Vmath, TanhWithinTwoUlps) {
+  Worst w = sweep(
+      "tanh", [](float x) { return vmath::tanh(x); }, [](double x) { return std::tanh(x); });
+  EXPECT_LE(w.ulps, 2.0) << "at x = " << w.at;
+}
+
+TEST(Vmath, ErfWithinThreeUlps) {
+  Worst w = sweep(
+      "erf", [](float x) { return vmath::erf(x); }, [](double x) { return std::erf(x); });
+  EXPECT_LE(w.ulps, 3.0) << "at x = " << w.at;
+}
+
+TEST(Vmath, SpecialValues) {
+  EXPECT_EQ(vmath::exp(INFINITY), INFINITY);
+  EXPECT_EQ(vmath::exp(-INFINITY), 0.0f);
+  EXPECT_EQ(vmath::exp(0.0f), 1.0f);
+  EXPECT_EQ(vmath::exp(89.0f), INFINITY);
+  EXPECT_TRUE(std::isnan(vmath::exp(NAN)));
+  EXPECT_EQ(vmath::tanh(INFINITY), 1.0f);
+  EXPECT_EQ(vmath::tanh(-INFINITY), -1.0f);
+  EXPECT_TRUE(std::isnan(vmath::tanh(NAN)));
+  EXPECT_EQ(vmath::erf(INFINITY), 1.0f);
+  EXPECT_EQ(vmath::erf(-INFINITY), -1.0f);
+  EXPECT_TRUE(std::isnan(vmath::erf(NAN)));
+  EXPECT_EQ(std::signbit(vmath::erf(-0.0f)), true);
+  EXPECT_EQ(std::signbit(vmath::tanh(-0.0f)), true);
+}
+
+// The loop as the kernels run it, in each ISA copy this CPU can run.
+DLC_VECTOR_BODY void loop(const float *x, float *e, float *t, float *r, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    e[i] = Math<float>::exp(x[i]);
+    t[i] = Math<float>::tanh(x[i]);
+    r[i] = Math<float>::erf(x[i]);
+  }
+}
+
+TEST(Vmath, EveryIsaCopyGivesTheSameBits) {
+  std::vector<float> x;
+  for (float v = -120.0f; v <= 120.0f; v += 0.0137f)
+    x.push_back(v);
+  x.push_back(NAN);
+  const int64_t n = static_cast<int64_t>(x.size());
+  using Loop = Vectorized<&loop>;
+  std::vector<void (*)(const float *, float *, float *, float *, int64_t)> copies = {
+      &Loop::baseline};
+  std::vector<const char *> names = {"baseline"};
+#if DLC_ISA_VARIANTS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) {
+    copies.push_back(&Loop::avx2);
+    names.push_back("avx2");
+  }
+  if (__builtin_cpu_supports("avx512f")) {
+    copies.push_back(&Loop::avx512);
+    names.push_back("avx512");
+  }
+#endif
+  std::printf("ISA copies run here: %zu\n", copies.size());
+  for (size_t c = 0; c < copies.size(); ++c) {
+    std::vector<float> e(n), t(n), r(n);
+    copies[c](x.data(), e.data(), t.data(), r.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      volatile float v = x[i]; // one at a time, not vectorized
+      float one[3] = {vmath::exp(v), vmath::tanh(v), vmath::erf(v)};
+      float got[3] = {e[i], t[i], r[i]};
+      for (int k = 0; k < 3; ++k)
+        ASSERT_EQ(std::memcmp(&one[k], &got[k], sizeof(float)), 0)
+            << names[c] << ", function " << k << " at x = " << x[i] << ": " << one[k] << " vs "
+            << got[k];
+    }
+  }
+}
+
+TEST(Vmath, VectorIsaIsOneThisCpuRuns) {
+  VectorIsa isa = vectorIsa();
+  std::printf("vector ISA: %s\n", vectorIsaName(isa));
+#if DLC_ISA_VARIANTS
+  __builtin_cpu_init();
+  if (isa == VectorIsa::Avx512) {
+    EXPECT_TRUE(__builtin_cpu_supports("avx512f"));
+  }
+  if (isa == VectorIsa::Avx2) {
+    EXPECT_TRUE(__builtin_cpu_supports("avx2"));
+  }
+#endif
+}
+
+} // namespace
+} // namespace dlc::rt::cpu
