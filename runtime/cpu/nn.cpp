@@ -29,15 +29,16 @@ DLC_VECTOR_BODY void softmaxLine(const T *x, T *y, int64_t n, int64_t stride, bo
   if constexpr (std::is_same_v<T, float>) {
     if (stride == 1) {
       const float max = lineMax(x, n);
-      const double sum = expSum(x, n, max);
       if (log) {
-        const double logSum = std::log(sum);
+        const double logSum = std::log(expSum(x, n, max));
         for (int64_t i = 0; i < n; ++i)
           y[i] = static_cast<float>(double(x[i] - max) - logSum);
-      } else {
-        const float inverse = static_cast<float>(1.0 / sum);
+      } else { // each exp once: into y, then scaled
         for (int64_t i = 0; i < n; ++i)
-          y[i] = vmath::exp(x[i] - max) * inverse;
+          y[i] = vmath::exp(x[i] - max);
+        const float inverse = static_cast<float>(1.0 / lineSum(y, n));
+        for (int64_t i = 0; i < n; ++i)
+          y[i] *= inverse;
       }
       return;
     }
@@ -61,6 +62,17 @@ DLC_VECTOR_BODY void softmaxLine(const T *x, T *y, int64_t n, int64_t stride, bo
       y[i * stride] = static_cast<T>(y[i * stride] / sum);
   }
 }
+
+// `rows` contiguous rows of n values: the row loop inside the vectorized
+// copy, so that short rows (attention over 16 patches) pay no call each.
+template <typename T>
+DLC_VECTOR_BODY void softmaxRows(const T *x, T *y, int64_t rows, int64_t n, bool log) {
+  for (int64_t r = 0; r < rows; ++r)
+    softmaxLine<T>(x + r * n, y + r * n, n, 1, log);
+}
+
+/// Rows are handed to threads in blocks of this many.
+constexpr int64_t kRowBlock = 64;
 
 /// A batch-norm tensor as [outer, channels, inner]: N, C, H*W (or N, C, 1)
 /// for NCHW; N*H*W, C, 1 channels-last.
@@ -264,22 +276,43 @@ Status batchNormView(const Tensor &input, bool channelsLast, ChannelView *out) {
   return okStatus();
 }
 
+// Rows of layer normalization: the mean and the (biased) variance in two
+// passes, then (x - mean) / sqrt(var + epsilon) * scale + offset in double.
+// Float rows sum over vmath.h's partial sums (in float, added in double).
 template <typename T>
-void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64_t rows,
-               int64_t width, double epsilon, int threads) {
-#pragma omp parallel for num_threads(threads) if (rows * width >= kParallelMinWork)
+DLC_VECTOR_BODY void layerNormRows(const T *input, const T *scale, const T *offset, T *output,
+                                   int64_t rows, int64_t width, double epsilon) {
   for (int64_t r = 0; r < rows; ++r) {
     const T *x = input + r * width;
     T *y = output + r * width;
-    double sum = 0, squares = 0;
-    for (int64_t i = 0; i < width; ++i)
-      sum += x[i];
-    double mean = sum / double(width);
-    for (int64_t i = 0; i < width; ++i)
-      squares += (x[i] - mean) * (x[i] - mean);
+    double mean, squares = 0;
+    if constexpr (std::is_same_v<T, float>) {
+      mean = lineSum(x, width) / double(width);
+      const float m = static_cast<float>(mean);
+      squares = laneSum(x, width, [m](float v) { return (v - m) * (v - m); });
+    } else {
+      double sum = 0;
+      for (int64_t i = 0; i < width; ++i)
+        sum += x[i];
+      mean = sum / double(width);
+      for (int64_t i = 0; i < width; ++i)
+        squares += (x[i] - mean) * (x[i] - mean);
+    }
     double inverse = 1 / std::sqrt(squares / double(width) + epsilon);
     for (int64_t i = 0; i < width; ++i)
       y[i] = static_cast<T>((x[i] - mean) * inverse * scale[i] + offset[i]);
+  }
+}
+
+template <typename T>
+void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64_t rows,
+               int64_t width, double epsilon, int threads) {
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(threads) if (rows * width >= kParallelMinWork)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t first = b * kRowBlock;
+    vectorized<&layerNormRows<T>>(input + first * width, scale, offset, output + first * width,
+                                  std::min(kRowBlock, rows - first), width, epsilon);
   }
 }
 
@@ -318,7 +351,18 @@ Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
     *out = [=, threads = ctx.threads]() {
       if (v.size == 0)
         return okStatus();
-#pragma omp parallel for num_threads(threads) if (input.elements() >= kParallelMinWork)
+      const bool parallel = input.elements() >= kParallelMinWork;
+      if (v.inner == 1) {
+        const int64_t blocks = (v.outer + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(threads) if (parallel)
+        for (int64_t b = 0; b < blocks; ++b) {
+          const int64_t first = b * kRowBlock, count = std::min(kRowBlock, v.outer - first);
+          vectorized<&softmaxRows<T>>(input.as<T>() + first * v.size,
+                                      output.as<T>() + first * v.size, count, v.size, log);
+        }
+        return okStatus();
+      }
+#pragma omp parallel for num_threads(threads) if (parallel)
       for (int64_t line = 0; line < v.outer * v.inner; ++line) {
         int64_t start = line / v.inner * v.size * v.inner + line % v.inner;
         vectorized<&softmaxLine<T>>(input.as<T>() + start, output.as<T>() + start, v.size, v.inner,

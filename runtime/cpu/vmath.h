@@ -6,7 +6,9 @@
 // calls a loop cannot vectorize). Each gives the same bits in every copy
 // provided the file including it is compiled with -ffp-contract=off, as the
 // runtime's CPU backend and its tests are (otherwise the AVX2 and AVX-512
-// copies would fuse multiply-adds that the baseline does not).
+// copies would fuse multiply-adds that the baseline does not); and they
+// vectorize below AVX-512 only with -fno-trapping-math (GCC speculates both
+// sides of a select only then).
 //
 // Accuracy over every 97th float and densely where the pieces meet, against
 // double-precision libm (test/unit/cpu/vmath_test.cpp): exp within 1 ulp,
@@ -134,35 +136,54 @@ inline constexpr int kLanes = 16;
 /// The largest of x[0..n), n > 0 (NaN if any is), over kLanes partial maxima
 /// so that the loop vectorizes.
 DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
+  auto larger = [](float a, float b) { return b > a || b != b ? b : a; };
+  if (n < kLanes) {
+    float max = x[0];
+    for (int64_t i = 1; i < n; ++i)
+      max = larger(max, x[i]);
+    return max;
+  }
   float lanes[kLanes];
   for (int k = 0; k < kLanes; ++k)
-    lanes[k] = x[0];
-  int64_t i = 0;
+    lanes[k] = x[k];
+  int64_t i = kLanes;
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k)
-      lanes[k] = x[i + k] > lanes[k] || x[i + k] != x[i + k] ? x[i + k] : lanes[k];
+      lanes[k] = larger(lanes[k], x[i + k]);
+  for (int width = kLanes / 2; width > 0; width /= 2) // a tree over the lanes
+    for (int k = 0; k < width; ++k)
+      lanes[k] = larger(lanes[k], lanes[k + width]);
   float max = lanes[0];
-  for (int k = 1; k < kLanes; ++k)
-    max = lanes[k] > max || lanes[k] != lanes[k] ? lanes[k] : max;
   for (; i < n; ++i)
-    max = x[i] > max || x[i] != x[i] ? x[i] : max;
+    max = larger(max, x[i]);
   return max;
 }
 
-/// The sum of e^(x[i] - shift) over x[0..n), over kLanes float partial sums
-/// added in double.
-DLC_VMATH_INLINE double expSum(const float *x, int64_t n, float shift) {
+/// The sum of f(x[i]) over x[0..n): kLanes float partial sums, added as a
+/// tree and then in double with the rest.
+template <typename F> DLC_VMATH_INLINE double laneSum(const float *x, int64_t n, F f) {
   float lanes[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k)
-      lanes[k] += vmath::exp(x[i + k] - shift);
-  double sum = 0;
-  for (int k = 0; k < kLanes; ++k)
-    sum += lanes[k];
+      lanes[k] += f(x[i + k]);
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int k = 0; k < width; ++k)
+      lanes[k] += lanes[k + width];
+  double sum = lanes[0];
   for (; i < n; ++i)
-    sum += vmath::exp(x[i] - shift);
+    sum += f(x[i]);
   return sum;
+}
+
+/// The sum of x[0..n).
+DLC_VMATH_INLINE double lineSum(const float *x, int64_t n) {
+  return laneSum(x, n, [](float v) { return v; });
+}
+
+/// The sum of e^(x[i] - shift) over x[0..n).
+DLC_VMATH_INLINE double expSum(const float *x, int64_t n, float shift) {
+  return laneSum(x, n, [shift](float v) { return vmath::exp(v - shift); });
 }
 
 /// The elementwise functions of compute type C: vectorizable for float,
