@@ -12,6 +12,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler       # the executable format
   libfmt-dev nlohmann-json3-dev zlib1g-dev      # runtime: messages, safetensors, .npz/.gz
   libdnnl-dev                                   # runtime: CPU matmul, convolution, pooling
+  libopenblas-openmp-dev                        # runtime: CPU matmul below AVX-512
   libcli11-dev libpng-dev                       # dlrun's command line, PNG plots
   libgtest-dev                                  # runtime unit tests
   python3-numpy                                 # NumPy references in the tests
