@@ -234,6 +234,8 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS),
                         help="comma-separated subset of " + ", ".join(MODELS))
     parser.add_argument("--default-malloc", action="store_true")
+    parser.add_argument("--isa", choices=["native", "avx2"], default="native",
+                        help="avx2: cap dlc, oneDNN, OpenBLAS and PyTorch at AVX2 (forward.py)")
     parser.add_argument("--worker", choices=PEERS)
     parser.add_argument("--model")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench-train")
@@ -282,6 +284,7 @@ def main():
         "dlc_revision": forward.git_revision(), "threads": args.threads,
         "warmup": args.warmup, "iters": args.iters, "rounds": args.rounds,
         "statistic": "best-of-rounds median ms per training step",
+        "isa": args.isa, "isa_environment": forward.AVX2_ENV if args.isa == "avx2" else {},
         "targets": TARGETS, "missed": missed,
         "machine": {"cpu": forward.cpu_model(), "cpu_count": os.cpu_count(),
                     "loadavg_before": load_before, "loadavg_after": forward.loadavg()},
@@ -289,7 +292,8 @@ def main():
                      "numpy": np.__version__},
         "models": results,
     }
-    suffix = "" if names == list(MODELS) else "-" + "+".join(names)
+    suffix = ("" if names == list(MODELS) else "-" + "+".join(names)) + \
+        ("-avx2" if args.isa == "avx2" else "")
     out = HERE / "results" / f"train-{started.strftime('%Y-%m-%d')}{suffix}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -20,6 +20,67 @@ namespace dl = dlc::dl;
 
 namespace {
 
+/// Whether `pad` fills with zeros.
+bool padsWithZero(dl::PadOp pad) {
+  FloatAttr value = pad.getValueAttr();
+  return !value || value.getValueAsDouble() == 0.0;
+}
+
+/// The gradient contributions `total` and `g` summed. Where both are zero
+/// pads of pieces that lie side by side along one axis and fill every
+/// other (the gradients of slices that split a tensor, such as attention's
+/// q, k and v of one projection), the sum is the pieces joined by a concat,
+/// padded only as far as both together are; the pads are erased. Otherwise
+/// a dl.add.
+Value accumulate(OpBuilder &builder, Location loc, Value total, Value g) {
+  auto first = total.getDefiningOp<dl::PadOp>(), second = g.getDefiningOp<dl::PadOp>();
+  if (!first || !second || total.getType() != g.getType() || !padsWithZero(first) ||
+      !padsWithZero(second) || !total.use_empty() || !g.use_empty())
+    return dl::AddOp::create(builder, loc, total, g);
+  int64_t rank = cast<RankedTensorType>(total.getType()).getRank(), axis = -1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (first.getLow()[d] == 0 && first.getHigh()[d] == 0 && second.getLow()[d] == 0 &&
+        second.getHigh()[d] == 0)
+      continue;
+    if (axis >= 0)
+      return dl::AddOp::create(builder, loc, total, g);
+    axis = d;
+  }
+  if (axis < 0)
+    return dl::AddOp::create(builder, loc, total, g);
+  auto length = [&](dl::PadOp pad) {
+    return cast<RankedTensorType>(pad.getInput().getType()).getDimSize(axis);
+  };
+  if (second.getLow()[axis] + length(second) == first.getLow()[axis])
+    std::swap(first, second);
+  else if (first.getLow()[axis] + length(first) != second.getLow()[axis])
+    return dl::AddOp::create(builder, loc, total, g);
+  // Pieces already joined along the same axis join the new one directly.
+  SmallVector<Value> pieces;
+  SmallVector<Operation *> dead = {first, second};
+  for (dl::PadOp pad : {first, second}) {
+    auto joined = pad.getInput().getDefiningOp<dl::ConcatOp>();
+    if (joined && static_cast<int64_t>(joined.getAxis()) == axis && pad.getInput().hasOneUse()) {
+      llvm::append_range(pieces, joined.getInputs());
+      dead.push_back(joined);
+    } else {
+      pieces.push_back(pad.getInput());
+    }
+  }
+  Value result = dl::ConcatOp::create(builder, loc, pieces, builder.getI64IntegerAttr(axis));
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  low[axis] = first.getLow()[axis];
+  high[axis] = second.getHigh()[axis];
+  if (low[axis] != 0 || high[axis] != 0)
+    result =
+        dl::PadOp::create(builder, loc, total.getType(), result, builder.getDenseI64ArrayAttr(low),
+                          builder.getDenseI64ArrayAttr(high), FloatAttr());
+  for (Operation *op : dead)
+    if (op->use_empty())
+      op->erase();
+  return result;
+}
+
 bool isFloatTensor(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return type && isa<FloatType>(type.getElementType());
@@ -171,7 +232,7 @@ private:
       if (!want || !g)
         continue;
       Value &total = grads[operand];
-      total = total ? dl::AddOp::create(builder, op->getLoc(), total, g).getResult() : g;
+      total = total ? accumulate(builder, op->getLoc(), total, g) : g;
     }
     return success();
   }

@@ -350,6 +350,8 @@ private:
 } // namespace
 } // namespace cpu
 
+const char *cpuVectorIsa() { return cpu::vectorIsaName(cpu::vectorIsa()); }
+
 std::unique_ptr<Device> createCpuDevice(int numThreads) {
   return std::make_unique<cpu::CpuDevice>(numThreads > 0 ? numThreads : omp_get_max_threads(),
                                           nullptr);

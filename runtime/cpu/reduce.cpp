@@ -115,6 +115,20 @@ DLC_VECTOR_BODY Accumulator<T> combineRow(fb::ReduceKind kind, const T *row, int
   return acc;
 }
 
+// `rows` rows of `n` contiguous values, each combined into one output (a
+// mean divided by `count`): the row loop inside the vectorized copy, so that
+// short rows pay no call each.
+template <typename T>
+DLC_VECTOR_BODY void combineRows(fb::ReduceKind kind, const T *input, int64_t rows, int64_t n,
+                                 int64_t count, T *output) {
+  using Acc = Accumulator<T>;
+  for (int64_t r = 0; r < rows; ++r) {
+    Acc acc = combineRow<T>(kind, input + r * n, n);
+    output[r] =
+        kind == fb::ReduceKind::Mean ? static_cast<T>(acc / Acc(count)) : static_cast<T>(acc);
+  }
+}
+
 // `width` adjacent columns of `rows` rows `stride` apart combined into acc.
 template <typename T>
 DLC_VECTOR_BODY void combineColumns(fb::ReduceKind kind, const T *input, int64_t rows,
@@ -143,9 +157,13 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
   };
   bool parallel = p.outer * p.reduced * p.inner >= kParallelMinWork;
   if (p.contiguous && p.inner == 1) {
+    constexpr int64_t kRows = 64; // rows per call
+    const int64_t blocks = (p.outer + kRows - 1) / kRows;
 #pragma omp parallel for num_threads(threads) if (parallel)
-    for (int64_t o = 0; o < p.outer; ++o)
-      output[o] = finish(vectorized<&combineRow<T>>(kind, input + o * p.reduced, p.reduced));
+    for (int64_t b = 0; b < blocks; ++b)
+      vectorized<&combineRows<T>>(kind, input + b * kRows * p.reduced,
+                                  std::min(kRows, p.outer - b * kRows), p.reduced, count,
+                                  output + b * kRows);
   } else if (p.contiguous) {
     // Columns: a block of `inner` accumulates while the reduced dim streams.
     constexpr int64_t kBlock = 256;

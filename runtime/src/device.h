@@ -111,6 +111,10 @@ void printProfile(const char *title, uint64_t runs, const std::vector<CommandTim
 
 std::unique_ptr<Device> createCpuDevice(int numThreads);
 
+/// The instruction set the CPU backend's loops run in this process
+/// ("avx512", "avx2" or "baseline"; see VectorIsa in cpu/cpu_commands.h).
+const char *cpuVectorIsa();
+
 /// How a session computes on a GPU.
 struct CudaOptions {
   int ordinal = 0;   // cuda:N

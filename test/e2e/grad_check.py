@@ -286,6 +286,21 @@ def cases():
                    f"%labels = dl.constant {dense(np.array([0, 2, 1, 2], dtype=np.int32))}",
                    "%ce = dl.softmax_cross_entropy %o, %labels : tensor<4x3xf64>, tensor<4xi32>",
                    "%y = dl.add %ce, %reg : tensor<f64>"], "tensor<f64>"))
+    # Slices that split a tensor (attention's q, k, v): their gradients are
+    # joined by a concat (dl-autodiff); with a gap, the concat is padded.
+    # (Last, so that the cases above keep their random draws.)
+    c.append(Case("slice_split", {"p": rand(4, 6)},
+                  ["%q = dl.slice %p starts = [0, 0] limits = [4, 2] : tensor<4x6xf64>",
+                   "%k = dl.slice %p starts = [0, 2] limits = [4, 4] : tensor<4x6xf64>",
+                   "%v = dl.slice %p starts = [0, 4] limits = [4, 6] : tensor<4x6xf64>",
+                   "%qk = dl.mul %q, %k : tensor<4x2xf64>, tensor<4x2xf64>",
+                   "%e = dl.exp %v : tensor<4x2xf64>",
+                   "%y = dl.add %qk, %e : tensor<4x2xf64>, tensor<4x2xf64>"], "tensor<4x2xf64>"))
+    c.append(Case("slice_split_gap", {"p": rand(6, 3)},
+                  ["%a = dl.slice %p starts = [1, 0] limits = [2, 3] : tensor<6x3xf64>",
+                   "%b = dl.slice %p starts = [2, 0] limits = [4, 3] : tensor<6x3xf64>",
+                   "%bb = dl.reduce_sum %b axes = [0] keepdims : tensor<2x3xf64>",
+                   "%y = dl.mul %a, %bb : tensor<1x3xf64>, tensor<1x3xf64>"], "tensor<1x3xf64>"))
     return c
 
 

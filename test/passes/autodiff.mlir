@@ -242,6 +242,74 @@ module @constant_loss {
 
 // -----
 
+// Slices that split a tensor (attention's q, k and v of one projection):
+// their gradients are joined by one concat, not padded and added; two
+// pieces that leave part of the tensor out keep a pad for the rest, and
+// pieces that are not side by side are added.
+// CHECK-LABEL: module @split
+// CHECK: func.func @loss_grad
+// CHECK-NOT: dl.pad
+// CHECK: %[[QKV:.*]] = dl.concat %{{.*}}, %{{.*}}, %{{.*}} axis = 1 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+// CHECK-NEXT: return %{{.*}}, %[[QKV]] : tensor<f32>, tensor<4x6xf32>
+module @split {
+  dl.param @p : tensor<4x6xf32> = #dl.zeros
+  func.func @loss() -> tensor<f32> {
+    %p = dl.param.get @p : tensor<4x6xf32>
+    %q = dl.slice %p starts = [0, 0] limits = [4, 2] : tensor<4x6xf32>
+    %k = dl.slice %p starts = [0, 2] limits = [4, 4] : tensor<4x6xf32>
+    %v = dl.slice %p starts = [0, 4] limits = [4, 6] : tensor<4x6xf32>
+    %qk = dl.mul %q, %k : tensor<4x2xf32>, tensor<4x2xf32>
+    %e = dl.exp %v : tensor<4x2xf32>
+    %s = dl.add %qk, %e : tensor<4x2xf32>, tensor<4x2xf32>
+    %l = dl.reduce_sum %s axes = [0, 1] : tensor<4x2xf32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: module @gap
+// CHECK: func.func @loss_grad
+// CHECK: %[[J:.*]] = dl.concat %{{.*}}, %{{.*}} axis = 0 : tensor<1x3xf32>, tensor<2x3xf32>
+// CHECK-NEXT: %[[P:.*]] = dl.pad %[[J]] low = [0, 0] high = [3, 0] : tensor<3x3xf32>
+// CHECK-NEXT: return %{{.*}}, %[[P]]
+module @gap {
+  dl.param @p : tensor<6x3xf32> = #dl.zeros
+  func.func @loss() -> tensor<f32> {
+    %p = dl.param.get @p : tensor<6x3xf32>
+    %a = dl.slice %p starts = [0, 0] limits = [1, 3] : tensor<6x3xf32>
+    %b = dl.slice %p starts = [1, 0] limits = [3, 3] : tensor<6x3xf32>
+    %ra = dl.reduce_sum %a axes = [0, 1] : tensor<1x3xf32>
+    %rb = dl.reduce_sum %b axes = [0, 1] : tensor<2x3xf32>
+    %l = dl.add %ra, %rb : tensor<f32>, tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: module @apart
+// CHECK: func.func @loss_grad
+// CHECK-NOT: dl.concat
+// CHECK: %[[C:.*]] = dl.pad %{{.*}} low = [2, 0] high = [3, 0] : tensor<1x3xf32>
+// CHECK: %[[A:.*]] = dl.pad %{{.*}} low = [0, 0] high = [5, 0] : tensor<1x3xf32>
+// CHECK-NEXT: %[[SUM:.*]] = dl.add %[[C]], %[[A]] : tensor<6x3xf32>
+// CHECK-NEXT: return %{{.*}}, %[[SUM]]
+module @apart {
+  dl.param @p : tensor<6x3xf32> = #dl.zeros
+  func.func @loss() -> tensor<f32> {
+    %p = dl.param.get @p : tensor<6x3xf32>
+    %a = dl.slice %p starts = [0, 0] limits = [1, 3] : tensor<6x3xf32>
+    %c = dl.slice %p starts = [2, 0] limits = [3, 3] : tensor<6x3xf32>
+    %ra = dl.reduce_sum %a axes = [0, 1] : tensor<1x3xf32>
+    %rc = dl.reduce_sum %c axes = [0, 1] : tensor<1x3xf32>
+    %l = dl.add %ra, %rc : tensor<f32>, tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
 module @not_inlined {
   dl.param @p : tensor<f32> = #dl.zeros
   func.func private @helper() -> tensor<f32> {

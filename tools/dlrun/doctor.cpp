@@ -46,8 +46,9 @@ std::string canRun(const Executable &executable, const std::string &device) {
 } // namespace
 
 void printInfo(const std::string &model) {
-  fmt::print("dlc runtime: CPU backend (oneDNN), {} hardware threads\n",
-             std::thread::hardware_concurrency());
+  fmt::print("dlc runtime: CPU backend (oneDNN), {} hardware threads, {} loops{}\n",
+             std::thread::hardware_concurrency(), dlc::rt::cpuVectorIsa(),
+             std::string(dlc::rt::cpuVectorIsa()) == "avx512" ? "" : ", matmuls on OpenBLAS");
   fmt::print("{}", describeCudaEnvironment());
   if (model.empty())
     return;
