@@ -25,6 +25,7 @@ LogicalResult lowerModel(ModuleOp module, const PipelineOptions &options) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
+  pm.addPass(createDLFoldBatchNorm());
   pm.addPass(createDLChannelsLast());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

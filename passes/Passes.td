@@ -66,6 +66,21 @@ def DLBuildTrainStep : Pass<"dl-build-train-step", "mlir::ModuleOp"> {
   ];
 }
 
+def DLFoldBatchNorm : Pass<"dl-fold-batch-norm", "mlir::ModuleOp"> {
+  let summary = "Fold inference-form batch normalization into the convolution before it";
+  let description = [{
+    `dl.batch_norm` without `training` (the running statistics) after a
+    `dl.conv2d` that nothing else reads is an affine map per output channel,
+    so it becomes part of the convolution: with
+    `s = scale / sqrt(running_var + epsilon)`, the filter is scaled by `s`
+    per output channel and the bias becomes `(bias - running_mean) * s +
+    offset` (`offset - running_mean * s` without one). The scaling runs on
+    the filter (O x C x KH x KW values) each call instead of on every output
+    element, and the convolution's ReLU epilogue can then follow it.
+    Training-form batch norms (batch statistics) are left alone.
+  }];
+}
+
 def DLChannelsLast : Pass<"dl-channels-last", "mlir::ModuleOp"> {
   let summary = "Run convolutions, and the pools, batch norms and elementwise ops between them, in NHWC";
   let description = [{
