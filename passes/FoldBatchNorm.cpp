@@ -56,7 +56,7 @@ struct FoldIntoConv : OpRewritePattern<dl::BatchNormOp> {
                            .getResult();
     bias = dl::AddOp::create(rewriter, loc, bias, norm.getOffset());
     auto folded = dl::Conv2DOp::create(
-        rewriter, loc, norm.getType(), conv.getInput(), filter, bias, conv.getStrideAttr(),
+        rewriter, conv.getLoc(), norm.getType(), conv.getInput(), filter, bias, conv.getStrideAttr(),
         conv.getPaddingAttr(), conv.getDilationAttr(), conv.getGroupsAttr(), conv.getLayoutAttr());
     rewriter.replaceOp(norm, folded.getResult());
     rewriter.eraseOp(conv);
