@@ -119,19 +119,62 @@ Status prepareOneDnnMatmul(const Context &ctx, const fb::Matmul &op, const Matmu
   return okStatus();
 }
 
+// What a matmul loop needs: its operands, sizes, flags and per-batch
+// offsets (shared by the OpenBLAS and f64 paths).
+template <typename T> struct MatmulPlan {
+  const T *a, *b, *bias;
+  T *c;
+  int64_t m, n, k;
+  bool transposeA, transposeB, relu;
+  std::vector<int64_t> aOffset, bOffset; // per batch of c
+  Dims biasStrides;                      // over c's dims, 0 where broadcast
+  std::vector<int64_t> biasOffset;       // per batch of c
+  int threads;
+};
+
+template <typename T>
+MatmulPlan<T> matmulPlan(const Context &ctx, const fb::Matmul &op, const MatmulShape &s,
+                         const Tensor &a, const Tensor &b, const Tensor &c, const Tensor *bias) {
+  MatmulPlan<T> plan{a.as<T>(),
+                     b.as<T>(),
+                     bias ? bias->as<T>() : nullptr,
+                     c.as<T>(),
+                     s.m,
+                     s.n,
+                     s.k,
+                     op.transpose_a(),
+                     op.transpose_b(),
+                     op.activation() == fb::Activation::Relu,
+                     batchOffsets(s.aStored, s.c),
+                     batchOffsets(s.bStored, s.c),
+                     {},
+                     {},
+                     ctx.threads};
+  if (bias) {
+    plan.biasStrides = broadcastStrides(s.bias, s.c);
+    plan.biasOffset = batchOffsets(s.bias, s.c);
+  }
+  return plan;
+}
+
+/// A Step running `Loop` (a MatmulPlan with run()).
+template <typename Loop>
+Status prepareLoop(const Context &ctx, const fb::Matmul &op, const MatmulShape &s, const Tensor &a,
+                   const Tensor &b, const Tensor &c, const Tensor *bias, Step *out) {
+  Loop loop{matmulPlan<typename Loop::Element>(ctx, op, s, a, b, c, bias)};
+  *out = [loop]() {
+    loop.run();
+    return okStatus();
+  };
+  return okStatus();
+}
+
 // f32 on OpenBLAS: c starts as the broadcast bias (or zero) and SGEMM adds
 // the product (beta 1); ReLU after. Several batches run one per thread (the
 // OpenMP build of OpenBLAS runs single-threaded inside a parallel region);
 // one runs on all threads.
-struct BlasMatmul {
-  const float *a, *b, *bias;
-  float *c;
-  int64_t m, n, k;
-  bool transposeA, transposeB, relu;
-  std::vector<int64_t> aOffset, bOffset; // per batch of c
-  Dims biasStrides;
-  std::vector<int64_t> biasOffset;
-  int threads;
+struct BlasMatmul : MatmulPlan<float> {
+  using Element = float;
 
   void batch(int64_t i) const {
     float *cBatch = c + i * m * n;
@@ -167,46 +210,14 @@ struct BlasMatmul {
   }
 };
 
-Status prepareBlasMatmul(const Context &ctx, const fb::Matmul &op, const MatmulShape &s,
-                         const Tensor &a, const Tensor &b, const Tensor &c, const Tensor *bias,
-                         Step *out) {
-  BlasMatmul blas{a.as<float>(),
-                  b.as<float>(),
-                  bias ? bias->as<float>() : nullptr,
-                  c.as<float>(),
-                  s.m,
-                  s.n,
-                  s.k,
-                  op.transpose_a(),
-                  op.transpose_b(),
-                  op.activation() == fb::Activation::Relu,
-                  batchOffsets(s.aStored, s.c),
-                  batchOffsets(s.bStored, s.c),
-                  {},
-                  {},
-                  ctx.threads};
-  if (bias) {
-    blas.biasStrides = broadcastStrides(s.bias, s.c);
-    blas.biasOffset = batchOffsets(s.bias, s.c);
-  }
-  *out = [blas]() {
-    blas.run();
-    return okStatus();
-  };
-  return okStatus();
-}
-
 // f64: rows of c in blocks, k in blocks so a block of b stays in cache while
 // a block of rows accumulates into c.
-template <typename T> struct MatmulLoop {
-  const T *a, *b, *bias;
-  T *c;
-  int64_t m, n, k;
-  bool transposeA, transposeB, relu;
-  std::vector<int64_t> aOffset, bOffset; // per batch of c
-  Dims biasStrides;                      // over c's dims, 0 where broadcast
-  std::vector<int64_t> biasOffset;       // per batch of c
-  int threads;
+template <typename T> struct MatmulLoop : MatmulPlan<T> {
+  using Element = T;
+  using MatmulPlan<T>::a, MatmulPlan<T>::b, MatmulPlan<T>::bias, MatmulPlan<T>::c, MatmulPlan<T>::m,
+      MatmulPlan<T>::n, MatmulPlan<T>::k, MatmulPlan<T>::transposeA, MatmulPlan<T>::transposeB,
+      MatmulPlan<T>::relu, MatmulPlan<T>::aOffset, MatmulPlan<T>::bOffset,
+      MatmulPlan<T>::biasStrides, MatmulPlan<T>::biasOffset, MatmulPlan<T>::threads;
 
   T aAt(int64_t batch, int64_t row, int64_t col) const {
     return transposeA ? a[aOffset[batch] + col * m + row] : a[aOffset[batch] + row * k + col];
@@ -259,36 +270,6 @@ template <typename T> struct MatmulLoop {
   }
 };
 
-Status prepareLoopMatmul(const Context &ctx, const fb::Matmul &op, const MatmulShape &s,
-                         const Tensor &a, const Tensor &b, const Tensor &c, const Tensor *bias,
-                         Step *out) {
-  using T = double;
-  MatmulLoop<T> loop{a.as<T>(),
-                     b.as<T>(),
-                     bias ? bias->as<T>() : nullptr,
-                     c.as<T>(),
-                     s.m,
-                     s.n,
-                     s.k,
-                     op.transpose_a(),
-                     op.transpose_b(),
-                     op.activation() == fb::Activation::Relu,
-                     batchOffsets(s.aStored, s.c),
-                     batchOffsets(s.bStored, s.c),
-                     {},
-                     {},
-                     ctx.threads};
-  if (bias) {
-    loop.biasStrides = broadcastStrides(s.bias, s.c);
-    loop.biasOffset = batchOffsets(s.bias, s.c);
-  }
-  *out = [loop]() {
-    loop.run();
-    return okStatus();
-  };
-  return okStatus();
-}
-
 } // namespace
 
 Status prepareMatmul(const Context &ctx, const fb::Matmul &op, Step *out) {
@@ -309,9 +290,9 @@ Status prepareMatmul(const Context &ctx, const fb::Matmul &op, Step *out) {
     if constexpr (std::is_same_v<decltype(zero), float>)
       return vectorIsa() == VectorIsa::Avx512
                  ? prepareOneDnnMatmul(ctx, op, shape, a, b, c, biasOrNull, out)
-                 : prepareBlasMatmul(ctx, op, shape, a, b, c, biasOrNull, out);
+                 : prepareLoop<BlasMatmul>(ctx, op, shape, a, b, c, biasOrNull, out);
     else
-      return prepareLoopMatmul(ctx, op, shape, a, b, c, biasOrNull, out);
+      return prepareLoop<MatmulLoop<double>>(ctx, op, shape, a, b, c, biasOrNull, out);
   });
 }
 

@@ -19,9 +19,10 @@
 #ifndef DLC_RUNTIME_CPU_VMATH_H
 #define DLC_RUNTIME_CPU_VMATH_H
 
+#include "float16.h" // floatBits, bitsFloat
+
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 // Inlined wherever used, so that a loop calling them is compiled for the
@@ -36,18 +37,6 @@ namespace dlc::rt::cpu {
 
 namespace vmath {
 
-inline float bitsToFloat(int32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-inline int32_t floatToBits(float f) {
-  int32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  return bits;
-}
-
 /// e^x: x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite, ln2 in two parts),
 /// e^r by Cephes' degree-7 polynomial, times 2^n built from exponent bits in
 /// two halves (so that results near the overflow and underflow ends, where
@@ -60,7 +49,7 @@ DLC_VMATH_INLINE float exp(float x) {
   // mantissa bits.
   const float shifter = 12582912.0f;
   float t = c * 1.44269504088896341f + shifter;
-  int32_t n = floatToBits(t) - floatToBits(shifter);
+  int32_t n = static_cast<int32_t>(floatBits(t) - floatBits(shifter));
   float fn = t - shifter;
   float r = c - fn * 0.693359375f;
   r = r - fn * -2.12194440e-4f;
@@ -72,8 +61,8 @@ DLC_VMATH_INLINE float exp(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
   int32_t m = n >> 1;
-  float scale1 = bitsToFloat(int32_t(uint32_t(m + 127) << 23));
-  float scale2 = bitsToFloat(int32_t(uint32_t(n - m + 127) << 23));
+  float scale1 = bitsFloat(uint32_t(m + 127) << 23);
+  float scale2 = bitsFloat(uint32_t(n - m + 127) << 23);
   float y = p * scale1 * scale2;
   y = x > hi ? std::numeric_limits<float>::infinity() : y;
   return x < lo ? 0.0f : y; // NaN passes through the polynomial
