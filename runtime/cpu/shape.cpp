@@ -2,7 +2,9 @@
 // copy (dims, source strides, destination strides) planned in prepare and
 // run on elements of 1, 2, 4 or 8 bytes, so every dtype is handled.
 #include "cpu_commands.h"
+
 #include "dtype.h"
+#include <omp.h>
 
 #include <cstring>
 #include <limits>
@@ -44,28 +46,53 @@ struct StridedCopy {
     destStrides = t;
   }
 
+  // Rows of the last dim, each thread a contiguous range of them: the
+  // offsets of its first row by division, then an odometer (no division per
+  // row, which short rows, such as attention heads of 16, would pay).
   template <typename E> void runAs(int threads) const {
     const E *from = reinterpret_cast<const E *>(source);
     E *to = reinterpret_cast<E *>(dest);
-    int rank = static_cast<int>(dims.size());
-    int64_t length = dims[rank - 1], rows = 1;
+    const int rank = static_cast<int>(dims.size());
+    const int64_t length = dims[rank - 1];
+    int64_t rows = 1;
     for (int i = 0; i < rank - 1; ++i)
       rows *= dims[i];
-    int64_t s = sourceStrides[rank - 1], t = destStrides[rank - 1];
-#pragma omp parallel for num_threads(threads) if (rows * length >= kParallelMinWork)
-    for (int64_t row = 0; row < rows; ++row) {
-      int64_t sourceOffset = 0, destOffset = 0;
-      int64_t rest = row;
+    const int64_t s = sourceStrides[rank - 1], t = destStrides[rank - 1];
+    const bool parallel = rows * length >= kParallelMinWork;
+#pragma omp parallel num_threads(threads) if (parallel)
+    {
+      const int team = omp_get_num_threads(), me = omp_get_thread_num();
+      const int64_t first = rows * me / team, last = rows * (me + 1) / team;
+      int64_t index[kMaxRank] = {}, sourceOffset = 0, destOffset = 0, rest = first;
       for (int i = rank - 2; i >= 0; --i) {
-        sourceOffset += rest % dims[i] * sourceStrides[i];
-        destOffset += rest % dims[i] * destStrides[i];
+        index[i] = rest % dims[i];
         rest /= dims[i];
+        sourceOffset += index[i] * sourceStrides[i];
+        destOffset += index[i] * destStrides[i];
       }
-      if (s == 1 && t == 1)
-        std::memcpy(to + destOffset, from + sourceOffset, length * sizeof(E));
-      else
-        for (int64_t i = 0; i < length; ++i)
-          to[destOffset + i * t] = from[sourceOffset + i * s];
+      for (int64_t row = first; row < last; ++row) {
+        const E *in = from + sourceOffset;
+        E *out = to + destOffset;
+        if (s == 1 && t == 1) {
+          if (length > 64)
+            std::memcpy(out, in, length * sizeof(E));
+          else
+            for (int64_t i = 0; i < length; ++i)
+              out[i] = in[i];
+        } else {
+          for (int64_t i = 0; i < length; ++i)
+            out[i * t] = in[i * s];
+        }
+        for (int i = rank - 2; i >= 0; --i) { // the next row
+          sourceOffset += sourceStrides[i];
+          destOffset += destStrides[i];
+          if (++index[i] < dims[i])
+            break;
+          sourceOffset -= dims[i] * sourceStrides[i];
+          destOffset -= dims[i] * destStrides[i];
+          index[i] = 0;
+        }
+      }
     }
   }
 
