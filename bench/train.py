@@ -72,9 +72,7 @@ def batch_size(inputs):
 def torch_step(name, params, x, target, mode):
     """The eval-mode loss at the starting parameters and the step function."""
     import torch
-    import torch.nn.functional as F
-    loss_fn = ((lambda out, t: ((out - t) ** 2).sum() / out.shape[0]) if name == "mlp"
-               else F.cross_entropy)
+    loss_fn = torch_models.loss_function(name)
     clip = torch_models.OPTIMIZERS[name].get("clip_norm")
     model = torch_models.build_model(name, params)
     with torch.no_grad():

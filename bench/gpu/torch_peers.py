@@ -45,7 +45,7 @@ BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "test", "reference"))
 import safetensors_io  # noqa: E402
-from torch_models import build_model  # noqa: E402
+from torch_models import build_model, loss_function  # noqa: E402
 
 
 def starting_parameters(path):
@@ -62,13 +62,6 @@ def read_idx(path):
     rank = data[3]
     shape = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
     return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(shape)
-
-
-def loss_function(name):
-    import torch.nn.functional as F
-    if name == "mlp":  # dl.mse_loss reduction = batch_mean
-        return lambda out, target: ((out - target) ** 2).sum() / out.shape[0]
-    return F.cross_entropy
 
 
 def set_precision(torch, precision):

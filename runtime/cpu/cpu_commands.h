@@ -10,6 +10,7 @@
 
 #include <dnnl.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -73,6 +74,17 @@ template <auto Body> inline constexpr auto vectorized = &Vectorized<Body>::call;
 /// Below this many elements of work a command runs on one thread: starting
 /// the OpenMP team costs more than it saves.
 inline constexpr int64_t kParallelMinWork = int64_t(1) << 14;
+
+/// f(first, count) over `rows` rows in blocks of up to kRowBlock, the blocks
+/// spread over threads: a row loop that calls one vectorized body per block,
+/// so that short rows (attention over 16 patches) pay no call each.
+inline constexpr int64_t kRowBlock = 64;
+template <typename F> void forRowBlocks(int64_t rows, int threads, bool parallel, F f) {
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(threads) if (parallel)
+  for (int64_t b = 0; b < blocks; ++b)
+    f(b * kRowBlock, std::min(kRowBlock, rows - b * kRowBlock));
+}
 
 /// What preparing a command sees.
 struct Context {

@@ -212,12 +212,9 @@ struct BlasMatmul : MatmulPlan<float> {
 
 // f64: rows of c in blocks, k in blocks so a block of b stays in cache while
 // a block of rows accumulates into c.
-template <typename T> struct MatmulLoop : MatmulPlan<T> {
-  using Element = T;
-  using MatmulPlan<T>::a, MatmulPlan<T>::b, MatmulPlan<T>::bias, MatmulPlan<T>::c, MatmulPlan<T>::m,
-      MatmulPlan<T>::n, MatmulPlan<T>::k, MatmulPlan<T>::transposeA, MatmulPlan<T>::transposeB,
-      MatmulPlan<T>::relu, MatmulPlan<T>::aOffset, MatmulPlan<T>::bOffset,
-      MatmulPlan<T>::biasStrides, MatmulPlan<T>::biasOffset, MatmulPlan<T>::threads;
+struct DoubleMatmul : MatmulPlan<double> {
+  using Element = double;
+  using T = double;
 
   T aAt(int64_t batch, int64_t row, int64_t col) const {
     return transposeA ? a[aOffset[batch] + col * m + row] : a[aOffset[batch] + row * k + col];
@@ -292,7 +289,7 @@ Status prepareMatmul(const Context &ctx, const fb::Matmul &op, Step *out) {
                  ? prepareOneDnnMatmul(ctx, op, shape, a, b, c, biasOrNull, out)
                  : prepareLoop<BlasMatmul>(ctx, op, shape, a, b, c, biasOrNull, out);
     else
-      return prepareLoop<MatmulLoop<double>>(ctx, op, shape, a, b, c, biasOrNull, out);
+      return prepareLoop<DoubleMatmul>(ctx, op, shape, a, b, c, biasOrNull, out);
   });
 }
 

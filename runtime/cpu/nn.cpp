@@ -71,9 +71,6 @@ DLC_VECTOR_BODY void softmaxRows(const T *x, T *y, int64_t rows, int64_t n, bool
     softmaxLine<T>(x + r * n, y + r * n, n, 1, log);
 }
 
-/// Rows are handed to threads in blocks of this many.
-constexpr int64_t kRowBlock = 64;
-
 /// A batch-norm tensor as [outer, channels, inner]: N, C, H*W (or N, C, 1)
 /// for NCHW; N*H*W, C, 1 channels-last.
 struct ChannelView {
@@ -307,13 +304,10 @@ DLC_VECTOR_BODY void layerNormRows(const T *input, const T *scale, const T *offs
 template <typename T>
 void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64_t rows,
                int64_t width, double epsilon, int threads) {
-  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(threads) if (rows * width >= kParallelMinWork)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t first = b * kRowBlock;
+  forRowBlocks(rows, threads, rows * width >= kParallelMinWork, [&](int64_t first, int64_t count) {
     vectorized<&layerNormRows<T>>(input + first * width, scale, offset, output + first * width,
-                                  std::min(kRowBlock, rows - first), width, epsilon);
-  }
+                                  count, width, epsilon);
+  });
 }
 
 // The mask, the same on every backend: element i uses word i % 4 of
@@ -353,13 +347,10 @@ Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
         return okStatus();
       const bool parallel = input.elements() >= kParallelMinWork;
       if (v.inner == 1) {
-        const int64_t blocks = (v.outer + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(threads) if (parallel)
-        for (int64_t b = 0; b < blocks; ++b) {
-          const int64_t first = b * kRowBlock, count = std::min(kRowBlock, v.outer - first);
+        forRowBlocks(v.outer, threads, parallel, [&](int64_t first, int64_t count) {
           vectorized<&softmaxRows<T>>(input.as<T>() + first * v.size,
                                       output.as<T>() + first * v.size, count, v.size, log);
-        }
+        });
         return okStatus();
       }
 #pragma omp parallel for num_threads(threads) if (parallel)

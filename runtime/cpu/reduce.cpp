@@ -3,6 +3,7 @@
 // as NumPy does.
 #include "cpu_commands.h"
 #include "dtype.h"
+#include "vmath.h"
 
 #include <algorithm>
 #include <limits>
@@ -88,45 +89,35 @@ template <typename Acc> Acc identity(fb::ReduceKind kind) {
     return std::numeric_limits<Acc>::min();
 }
 
+// A reduction's result from its accumulator: a mean divided by `count`.
+template <typename T> T finish(fb::ReduceKind kind, Accumulator<T> acc, int64_t count) {
+  return kind == fb::ReduceKind::Mean ? static_cast<T>(acc / Accumulator<T>(count))
+                                      : static_cast<T>(acc);
+}
+
 // One row of `n` contiguous values combined. A sum of floats runs over
-// kLanes interleaved partial sums in double so that it vectorizes (the lanes
-// are added in a fixed order: the same result in every ISA copy and with any
-// thread count); f64, the reference path, and integers add in order.
+// vmath.h's partial sums in double so that it vectorizes (in a fixed order:
+// the same result in every ISA copy and with any thread count); f64, the
+// reference path, and integers add in order.
 template <typename T>
 DLC_VECTOR_BODY Accumulator<T> combineRow(fb::ReduceKind kind, const T *row, int64_t n) {
   using Acc = Accumulator<T>;
-  if (kind == fb::ReduceKind::Max || !std::is_same_v<T, float>) {
-    Acc acc = identity<Acc>(kind);
-    for (int64_t r = 0; r < n; ++r)
-      acc = combine<Acc>(kind, acc, row[r]);
-    return acc;
-  }
-  constexpr int kLanes = 16;
-  Acc lanes[kLanes] = {};
-  int64_t r = 0;
-  for (; r + kLanes <= n; r += kLanes)
-    for (int k = 0; k < kLanes; ++k)
-      lanes[k] += static_cast<Acc>(row[r + k]);
-  Acc acc = 0;
-  for (int k = 0; k < kLanes; ++k)
-    acc += lanes[k];
-  for (; r < n; ++r)
-    acc += static_cast<Acc>(row[r]);
+  if constexpr (std::is_same_v<T, float>)
+    if (kind != fb::ReduceKind::Max)
+      return laneSum<double>(row, n, [](float v) { return double(v); });
+  Acc acc = identity<Acc>(kind);
+  for (int64_t r = 0; r < n; ++r)
+    acc = combine<Acc>(kind, acc, row[r]);
   return acc;
 }
 
-// `rows` rows of `n` contiguous values, each combined into one output (a
-// mean divided by `count`): the row loop inside the vectorized copy, so that
-// short rows pay no call each.
+// `rows` rows of `n` contiguous values, each combined into one output: the
+// row loop inside the vectorized copy, so that short rows pay no call each.
 template <typename T>
 DLC_VECTOR_BODY void combineRows(fb::ReduceKind kind, const T *input, int64_t rows, int64_t n,
                                  int64_t count, T *output) {
-  using Acc = Accumulator<T>;
-  for (int64_t r = 0; r < rows; ++r) {
-    Acc acc = combineRow<T>(kind, input + r * n, n);
-    output[r] =
-        kind == fb::ReduceKind::Mean ? static_cast<T>(acc / Acc(count)) : static_cast<T>(acc);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    output[r] = finish<T>(kind, combineRow<T>(kind, input + r * n, n), count);
 }
 
 // `width` adjacent columns of `rows` rows `stride` apart combined into acc.
@@ -152,18 +143,12 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
   int64_t count = 1;
   for (int64_t dim : p.reducedDims)
     count *= dim;
-  auto finish = [&](Acc acc) {
-    return kind == fb::ReduceKind::Mean ? static_cast<T>(acc / Acc(count)) : static_cast<T>(acc);
-  };
   bool parallel = p.outer * p.reduced * p.inner >= kParallelMinWork;
   if (p.contiguous && p.inner == 1) {
-    constexpr int64_t kRows = 64; // rows per call
-    const int64_t blocks = (p.outer + kRows - 1) / kRows;
-#pragma omp parallel for num_threads(threads) if (parallel)
-    for (int64_t b = 0; b < blocks; ++b)
-      vectorized<&combineRows<T>>(kind, input + b * kRows * p.reduced,
-                                  std::min(kRows, p.outer - b * kRows), p.reduced, count,
-                                  output + b * kRows);
+    forRowBlocks(p.outer, threads, parallel, [&](int64_t first, int64_t rows) {
+      vectorized<&combineRows<T>>(kind, input + first * p.reduced, rows, p.reduced, count,
+                                  output + first);
+    });
   } else if (p.contiguous) {
     // Columns: a block of `inner` accumulates while the reduced dim streams.
     constexpr int64_t kBlock = 256;
@@ -175,7 +160,7 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
       vectorized<&combineColumns<T>>(kind, input + o * p.reduced * p.inner + i0, p.reduced, p.inner,
                                      width, acc);
       for (int64_t i = 0; i < width; ++i)
-        output[o * p.inner + i0 + i] = finish(acc[i]);
+        output[o * p.inner + i0 + i] = finish<T>(kind, acc[i], count);
     }
   } else {
     int64_t outputs = 1;
@@ -201,7 +186,7 @@ void reduce(const ReducePlan &p, fb::ReduceKind kind, const T *input, T *output,
         for (int64_t i = 0; i < run; ++i)
           acc = combine<Acc>(kind, acc, values[i]);
       }
-      output[o] = finish(acc);
+      output[o] = finish<T>(kind, acc, count);
     }
   }
 }

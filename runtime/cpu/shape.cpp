@@ -2,8 +2,8 @@
 // copy (dims, source strides, destination strides) planned in prepare and
 // run on elements of 1, 2, 4 or 8 bytes, so every dtype is handled.
 #include "cpu_commands.h"
-
 #include "dtype.h"
+
 #include <omp.h>
 
 #include <cstring>

@@ -148,10 +148,13 @@ DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
   return max;
 }
 
-/// The sum of f(x[i]) over x[0..n): kLanes float partial sums, added as a
-/// tree and then in double with the rest.
-template <typename F> DLC_VMATH_INLINE double laneSum(const float *x, int64_t n, F f) {
-  float lanes[kLanes] = {};
+/// The sum of f(x[i]) over x[0..n): kLanes partial sums of type Lane
+/// (float, or double where the sum must keep more), added as a tree and then
+/// in double with the rest. The order is fixed: the same result in every
+/// ISA copy.
+template <typename Lane = float, typename T, typename F>
+DLC_VMATH_INLINE double laneSum(const T *x, int64_t n, F f) {
+  Lane lanes[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k)

@@ -113,6 +113,27 @@ def cosine_schedule(optimizer, warmup, total, min_factor=0.0):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
+def transformer_block(p, i, x, batch, heads, eps, mask=None):
+    """Pre-norm block b{i}_* of vit_tiny and char_gpt over x [batch * S, D]:
+    multi-head self-attention (scaled by 1/sqrt(head size), `mask` added to
+    the scores), then the GELU MLP, each with its residual."""
+    b = {k[len(f"b{i}_"):]: v for k, v in p.items() if k.startswith(f"b{i}_")}
+    T, D = x.shape
+    S, HD = T // batch, D // heads
+
+    def split(t):
+        return t.reshape(batch, S, heads, HD).permute(0, 2, 1, 3)
+    n = F.layer_norm(x, (D,), b["ln1_g"], b["ln1_b"], eps=eps)
+    q, k, v = (n @ b["qkv_w"] + b["qkv_b"]).split(D, dim=1)
+    scores = (split(q) @ split(k).transpose(-1, -2)) * np.float32(1 / HD ** 0.5)
+    if mask is not None:
+        scores = scores + mask
+    o = (torch.softmax(scores, dim=-1) @ split(v)).permute(0, 2, 1, 3).reshape(T, D)
+    x = x + o @ b["proj_w"] + b["proj_b"]
+    n = F.layer_norm(x, (D,), b["ln2_g"], b["ln2_b"], eps=eps)
+    return x + F.gelu(n @ b["fc1_w"] + b["fc1_b"]) @ b["fc2_w"] + b["fc2_b"]
+
+
 class Lenet5:
     """models/lenet5.mlir: 5x5 convolutions (6, padded by 2; 16), tanh, 2x2
     average pooling, dense 120, 84 and 10 with tanh between; Adam with a
@@ -141,7 +162,7 @@ class VitTiny:
     three pre-norm blocks (4-head attention, GELU MLP 128), final norm, mean
     over patches, head; AdamW (weight decay 0.1) with a cosine schedule
     warming up over 468 steps."""
-    D, N, H, HD, M, LAYERS = 64, 16, 4, 16, 128, 3
+    D, N, H, LAYERS = 64, 16, 4, 3
     shapes = {"patch_w": (49, 64), "patch_b": (64,), "pos": (16, 64), "ln_g": (64,),
               "ln_b": (64,), "head_w": (64, 10), "head_b": (10,)}
     for _l in range(3):
@@ -159,22 +180,12 @@ class VitTiny:
 
     @classmethod
     def forward(cls, p, images, step, training):
-        B, N, D, H, HD, T = BATCH, cls.N, cls.D, cls.H, cls.HD, BATCH * cls.N
+        B, N, D, T = BATCH, cls.N, cls.D, BATCH * cls.N
         x = images.float() * np.float32(0.003921568627)
         x = x.reshape(B, 4, 7, 4, 7).permute(0, 1, 3, 2, 4).reshape(T, 49)
         x = ((x @ p["patch_w"] + p["patch_b"]).reshape(B, N, D) + p["pos"]).reshape(T, D)
-
-        def heads(t):
-            return t.reshape(B, N, H, HD).permute(0, 2, 1, 3)
         for i in range(cls.LAYERS):
-            b = {k[len(f"b{i}_"):]: v for k, v in p.items() if k.startswith(f"b{i}_")}
-            n = F.layer_norm(x, (D,), b["ln1_g"], b["ln1_b"], eps=1e-6)
-            q, k, v = (n @ b["qkv_w"] + b["qkv_b"]).split(D, dim=1)
-            a = torch.softmax((heads(q) @ heads(k).transpose(-1, -2)) * 0.25, dim=-1)
-            o = (a @ heads(v)).permute(0, 2, 1, 3).reshape(T, D)
-            x = x + o @ b["proj_w"] + b["proj_b"]
-            n = F.layer_norm(x, (D,), b["ln2_g"], b["ln2_b"], eps=1e-6)
-            x = x + F.gelu(n @ b["fc1_w"] + b["fc1_b"]) @ b["fc2_w"] + b["fc2_b"]
+            x = transformer_block(p, i, x, B, cls.H, 1e-6)
         n = F.layer_norm(x, (D,), p["ln_g"], p["ln_b"], eps=1e-6).reshape(B, N, D).mean(1)
         return n @ p["head_w"] + p["head_b"]
 
@@ -246,6 +257,44 @@ def compare_gradients(label, ours, theirs):
     return worst
 
 
+def compare_start(name, dlc_loss, dlc_grads, torch_loss, torch_grads):
+    """The loss (1e-4 relative) and gradients at the starting parameters;
+    returns the worst gradient error."""
+    worst = compare_gradients(f"{name} at the start", dlc_grads, torch_grads)
+    if abs(dlc_loss - torch_loss) > 1e-4 * abs(torch_loss):
+        raise AssertionError(f"{name}: initial loss {dlc_loss} vs PyTorch {torch_loss}")
+    return worst
+
+
+def dlrun_train(args, fb, d, data, init_path, steps, flags, device):
+    """dlrun --train from `init_path` for `steps` steps, every loss logged;
+    returns the logged training losses and the final checkpoint's path."""
+    log = os.path.join(d, "train.jsonl")
+    if os.path.exists(log):
+        os.remove(log)
+    final = os.path.join(d, "final.safetensors")
+    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", data, "--params", init_path,
+         "--steps", str(steps), *flags, "--report-every", "1", "--log", log, "--checkpoint",
+         final, *device])
+    with open(log) as f:
+        return [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"], final
+
+
+def parameters_reached(final, p):
+    """PyTorch's trained parameters and how far dlc's final checkpoint lies
+    from them (the largest absolute difference)."""
+    trained = {k: v.detach().numpy() for k, v in p.items()}
+    reached = safetensors_io.read(final)
+    return trained, reached, max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
+
+
+def report(name, dlc_losses, torch_losses, worst0, worstK, steps, drift, extra=""):
+    print(f"PASS {name}: losses {' '.join(f'{x:.5f}' for x in dlc_losses)} (PyTorch "
+          f"{' '.join(f'{x:.5f}' for x in torch_losses)}); gradients within {worst0:.1e} "
+          f"(start) and {worstK:.1e} (after {steps} steps) of the largest; parameters within "
+          f"{drift:.1e}{extra}")
+
+
 def compare(args, name, model):
     rng = np.random.default_rng(3)
     d = os.path.join(args.workdir, name)
@@ -283,20 +332,11 @@ def compare(args, name, model):
     dlc_loss, dlc_grads = dlc_gradients(args, fb, init_path, batch, "g0", device)
     torch_loss, torch_grads = torch_gradients(model, init, torch.from_numpy(batch_images),
                                               torch.from_numpy(labels[:BATCH]), state)
-    worst0 = compare_gradients(f"{name} at the start", dlc_grads, torch_grads)
-    if abs(dlc_loss - torch_loss) > 1e-4 * abs(torch_loss):
-        raise AssertionError(f"{name}: initial loss {dlc_loss} vs PyTorch {torch_loss}")
+    worst0 = compare_start(name, dlc_loss, dlc_grads, torch_loss, torch_grads)
 
     # K training steps in each.
-    log = os.path.join(d, "train.jsonl")
-    if os.path.exists(log):
-        os.remove(log)
-    final = os.path.join(d, "final.safetensors")
-    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
-         "--params", init_path, "--steps", str(STEPS), "--no-shuffle", "--report-every", "1",
-         "--log", log, "--checkpoint", final, *device])
-    with open(log) as f:
-        dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
+    dlc_losses, final = dlrun_train(args, fb, d, os.path.join(d, "data.npz"), init_path, STEPS,
+                                    ["--no-shuffle"], device)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
     running = {k: torch.tensor(v) for k, v in state.items()} if state is not None else None
     optimizer, schedule = make_optimizer(model, p.values())
@@ -314,9 +354,7 @@ def compare(args, name, model):
     compare_losses(name, dlc_losses, torch_losses, STEPS)
 
     # Gradients again where both arrived.
-    trained = {k: v.detach().numpy() for k, v in p.items()}
-    reached = safetensors_io.read(final)
-    drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
+    trained, reached, drift = parameters_reached(final, p)
     statistics = ""
     if running is not None:
         error = max(float(np.abs(reached[k] - running[k].numpy()).max() /
@@ -329,10 +367,7 @@ def compare(args, name, model):
                                      torch.from_numpy(labels[:BATCH]),
                                      {k: v.numpy() for k, v in running.items()} if running else None)
     worstK = compare_gradients(f"{name} after {STEPS} steps", dlc_grads, torch_grads)
-    print(f"PASS {name}: losses {' '.join(f'{x:.5f}' for x in dlc_losses)} (PyTorch "
-          f"{' '.join(f'{x:.5f}' for x in torch_losses)}); gradients within {worst0:.1e} "
-          f"(start) and {worstK:.1e} (after {STEPS} steps) of the largest; parameters within "
-          f"{drift:.1e}{statistics}")
+    report(name, dlc_losses, torch_losses, worst0, worstK, STEPS, drift, statistics)
 
 
 def lecture_mlp(args):
@@ -355,14 +390,9 @@ def lecture_mlp(args):
     x = rng.standard_normal((64, 1000)).astype(np.float32)
     y = rng.standard_normal((64, 10)).astype(np.float32)
     np.savez(os.path.join(d, "data.npz"), x_train=x, y_train=y, x_test=x, y_test=y)
-    log = os.path.join(d, "train.jsonl")
-    if os.path.exists(log):
-        os.remove(log)
-    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "data.npz"),
-         "--params", init_path, "--steps", "500", "--no-shuffle", "--report-every", "1",
-         "--eval-every", "1000", "--log", log, *device])
-    with open(log) as f:
-        ours = np.array([r["loss"] for r in map(json.loads, f) if r["kind"] == "train"])
+    losses, _ = dlrun_train(args, fb, d, os.path.join(d, "data.npz"), init_path, 500,
+                            ["--no-shuffle", "--eval-every", "1000"], device)
+    ours = np.array(losses)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
     optimizer = torch.optim.Adam(p.values(), lr=1e-4)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
@@ -426,23 +456,12 @@ class CharGpt:
 
     @classmethod
     def forward(cls, p, tokens):
-        B, T, D, H = cls.B, cls.T, cls.D, cls.H
-        N, HD = B * T, D // H
-        x = (p["tok"][tokens] + p["pos"]).reshape(N, D)
+        B, T, D = cls.B, cls.T, cls.D
+        x = (p["tok"][tokens] + p["pos"]).reshape(B * T, D)
         i = torch.arange(T)
         mask = torch.where(i[:, None] >= i[None, :], 0.0, -1e9)
-
-        def heads(t):
-            return t.reshape(B, T, H, HD).permute(0, 2, 1, 3)
         for layer in range(cls.LAYERS):
-            b = {k[len(f"b{layer}_"):]: v for k, v in p.items() if k.startswith(f"b{layer}_")}
-            n = F.layer_norm(x, (D,), b["ln1_g"], b["ln1_b"], eps=1e-5)
-            q, k, v = (n @ b["qkv_w"] + b["qkv_b"]).split(D, dim=1)
-            scores = (heads(q) @ heads(k).transpose(-1, -2)) * np.float32(1 / HD ** 0.5) + mask
-            o = (torch.softmax(scores, dim=-1) @ heads(v)).permute(0, 2, 1, 3).reshape(N, D)
-            x = x + o @ b["proj_w"] + b["proj_b"]
-            n = F.layer_norm(x, (D,), b["ln2_g"], b["ln2_b"], eps=1e-5)
-            x = x + F.gelu(n @ b["fc1_w"] + b["fc1_b"]) @ b["fc2_w"] + b["fc2_b"]
+            x = transformer_block(p, layer, x, B, cls.H, 1e-5, mask)
         n = F.layer_norm(x, (D,), p["ln_g"], p["ln_b"], eps=1e-5)
         return n @ p["tok"].T
 
@@ -496,34 +515,20 @@ def char_gpt(args):
     tokens, targets = windows(0)
     dlc_loss, dlc_g = dlc_grads(init_path, tokens, targets, "g0")
     torch_loss, torch_g = torch_grads(init, tokens, targets)
-    worst0 = compare_gradients("char_gpt at the start", dlc_g, torch_g)
-    if abs(dlc_loss - torch_loss) > 1e-4 * abs(torch_loss):
-        raise AssertionError(f"char_gpt: initial loss {dlc_loss} vs PyTorch {torch_loss}")
+    worst0 = compare_start("char_gpt", dlc_loss, dlc_g, torch_loss, torch_g)
 
-    log = os.path.join(d, "train.jsonl")
-    if os.path.exists(log):
-        os.remove(log)
-    final = os.path.join(d, "final.safetensors")
-    run([os.path.join(args.bin, "dlrun"), fb, "--train", "--data", os.path.join(d, "corpus.txt"),
-         "--params", init_path, "--steps", str(steps), "--seed", str(seed), "--report-every", "1",
-         "--eval-every", "100000", "--log", log, "--checkpoint", final, *device])
-    with open(log) as f:
-        dlc_losses = [r["loss"] for r in map(json.loads, f) if r["kind"] == "train"]
+    dlc_losses, final = dlrun_train(args, fb, d, os.path.join(d, "corpus.txt"), init_path, steps,
+                                    ["--seed", str(seed), "--eval-every", "100000"], device)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
     optimizer, schedule = model.optimizer(p.values())
     torch_losses = [model.step(p, optimizer, schedule, *windows(step)) for step in range(steps)]
     compare_losses("char_gpt", dlc_losses, torch_losses, steps)
-    trained = {k: v.detach().numpy() for k, v in p.items()}
-    reached = safetensors_io.read(final)
-    drift = max(float(np.abs(reached[k] - trained[k]).max()) for k in trained)
+    trained, _, drift = parameters_reached(final, p)
     tokens, targets = windows(0)
     _, dlc_g = dlc_grads(final, tokens, targets, "gK")
     _, torch_g = torch_grads(trained, tokens, targets)
     worstK = compare_gradients(f"char_gpt after {steps} steps", dlc_g, torch_g)
-    print(f"PASS char_gpt: losses {' '.join(f'{x:.5f}' for x in dlc_losses)} (PyTorch "
-          f"{' '.join(f'{x:.5f}' for x in torch_losses)}); gradients within {worst0:.1e} "
-          f"(start) and {worstK:.1e} (after {steps} steps) of the largest; parameters within "
-          f"{drift:.1e}")
+    report("char_gpt", dlc_losses, torch_losses, worst0, worstK, steps, drift)
 
 
 def main():
@@ -537,27 +542,19 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(2)
     failures = 0
-    for name, model in (("fashion_mlp", Mlp), ("fashion_cnn", Cnn), ("fashion_cnn_bn", CnnBn),
-                        ("lenet5", Lenet5), ("vit_tiny", VitTiny)):
+    runs = [(name, lambda name=name, model=model: compare(args, name, model))
+            for name, model in (("fashion_mlp", Mlp), ("fashion_cnn", Cnn),
+                                ("fashion_cnn_bn", CnnBn), ("lenet5", Lenet5),
+                                ("vit_tiny", VitTiny))]
+    runs += [("char_gpt", lambda: char_gpt(args)), ("mlp", lambda: lecture_mlp(args))]
+    for name, run_one in runs:
         if args.only and name not in args.only.split(","):
             continue
         try:
-            compare(args, name, model)
+            run_one()
         except (AssertionError, RuntimeError) as error:
             failures += 1
             print(f"FAIL {name}: {error}")
-    if not args.only or "char_gpt" in args.only.split(","):
-        try:
-            char_gpt(args)
-        except (AssertionError, RuntimeError) as error:
-            failures += 1
-            print(f"FAIL char_gpt: {error}")
-    if not args.only or "mlp" in args.only.split(","):
-        try:
-            lecture_mlp(args)
-        except (AssertionError, RuntimeError) as error:
-            failures += 1
-            print(f"FAIL mlp: {error}")
     print(f"{'all passed' if not failures else f'{failures} failed'}")
     return 1 if failures else 0
 
