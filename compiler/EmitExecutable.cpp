@@ -566,8 +566,10 @@ private:
     auto i64 = [](Attribute attr) { return cast<IntegerAttr>(attr).getInt(); };
     auto flag = [](Attribute attr) { return attr && cast<BoolAttr>(attr).getValue(); };
     auto activation = [](Attribute attr) {
-      return attr && cast<StringAttr>(attr).getValue() == "relu" ? fb::Activation::Relu
-                                                                 : fb::Activation::None;
+      StringRef name = attr ? cast<StringAttr>(attr).getValue() : "none";
+      return name == "relu"   ? fb::Activation::Relu
+             : name == "tanh" ? fb::Activation::Tanh
+                              : fb::Activation::None;
     };
 
     fb::OpUnion payload;

@@ -289,8 +289,8 @@ private:
       flags.push_back("nhwc");
     if (auto t = command.op_as_Matmul(); t && t->activation() == fb::Activation::Relu)
       flags.push_back("relu");
-    if (auto t = command.op_as_Conv2D(); t && t->activation() == fb::Activation::Relu)
-      flags.push_back("relu");
+    if (auto t = command.op_as_Conv2D(); t && t->activation() != fb::Activation::None)
+      flags.push_back(t->activation() == fb::Activation::Relu ? "relu" : "tanh");
     if (auto t = command.op_as_Pool2DBackward(); t && t->relu_mask())
       flags.push_back("relu mask");
     for (auto [i, flag] : llvm::enumerate(flags))

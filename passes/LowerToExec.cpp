@@ -206,11 +206,11 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
 
 /// What a matmul or conv2d library call applies to its result as it writes
 /// it: a bias add (for a matmul without one: a vector along the last dim)
-/// and then a ReLU. Each absorbed op is the only user of the value before it,
+/// and then a ReLU (or, for a convolution, a tanh). Each absorbed op is the only user of the value before it,
 /// so no one else sees the intermediate results.
 struct Epilogue {
   Value bias;
-  bool relu = false;
+  StringRef activation; // "relu", "tanh" (convolutions), or none
   Value result;                         // what the call's output buffer holds
   SmallVector<Operation *, 2> absorbed; // the ops the call performs too
 };
@@ -240,10 +240,11 @@ Epilogue matchEpilogue(Operation *op) {
       }
     }
   }
-  if (auto relu = dyn_cast_or_null<dl::ReluOp>(soleUser(epilogue.result))) {
-    epilogue.relu = true;
-    epilogue.result = relu.getResult();
-    epilogue.absorbed.push_back(relu);
+  Operation *user = soleUser(epilogue.result);
+  if (user && (isa<dl::ReluOp>(user) || (isa<dl::TanhOp>(user) && isa<dl::Conv2DOp>(op)))) {
+    epilogue.activation = isa<dl::ReluOp>(user) ? "relu" : "tanh";
+    epilogue.result = user->getResult(0);
+    epilogue.absorbed.push_back(user);
   }
   return epilogue;
 }
@@ -488,9 +489,9 @@ private:
       const Epilogue &epilogue = it->second;
       if (epilogue.bias)
         ins.push_back(bufferOf(epilogue.bias));
-      if (epilogue.relu)
+      if (!epilogue.activation.empty())
         spec->attributes.push_back(
-            builder.getNamedAttr("activation", builder.getStringAttr("relu")));
+            builder.getNamedAttr("activation", builder.getStringAttr(epilogue.activation)));
       result = epilogue.result;
     }
     // Every result (a gradient op may have several); an epilogue's or a

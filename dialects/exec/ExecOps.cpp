@@ -29,13 +29,14 @@ ArrayRef<Routine> routines() {
   static constexpr StringLiteral reduceKinds[] = {"sum", "mean", "max"};
   static constexpr StringLiteral reductions[] = {"mean", "sum", "batch_mean"};
   static constexpr StringLiteral activations[] = {"none", "relu"};
+  static constexpr StringLiteral convActivations[] = {"none", "relu", "tanh"};
   static const RoutineAttr matmul[] = {{"transpose_a", Kind::Bool, true},
                                        {"transpose_b", Kind::Bool, true},
                                        {"activation", Kind::String, true, activations}};
   static const RoutineAttr conv2d[] = {
       {"stride", Kind::I64Array},          {"padding", Kind::I64Array},
       {"dilation", Kind::I64Array},        {"groups", Kind::I64},
-      {"channels_last", Kind::Bool, true}, {"activation", Kind::String, true, activations}};
+      {"channels_last", Kind::Bool, true}, {"activation", Kind::String, true, convActivations}};
   static const RoutineAttr pool2d[] = {{"kind", Kind::String, false, poolKinds},
                                        {"kernel", Kind::I64Array},
                                        {"stride", Kind::I64Array},

@@ -3,33 +3,17 @@
 // an optional bias [O] and ReLU. f32 runs
 // on oneDNN in the layouts it prefers (reordered in and out); f64, which
 // oneDNN lacks, on a direct loop.
-#include "cpu_commands.h"
+#include "conv.h"
 #include "onednn.h"
+#include "vmath.h"
 
 namespace dlc::rt::cpu {
 namespace {
 
-struct ConvGeometry {
-  int64_t batch, inChannels, height, width;
-  int64_t outChannels, kernelH, kernelW, outH, outW, groups;
-  bool channelsLast;
-  std::vector<int64_t> stride, padding, dilation; // padding: top, left, bottom, right
-
-  /// f(tap, iy, ix) for each filter tap (ky * kernelW + kx, row-major) of
-  /// output position (y, x) that reads inside the image.
-  template <typename F> void forEachTap(int64_t y, int64_t x, F f) const {
-    for (int64_t ky = 0; ky < kernelH; ++ky) {
-      int64_t iy = y * stride[0] - padding[0] + ky * dilation[0];
-      if (iy < 0 || iy >= height)
-        continue;
-      for (int64_t kx = 0; kx < kernelW; ++kx) {
-        int64_t ix = x * stride[1] - padding[1] + kx * dilation[1];
-        if (ix >= 0 && ix < width)
-          f(ky * kernelW + kx, iy, ix);
-      }
-    }
-  }
-};
+DLC_VECTOR_BODY void tanhLine(float *data, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    data[i] = vmath::tanh(data[i]);
+}
 
 /// The geometry of the convolution input * filter -> output (for a
 /// gradient: of its forward convolution), checked against the tensors.
@@ -167,9 +151,12 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
   memory::desc biasDesc({g.outChannels}, memory::data_type::f32, memory::format_tag::x);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  if (op.activation() == fb::Activation::Relu) {
+  if (op.activation() != fb::Activation::None) {
     dnnl::post_ops postOps;
-    postOps.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    postOps.append_eltwise(1.0f,
+                           op.activation() == fb::Activation::Relu ? dnnl::algorithm::eltwise_relu
+                                                                   : dnnl::algorithm::eltwise_tanh,
+                           0.0f, 0.0f);
     attr.set_post_ops(postOps);
   }
   auto desc = bias ? dnnl::convolution_forward::desc(
@@ -193,20 +180,9 @@ Status prepareOneDnnConv(const Context &ctx, const fb::Conv2D &op, const ConvGeo
   return okStatus();
 }
 
-/// Element strides of a 4-D image tensor by role: batch, channel, row, column.
-struct ImageStrides {
-  int64_t n, c, y, x;
-};
-
-ImageStrides imageStrides(bool channelsLast, int64_t channels, int64_t height, int64_t width) {
-  if (channelsLast)
-    return {height * width * channels, 1, width * channels, channels};
-  return {channels * height * width, height * width, width, 1};
-}
-
 template <typename T>
 void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *bias, T *output,
-              bool relu, int threads) {
+              fb::Activation activation, int threads) {
   int64_t groupIn = g.inChannels / g.groups, groupOut = g.outChannels / g.groups;
   int64_t work = g.batch * g.outChannels * g.outH * g.outW * groupIn * g.kernelH * g.kernelW;
   ImageStrides in = imageStrides(g.channelsLast, g.inChannels, g.height, g.width);
@@ -225,12 +201,18 @@ void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *b
               sum += image[iy * in.y + ix * in.x] * w[tap];
             });
           }
-          output[n * out.n + o * out.c + y * out.y + x * out.x] = relu && sum < 0 ? T(0) : sum;
+          if (activation == fb::Activation::Relu && sum < 0)
+            sum = T(0);
+          else if (activation == fb::Activation::Tanh)
+            sum = std::tanh(sum);
+          output[n * out.n + o * out.c + y * out.y + x * out.x] = sum;
         }
     }
 }
 
 } // namespace
+
+void tanhInPlace(float *data, int64_t n) { vectorized<&tanhLine>(data, n); }
 
 Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
   Tensor input, filter, output, bias;
@@ -250,12 +232,16 @@ Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
   return withFloatType(output, [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, float>) {
+      if (prepareDirectConv(ctx, g, input.as<float>(), filter.as<float>(),
+                            biasOrNull ? bias.as<float>() : nullptr, output.as<float>(),
+                            op.activation(), out))
+        return okStatus();
       return prepareOneDnnConv(ctx, op, g, input, filter, output, biasOrNull, out);
     } else {
       const T *biasData = biasOrNull ? bias.as<T>() : nullptr;
-      bool relu = op.activation() == fb::Activation::Relu;
+      const fb::Activation activation = op.activation();
       *out = [=, threads = ctx.threads]() {
-        convLoop(g, input.as<T>(), filter.as<T>(), biasData, output.as<T>(), relu, threads);
+        convLoop(g, input.as<T>(), filter.as<T>(), biasData, output.as<T>(), activation, threads);
         return okStatus();
       };
       return okStatus();

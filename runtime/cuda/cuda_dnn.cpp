@@ -368,14 +368,18 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
                                     c.outputDesc, chosen.algo, &workspaceBytes),
                                 "convolution workspace"));
   *ctx.workspaceBytes = std::max(*ctx.workspaceBytes, workspaceBytes);
-  cudnnActivationDescriptor_t relu = nullptr;
-  if (op.activation() == fb::Activation::Relu) {
+  cudnnActivationDescriptor_t activation = nullptr;
+  if (op.activation() != fb::Activation::None) {
+    const bool relu = op.activation() == fb::Activation::Relu;
     DLC_RETURN_IF_ERROR(
-        dnn.check(dnn.cudnnCreateActivationDescriptor(&relu), "activation descriptor"));
-    ctx.cleanups->push_back([&dnn, relu] { dnn.cudnnDestroyActivationDescriptor(relu); });
-    DLC_RETURN_IF_ERROR(dnn.check(
-        dnn.cudnnSetActivationDescriptor(relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0),
-        "ReLU"));
+        dnn.check(dnn.cudnnCreateActivationDescriptor(&activation), "activation descriptor"));
+    ctx.cleanups->push_back(
+        [&dnn, activation] { dnn.cudnnDestroyActivationDescriptor(activation); });
+    DLC_RETURN_IF_ERROR(
+        dnn.check(dnn.cudnnSetActivationDescriptor(
+                      activation, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_TANH,
+                      CUDNN_PROPAGATE_NAN, 0.0),
+                  relu ? "ReLU" : "tanh"));
   }
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};
@@ -394,11 +398,11 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
       DLC_RETURN_IF_ERROR(dnn.check(
           dnn.cudnnAddTensor(handle, s.one(), biasDesc, ptr(bias), s.one(), c.outputDesc, ptr(y)),
           "adding the convolution's bias"));
-    if (relu)
+    if (activation)
       DLC_RETURN_IF_ERROR(
-          dnn.check(dnn.cudnnActivationForward(handle, relu, s.one(), c.outputDesc, ptr(y),
+          dnn.check(dnn.cudnnActivationForward(handle, activation, s.one(), c.outputDesc, ptr(y),
                                                s.zero(), c.outputDesc, ptr(y)),
-                    "the convolution's ReLU"));
+                    "the convolution's activation"));
     return okStatus();
   };
   return okStatus();

@@ -31,6 +31,8 @@ Status checkMatmul(const CommandCheck &k, const fb::Matmul &op) {
   DLC_RETURN_IF_ERROR(k.optionalOperand(op.bias(), "bias", &bias));
   if (!validEnum(op.activation()))
     return k.fail("unknown activation {}", static_cast<int>(op.activation()));
+  if (op.activation() == fb::Activation::Tanh)
+    return k.fail("a tanh activation is for convolutions only");
   for (const Operand *o : {&a, &b, &c}) {
     DLC_RETURN_IF_ERROR(k.floating(*o));
     if (o->rank() < 2)

@@ -417,23 +417,27 @@ cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t desc,
                                            cudnnActivationMode_t mode, cudnnNanPropagation_t,
                                            double) {
   reinterpret_cast<ActivationDesc *>(desc)->mode = mode;
-  return mode == CUDNN_ACTIVATION_RELU ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_NOT_SUPPORTED;
+  return mode == CUDNN_ACTIVATION_RELU || mode == CUDNN_ACTIVATION_TANH
+             ? CUDNN_STATUS_SUCCESS
+             : CUDNN_STATUS_NOT_SUPPORTED;
 }
 
-cudnnStatus_t cudnnActivationForward(cudnnHandle_t handle, cudnnActivationDescriptor_t,
+cudnnStatus_t cudnnActivationForward(cudnnHandle_t handle, cudnnActivationDescriptor_t desc,
                                      const void *alpha, const cudnnTensorDescriptor_t xDesc,
                                      const void *x, const void *beta,
                                      const cudnnTensorDescriptor_t yDesc, void *y) {
   const TensorDesc X = *reinterpret_cast<const TensorDesc *>(xDesc),
                    Y = *reinterpret_cast<const TensorDesc *>(yDesc);
   const double a = scalar(alpha, X.type), b = scalar(beta, X.type);
+  const bool tanh = reinterpret_cast<const ActivationDesc *>(desc)->mode == CUDNN_ACTIVATION_TANH;
   return run(handle, [=] {
     for (int n = 0; n < X.dims[0]; ++n)
       for (int c = 0; c < X.dims[1]; ++c)
         for (int h = 0; h < X.dims[2]; ++h)
           for (int w = 0; w < X.dims[3]; ++w) {
             const double v = load(x, X.type, X.at(n, c, h, w));
-            blend(y, Y.type, Y.at(n, c, h, w), std::isnan(v) ? v : v > 0 ? v : 0, a, b);
+            const double f = tanh ? std::tanh(v) : std::isnan(v) ? v : v > 0 ? v : 0;
+            blend(y, Y.type, Y.at(n, c, h, w), f, a, b);
           }
   });
 }

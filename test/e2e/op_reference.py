@@ -351,6 +351,43 @@ def cases():
                                           (2, 2), (2, 2), (0, 0, 0, 0), "max"),
                                    i["w2"], None, (1, 1), (0, 0, 0, 0), (1, 1), 1),
                   atol=1e-4))
+    # Narrow convolutions (few channels per group on one side), which the
+    # CPU runs on its direct kernel: tiles past the row's end (widths 37 and
+    # 7), a last block of 3 of 11 channels, strides and dilations split into
+    # phases, groups; with a ReLU or tanh epilogue. op-reference-conv.test
+    # runs these on the direct kernel and on oneDNN, in each ISA.
+    nx, nw, nb = rand(3, 1, 20, 37), rand(6, 1, 5, 5), rand(6)
+    c.append(Case("conv2d_narrow_tanh", {"x": nx, "w": nw, "b": nb},
+                  "%c = dl.conv2d %x, %w, %b padding = [2, 2] : tensor<3x1x20x37xf32>, "
+                  "tensor<6x1x5x5xf32>, tensor<6xf32>\n"
+                  "    %y = dl.tanh %c : tensor<3x6x20x37xf32>", "tensor<3x6x20x37xf32>",
+                  lambda i: np.tanh(conv2d(i["x"], i["w"], i["b"], (1, 1), (2, 2, 2, 2), (1, 1),
+                                           1)), atol=1e-5))
+    sx, sw, sb = rand(2, 13, 19, 3), rand(11, 3, 3, 3), rand(11)
+    c.append(Case("conv2d_narrow_nhwc_relu", {"x": sx, "w": sw, "b": sb},
+                  "%c = dl.conv2d %x, %w, %b stride = [2, 3] padding = [1, 2, 0, 1] "
+                  "dilation = [2, 1] layout = nhwc : tensor<2x13x19x3xf32>, "
+                  "tensor<11x3x3x3xf32>, tensor<11xf32>\n"
+                  "    %y = dl.relu %c : tensor<2x5x7x11xf32>", "tensor<2x5x7x11xf32>",
+                  lambda i: np.maximum(conv2d(i["x"].transpose(nchw), i["w"], i["b"], (2, 3),
+                                              (1, 2, 0, 1), (2, 1), 1), 0).transpose(nhwc),
+                  atol=1e-4))
+    gx, gw = rand(2, 6, 9, 17), rand(9, 2, 2, 4)
+    c.append(Case("conv2d_narrow_grouped", {"x": gx, "w": gw},
+                  "%y = dl.conv2d %x, %w stride = [1, 2] padding = [0, 3, 1, 0] dilation = [1, 2] "
+                  "groups = 3 : tensor<2x6x9x17xf32>, tensor<9x2x2x4xf32>", "tensor<2x9x9x7xf32>",
+                  lambda i: conv2d(i["x"], i["w"], None, (1, 2), (0, 3, 1, 0), (1, 2), 3),
+                  atol=1e-4))
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        tol = dict(atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+        tx, tw, tb = (img.transpose(nhwc).astype(dtype), rand(20, 4, 3, 3, dtype=dtype),
+                      rand(20, dtype=dtype))
+        c.append(Case(f"conv2d_tanh_nhwc_{tag}", {"x": tx, "w": tw, "b": tb},
+                      f"%c = dl.conv2d %x, %w, %b padding = [1, 1] layout = nhwc : {mlir_type(tx)}, "
+                      f"{mlir_type(tw)}, {mlir_type(tb)}\n"
+                      f"    %y = dl.tanh %c : tensor<2x9x8x20x{tag}>", f"tensor<2x9x8x20x{tag}>",
+                      lambda i: np.tanh(conv2d(i["x"].transpose(nchw), i["w"], i["b"], (1, 1),
+                                               (1, 1, 1, 1), (1, 1), 1)).transpose(nhwc), **tol))
     mean, var = rand(4), rand(4, low=0.5, high=2.0)
     c.append(Case("batch_norm", {"x": img, "g": rand(4), "o": rand(4)},
                   "%y = dl.batch_norm %x, %g, %o running = (@mean, @var) epsilon = 1.0e-3 "

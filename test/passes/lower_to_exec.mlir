@@ -448,6 +448,30 @@ func.func @epilogues(%x: tensor<4x8xf32>, %w: tensor<8x5xf32>, %b: tensor<5xf32>
 
 // -----
 
+// A tanh after a conv2d (LeNet's activation) runs inside the call too; after
+// a matmul it stays a kernel (cuBLASLt has no tanh epilogue), and a tanh
+// whose input has another user stays a kernel.
+// CHECK-LABEL: exec.entry @tanh_epilogue
+// CHECK: exec.call "conv2d" ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<2x3x6x6xf32>, memref<4x3x3x3xf32>, memref<4xf32>) outs(%[[C:.*]] : memref<2x4x4x4xf32>) {activation = "tanh", dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}
+// CHECK-NOT: exec.launch
+// CHECK: exec.call "matmul" ins(%{{.*}}, %{{.*}} : memref<4x8xf32>, memref<8x5xf32>) outs(%[[M:.*]] : memref<4x5xf32>) {transpose_a = false, transpose_b = false}
+// CHECK: exec.launch @{{k[0-9]+}}_tanh ins(%[[M]] : memref<4x5xf32>)
+// CHECK: exec.call "conv2d" ins(%{{.*}}, %{{.*}} : memref<2x3x6x6xf32>, memref<4x3x3x3xf32>) outs(%[[C2:.*]] : memref<2x4x4x4xf32>) {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}
+// CHECK: exec.launch @{{k[0-9]+}}_tanh{{.*}} ins(%[[C2]] : memref<2x4x4x4xf32>)
+func.func @tanh_epilogue(%img: tensor<2x3x6x6xf32>, %f: tensor<4x3x3x3xf32>, %b: tensor<4xf32>,
+                         %x: tensor<4x8xf32>, %w: tensor<8x5xf32>)
+    -> (tensor<2x4x4x4xf32>, tensor<4x5xf32>, tensor<2x4x4x4xf32>, tensor<2x4x4x4xf32>) {
+  %0 = dl.conv2d %img, %f, %b : tensor<2x3x6x6xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>
+  %1 = dl.tanh %0 : tensor<2x4x4x4xf32>
+  %2 = dl.matmul %x, %w : tensor<4x8xf32>, tensor<8x5xf32>
+  %3 = dl.tanh %2 : tensor<4x5xf32>
+  %4 = dl.conv2d %img, %f : tensor<2x3x6x6xf32>, tensor<4x3x3x3xf32>
+  %5 = dl.tanh %4 : tensor<2x4x4x4xf32>
+  return %1, %3, %4, %5 : tensor<2x4x4x4xf32>, tensor<4x5xf32>, tensor<2x4x4x4xf32>, tensor<2x4x4x4xf32>
+}
+
+// -----
+
 // Gradients: a max pool's gradient applies the ReLU mask (the select of its
 // result where the pool's input is > 0) as it scatters, and a filter
 // gradient computes the bias gradient (the output gradient summed over N, H

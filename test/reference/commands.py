@@ -1,5 +1,6 @@
 """Running dlc's tools from the end-to-end test scripts."""
 import argparse
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -92,11 +93,12 @@ def cuda_form(bin_dir, model, work_dir, extra=(), form="unmapped"):
 
 
 def run_cases(cases, only, check):
-    """Runs check(case) for each case (only the one named `only`, if given):
+    """Runs check(case) for each case (only those `only` names, if given: a
+    name or a shell pattern such as 'conv*'):
     a PASS line with what check returns after the name, or a FAIL line with
     the error; then the count. Returns the exit status."""
     failures = 0
-    selected = [c for c in cases if not only or c.name == only]
+    selected = [c for c in cases if not only or fnmatch.fnmatchcase(c.name, only)]
     for case in selected:
         try:
             print(f"PASS {case.name}{check(case)}")
