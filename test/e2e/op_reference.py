@@ -351,9 +351,9 @@ def cases():
                                           (2, 2), (2, 2), (0, 0, 0, 0), "max"),
                                    i["w2"], None, (1, 1), (0, 0, 0, 0), (1, 1), 1),
                   atol=1e-4))
-    # Narrow convolutions (few channels per group on one side), which the
-    # CPU runs on its direct kernel: tiles past the row's end (widths 37 and
-    # 7), a last block of 3 of 11 channels, strides and dilations split into
+    # Narrow convolutions (few output channels per group), which the CPU
+    # runs on its direct kernel, and cases of its edges: tiles past the row's
+    # end (widths 37 and 7), a last block of 3 of 11 channels, strides and dilations split into
     # phases, groups; with a ReLU or tanh epilogue. op-reference-conv.test
     # runs these on the direct kernel and on oneDNN, in each ISA.
     nx, nw, nb = rand(3, 1, 20, 37), rand(6, 1, 5, 5), rand(6)

@@ -612,6 +612,32 @@ TEST(Executable, OpShapesAreChecked) {
        command(fb::Op::Matmul, [=](auto &b) { return fb::CreateMatmul(b, a, a, c).Union(); }),
        "a (buffer 12 'a2') is tensor<4x8xf32> and b (buffer 12 'a2') is tensor<4x8xf32>: inner "
        "dimensions 8 and 4 differ"},
+      {"matmul", // tanh is a convolution's epilogue only
+       command(fb::Op::Matmul,
+               [=](auto &b) {
+                 return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Relu)
+                     .Union();
+               }),
+       command(fb::Op::Matmul,
+               [=](auto &b) {
+                 return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Tanh)
+                     .Union();
+               }),
+       "a tanh activation is for convolutions only"},
+      {"conv2d",
+       command(fb::Op::Conv2D,
+               [=](auto &b) {
+                 return fb::CreateConv2DDirect(b, img, filt, conv, -1, &s11, &p0, &s11, 1,
+                                               fb::Activation::Tanh)
+                     .Union();
+               }),
+       command(fb::Op::Conv2D,
+               [=](auto &b) {
+                 return fb::CreateConv2DDirect(b, img, filt, conv, -1, &s11, &p0, &s11, 1,
+                                               static_cast<fb::Activation>(3))
+                     .Union();
+               }),
+       "unknown activation 3"},
       {"conv2d",
        command(fb::Op::Conv2D,
                [=](auto &b) {
