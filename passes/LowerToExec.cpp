@@ -206,11 +206,11 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
 
 /// What a matmul or conv2d library call applies to its result as it writes
 /// it: a bias add (for a matmul without one: a vector along the last dim)
-/// and then a ReLU (or, for a convolution, a tanh). Each absorbed op is the only user of the value before it,
-/// so no one else sees the intermediate results.
+/// and then a ReLU (or, for a convolution, a tanh). Each absorbed op is the only user of the value
+/// before it, so no one else sees the intermediate results.
 struct Epilogue {
   Value bias;
-  StringRef activation; // "relu", "tanh" (convolutions), or none
+  StringRef activation;                 // "relu", "tanh" (convolutions), or none
   Value result;                         // what the call's output buffer holds
   SmallVector<Operation *, 2> absorbed; // the ops the call performs too
 };

@@ -39,7 +39,8 @@ struct ImageStrides {
   int64_t n, c, y, x;
 };
 
-inline ImageStrides imageStrides(bool channelsLast, int64_t channels, int64_t height, int64_t width) {
+inline ImageStrides imageStrides(bool channelsLast, int64_t channels, int64_t height,
+                                 int64_t width) {
   if (channelsLast)
     return {height * width * channels, 1, width * channels, channels};
   return {channels * height * width, height * width, width, 1};

@@ -375,11 +375,11 @@ Status prepareConv2D(const PrepareContext &ctx, const fb::Conv2D &op, Step *out)
         dnn.check(dnn.cudnnCreateActivationDescriptor(&activation), "activation descriptor"));
     ctx.cleanups->push_back(
         [&dnn, activation] { dnn.cudnnDestroyActivationDescriptor(activation); });
-    DLC_RETURN_IF_ERROR(
-        dnn.check(dnn.cudnnSetActivationDescriptor(
-                      activation, relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_TANH,
-                      CUDNN_PROPAGATE_NAN, 0.0),
-                  relu ? "ReLU" : "tanh"));
+    DLC_RETURN_IF_ERROR(dnn.check(
+        dnn.cudnnSetActivationDescriptor(activation,
+                                         relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_TANH,
+                                         CUDNN_PROPAGATE_NAN, 0.0),
+        relu ? "ReLU" : "tanh"));
   }
   const cudnnHandle_t handle = ctx.cudnnHandle;
   const Scalars s{1, 0, 1, 0, x.dtype == fb::DType::F64};

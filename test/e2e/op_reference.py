@@ -378,6 +378,13 @@ def cases():
                   "groups = 3 : tensor<2x6x9x17xf32>, tensor<9x2x2x4xf32>", "tensor<2x9x9x7xf32>",
                   lambda i: conv2d(i["x"], i["w"], None, (1, 2), (0, 3, 1, 0), (1, 2), 3),
                   atol=1e-4))
+    wx, ww, wb = rand(2, 7, 9, 4), rand(18, 2, 3, 3), rand(18)
+    c.append(Case("conv2d_narrow_nhwc_grouped", {"x": wx, "w": ww, "b": wb},
+                  "%y = dl.conv2d %x, %w, %b stride = [1, 2] padding = [1, 1] groups = 2 "
+                  "layout = nhwc : tensor<2x7x9x4xf32>, tensor<18x2x3x3xf32>, tensor<18xf32>",
+                  "tensor<2x7x5x18xf32>",
+                  lambda i: conv2d(i["x"].transpose(nchw), i["w"], i["b"], (1, 2), (1, 1, 1, 1),
+                                   (1, 1), 2).transpose(nhwc), atol=1e-5))
     for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
         tol = dict(atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
         tx, tw, tb = (img.transpose(nhwc).astype(dtype), rand(20, 4, 3, 3, dtype=dtype),

@@ -613,16 +613,16 @@ TEST(Executable, OpShapesAreChecked) {
        "a (buffer 12 'a2') is tensor<4x8xf32> and b (buffer 12 'a2') is tensor<4x8xf32>: inner "
        "dimensions 8 and 4 differ"},
       {"matmul", // tanh is a convolution's epilogue only
-       command(fb::Op::Matmul,
-               [=](auto &b) {
-                 return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Relu)
-                     .Union();
-               }),
-       command(fb::Op::Matmul,
-               [=](auto &b) {
-                 return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Tanh)
-                     .Union();
-               }),
+       command(
+           fb::Op::Matmul,
+           [=](auto &b) {
+             return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Relu).Union();
+           }),
+       command(
+           fb::Op::Matmul,
+           [=](auto &b) {
+             return fb::CreateMatmul(b, a, bm, c, -1, false, false, fb::Activation::Tanh).Union();
+           }),
        "a tanh activation is for convolutions only"},
       {"conv2d",
        command(fb::Op::Conv2D,
