@@ -5,15 +5,9 @@
 // oneDNN lacks, on a direct loop.
 #include "conv.h"
 #include "onednn.h"
-#include "vmath.h"
 
 namespace dlc::rt::cpu {
 namespace {
-
-DLC_VECTOR_BODY void tanhLine(float *data, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    data[i] = vmath::tanh(data[i]);
-}
 
 /// The geometry of the convolution input * filter -> output (for a
 /// gradient: of its forward convolution), checked against the tensors.
@@ -211,8 +205,6 @@ void convLoop(const ConvGeometry &g, const T *input, const T *filter, const T *b
 }
 
 } // namespace
-
-void tanhInPlace(float *data, int64_t n) { vectorized<&tanhLine>(data, n); }
 
 Status prepareConv2D(const Context &ctx, const fb::Conv2D &op, Step *out) {
   Tensor input, filter, output, bias;

@@ -54,11 +54,6 @@ bool prepareDirectConv(const Context &ctx, const ConvGeometry &g, const float *i
                        const float *filter, const float *bias, float *output,
                        fb::Activation activation, Step *out);
 
-/// data[i] = tanh(data[i]), vmath.h's tanh in this process's ISA (in
-/// conv.cpp, which rounds each operation as written: conv_direct.cpp fuses
-/// multiply-adds).
-void tanhInPlace(float *data, int64_t n);
-
 } // namespace dlc::rt::cpu
 
 #endif // DLC_RUNTIME_CPU_CONV_H

@@ -18,9 +18,9 @@
 //    P output columns x Cv vectors of V channels; per tap Cv vector loads of
 //    the filter, P broadcast inputs, P * Cv multiply-adds, and each pixel's
 //    channels stored as one run.
-// The bias and ReLU are applied as a tile is stored; a tanh runs over the
-// finished band while it is in cache (in conv.cpp, which rounds as
-// written). The filter is packed per run (it is a parameter that changes
+// The bias and the ReLU or tanh (vmath.h's fastTanh, as an activation fused
+// into a library call has the library's own) are applied to a tile before
+// it is stored. The filter is packed per run (it is a parameter that changes
 // between steps) as [group][channel block][tap][block width].
 //
 // Compiled for AVX-512 (V = 16, up to 16 sums) and AVX2 with FMA (V = 8, up
@@ -28,6 +28,7 @@
 // convolution. Each output sums its taps in the same order with one fused
 // multiply-add each, so both copies give the same bits.
 #include "conv.h"
+#include "vmath.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -97,6 +98,13 @@ DLC_VECTOR_BODY void gatherBand(const DirectPlan &p, const float *image, int64_t
   }
 }
 
+/// A tile's tanh epilogue (vmath.h's fastTanh), vectorized in the copy it
+/// is inlined into.
+template <int N> DLC_VECTOR_BODY void applyTanh(float *tile) {
+  for (int i = 0; i < N; ++i)
+    tile[i] = vmath::fastTanh(tile[i]);
+}
+
 /// tile[r][v] = bias[r] + sum over taps of w[tap][r] * the input at column
 /// x0 + v of the tap's row (`band`: the gathered row of ky = 0, channel 0),
 /// v < U * V, for the block's first R channels (fewer than
@@ -104,7 +112,7 @@ DLC_VECTOR_BODY void gatherBand(const DirectPlan &p, const float *image, int64_t
 /// independent sums: enough to hide the multiply-add's latency.
 template <int V, int U, int R>
 DLC_VECTOR_BODY void convTile(const DirectPlan &p, const float *band, const float *w,
-                              const float *bias, int64_t x0, bool relu, float *tile) {
+                              const float *bias, int64_t x0, fb::Activation act, float *tile) {
   using Vec = typename VecOf<V>::type;
   Vec acc[R][U];
   for (int r = 0; r < R; ++r)
@@ -127,9 +135,13 @@ DLC_VECTOR_BODY void convTile(const DirectPlan &p, const float *band, const floa
   const Vec zero{};
   for (int r = 0; r < R; ++r)
     for (int u = 0; u < U; ++u) {
-      Vec v = relu ? (acc[r][u] > zero ? acc[r][u] : zero) : acc[r][u];
+      Vec v = acc[r][u];
+      if (act == fb::Activation::Relu)
+        v = v > zero ? v : zero;
       std::memcpy(tile + r * U * V + u * V, &v, sizeof v);
     }
+  if (act == fb::Activation::Tanh)
+    applyTanh<R * U * V>(tile);
 }
 
 /// The tile's first `columns` columns (of C) of its R channels into the
@@ -156,11 +168,11 @@ DLC_VECTOR_BODY void storeTile(const DirectPlan &p, const float *tile, int64_t c
 
 template <int V, int U, int R>
 DLC_VECTOR_BODY void convBlock(const DirectPlan &p, const float *band, const float *w,
-                               const float *bias, bool relu, float *out) {
+                               const float *bias, fb::Activation act, float *out) {
   constexpr int C = U * V;
   float tile[R * C];
   for (int64_t x0 = 0; x0 < p.g.outW; x0 += C) {
-    convTile<V, U, R>(p, band, w, bias, x0, relu, tile);
+    convTile<V, U, R>(p, band, w, bias, x0, act, tile);
     storeTile<C, R>(p, tile, std::min<int64_t>(C, p.g.outW - x0), out + x0 * p.out.x);
   }
 }
@@ -170,23 +182,24 @@ DLC_VECTOR_BODY void convBlock(const DirectPlan &p, const float *band, const flo
 /// and the row is wider than one, else one.
 template <int V, int Sums, int R = kChannelBlock>
 DLC_VECTOR_BODY void convBlockOf(int64_t channels, const DirectPlan &p, const float *band,
-                                 const float *w, const float *bias, bool relu, float *out) {
+                                 const float *w, const float *bias, fb::Activation act,
+                                 float *out) {
   if constexpr (R > 1) {
     if (channels < R)
-      return convBlockOf<V, Sums, R - 1>(channels, p, band, w, bias, relu, out);
+      return convBlockOf<V, Sums, R - 1>(channels, p, band, w, bias, act, out);
   }
   if constexpr (2 * R <= Sums) {
     if (p.g.outW > V)
-      return convBlock<V, 2, R>(p, band, w, bias, relu, out);
+      return convBlock<V, 2, R>(p, band, w, bias, act, out);
   }
-  convBlock<V, 1, R>(p, band, w, bias, relu, out);
+  convBlock<V, 1, R>(p, band, w, bias, act, out);
 }
 
 /// Output rows [y0, y1) of batch element n, every group and channel.
 template <int V, int Sums>
 DLC_VECTOR_BODY void convRows(const DirectPlan &p, const float *input, const float *packed,
-                              const float *bias, bool relu, float *rows, float *output, int64_t n,
-                              int64_t y0, int64_t y1) {
+                              const float *bias, fb::Activation act, float *rows, float *output,
+                              int64_t n, int64_t y0, int64_t y1) {
   const ConvGeometry &g = p.g;
   const int64_t blockFloats = p.groupIn * p.taps * kChannelBlock; // p.blockWidth
   for (int64_t group = 0; group < g.groups; ++group) {
@@ -198,7 +211,7 @@ DLC_VECTOR_BODY void convRows(const DirectPlan &p, const float *input, const flo
         const int64_t block = group * p.blocks + b;
         const int64_t first = group * p.groupOut + b * kChannelBlock;
         convBlockOf<V, Sums>(std::min<int64_t>(kChannelBlock, p.groupOut - b * kChannelBlock), p,
-                             band, packed + block * blockFloats, bias + block * kChannelBlock, relu,
+                             band, packed + block * blockFloats, bias + block * kChannelBlock, act,
                              outRow + first * p.out.c);
       }
     }
@@ -212,7 +225,7 @@ DLC_VECTOR_BODY void convRows(const DirectPlan &p, const float *input, const flo
 /// multiply-adds; each pixel's channels are stored as one run.
 template <int V, int Cv, int P>
 DLC_VECTOR_BODY void channelTile(const DirectPlan &p, const float *band, const float *w,
-                                 const float *bias, int64_t x0, bool relu, float *tile) {
+                                 const float *bias, int64_t x0, fb::Activation act, float *tile) {
   using Vec = typename VecOf<V>::type;
   Vec acc[P][Cv];
   for (int c = 0; c < Cv; ++c) {
@@ -239,14 +252,18 @@ DLC_VECTOR_BODY void channelTile(const DirectPlan &p, const float *band, const f
   const Vec zero{};
   for (int x = 0; x < P; ++x)
     for (int c = 0; c < Cv; ++c) {
-      Vec v = relu ? (acc[x][c] > zero ? acc[x][c] : zero) : acc[x][c];
+      Vec v = acc[x][c];
+      if (act == fb::Activation::Relu)
+        v = v > zero ? v : zero;
       std::memcpy(tile + (x * Cv + c) * V, &v, sizeof v);
     }
+  if (act == fb::Activation::Tanh)
+    applyTanh<P * Cv * V>(tile);
 }
 
 template <int V, int Cv, int P>
 DLC_VECTOR_BODY void channelRows(const DirectPlan &p, const float *input, const float *packed,
-                                 const float *bias, bool relu, float *rows, float *output,
+                                 const float *bias, fb::Activation act, float *rows, float *output,
                                  int64_t n, int64_t y0, int64_t y1) {
   const ConvGeometry &g = p.g;
   constexpr int width = Cv * V; // == p.blockWidth
@@ -263,7 +280,7 @@ DLC_VECTOR_BODY void channelRows(const DirectPlan &p, const float *input, const 
         const int64_t channels = std::min<int64_t>(width, p.groupOut - b * width);
         for (int64_t x0 = 0; x0 < g.outW; x0 += P) {
           channelTile<V, Cv, P>(p, band, packed + block * blockFloats, bias + block * width, x0,
-                                relu, tile);
+                                act, tile);
           const int64_t columns = std::min<int64_t>(P, g.outW - x0);
           float *out = outRow + x0 * p.out.x + first;
           if (channels == width) // a constant size: vector moves, not a call
@@ -278,14 +295,14 @@ DLC_VECTOR_BODY void channelRows(const DirectPlan &p, const float *input, const 
   }
 }
 
-using RowFn = void (*)(const DirectPlan &, const float *, const float *, const float *, bool,
-                       float *, float *, int64_t, int64_t, int64_t);
+using RowFn = void (*)(const DirectPlan &, const float *, const float *, const float *,
+                       fb::Activation, float *, float *, int64_t, int64_t, int64_t);
 
 #define DLC_DIRECT_ROW(name, target, ...)                                                          \
   target void name(const DirectPlan &p, const float *input, const float *packed,                   \
-                   const float *bias, bool relu, float *rows, float *output, int64_t n,            \
+                   const float *bias, fb::Activation act, float *rows, float *output, int64_t n,   \
                    int64_t y0, int64_t y1) {                                                       \
-    __VA_ARGS__(p, input, packed, bias, relu, rows, output, n, y0, y1);                            \
+    __VA_ARGS__(p, input, packed, bias, act, rows, output, n, y0, y1);                             \
   }
 #if DLC_ISA_VARIANTS
 #define DLC_TARGET_AVX2_FMA __attribute__((target("avx2,fma")))
@@ -372,17 +389,6 @@ void packFilter(const DirectPlan &p, const float *filter, const float *bias, flo
     }
 }
 
-/// tanh over output rows [y0, y1) of batch element n, every channel.
-void applyTanh(const DirectPlan &p, float *output, int64_t n, int64_t y0, int64_t y1) {
-  float *first = output + n * p.out.n + y0 * p.out.y;
-  if (p.out.c == 1) {
-    tanhInPlace(first, (y1 - y0) * p.out.y);
-    return;
-  }
-  for (int64_t c = 0; c < p.g.outChannels; ++c)
-    tanhInPlace(first + c * p.out.c, (y1 - y0) * p.g.outW);
-}
-
 } // namespace
 
 bool prepareDirectConv(const Context &ctx, const ConvGeometry &g, const float *input,
@@ -431,7 +437,6 @@ bool prepareDirectConv(const Context &ctx, const ConvGeometry &g, const float *i
       threads * p->scratchFloats() + p->packedFloats() + g.groups * p->blocks * p->blockWidth,
       0.0f);
   const int64_t work = g.batch * g.outChannels * g.outH * g.outW * p->groupIn * p->taps;
-  const bool relu = activation == fb::Activation::Relu, tanh = activation == fb::Activation::Tanh;
   *out = [=]() {
     float *rowsBase = scratch->data();
     float *packed = rowsBase + threads * p->scratchFloats();
@@ -445,9 +450,7 @@ bool prepareDirectConv(const Context &ctx, const ConvGeometry &g, const float *i
       for (int64_t t = 0; t < tasks; ++t) {
         const int64_t n = t / p->chunks, y0 = t % p->chunks * p->chunk;
         const int64_t y1 = std::min(y0 + p->chunk, p->g.outH);
-        row(*p, input, packed, packedBias, relu, rows, output, n, y0, y1);
-        if (tanh) // on the band while it is in cache
-          applyTanh(*p, output, n, y0, y1);
+        row(*p, input, packed, packedBias, activation, rows, output, n, y0, y1);
       }
     }
     return okStatus();

@@ -1,5 +1,5 @@
 // Transcendental functions in a form the compiler vectorizes: exp, tanh
-// and erf of a float, written with additions, multiplications, at most one
+// and erf of a float, written with additions, multiplications, one
 // division, comparisons and integer bit operations only, no branches and no
 // calls, so that a loop over them becomes SIMD code in each ISA copy of a
 // loop (Vectorized in cpu_commands.h; libm's expf/erff/tanhf are scalar
@@ -12,8 +12,8 @@
 //
 // Accuracy over every 97th float and densely where the pieces meet, against
 // double-precision libm (test/unit/cpu/vmath_test.cpp): exp within 1 ulp,
-// tanh within 7 ulp, erf within 3 ulp (measured 0.97, 6.08 and 2.55; tanh
-// 6.55 over every 7th float below 20).
+// tanh within 1.5 ulp, erf within 3 ulp (measured 0.97, 1.31 and 2.55);
+// fastTanh, the convolutions' epilogue, within 7 ulp (6.08).
 //
 // Math<double> forwards to libm: f64 kernels are the reference path
 // (finite-difference checks) and keep libm's correctly rounded results.
@@ -69,16 +69,34 @@ DLC_VMATH_INLINE float exp(float x) {
   return x < lo ? 0.0f : y; // NaN passes through the polynomial
 }
 
-/// tanh: x P(x^2) / Q(x^2), P and Q of degree 4, a rational fit of ours
-/// (relative error 2.1e-8 on [0, 9.02], iteratively reweighted least
-/// squares), on x clamped to +-9.02, from where tanh rounds to +-1 (given
-/// exactly). One division and 20 other operations: the form with exp it
-/// replaced (1 - 2 / (e^{2|x|} + 1) above 0.625 and a polynomial below,
-/// both computed where vectorized) took 2.5x as long, and lenet5's first
-/// tanh ran as long as its convolution. It costs accuracy near +-1, where
-/// the roundings of P and Q are several ulp of 1 - tanh: within 7 ulp,
-/// against 1.5 before.
+/// tanh: Cephes' odd polynomial below 0.625, 1 - 2 / (e^{2|x|} + 1) above,
+/// the sign put back.
 DLC_VMATH_INLINE float tanh(float x) {
+  float a = x < 0 ? -x : x;
+  float s = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * s + 2.06390887954e-2f;
+  p = p * s - 5.37397155531e-2f;
+  p = p * s + 1.33314422036e-1f;
+  p = p * s - 3.33332819422e-1f;
+  float small = x + x * s * p;
+  small = a == 0 ? x : small; // -0 stays -0
+  float large = 1.0f - 2.0f / (exp(2.0f * a) + 1.0f);
+  large = x < 0 ? -large : large;
+  return a < 0.625f ? small : large;
+}
+
+/// tanh as a rational function, x P(x^2) / Q(x^2) with P and Q of degree 4
+/// (a fit of ours: relative error 2.1e-8 on [0, 9.02], iteratively
+/// reweighted least squares), on x clamped to +-9.02, from where tanh rounds
+/// to +-1 (given exactly). One division and 20 other operations, 2.5x
+/// fewer than tanh() above, for the convolutions' tanh epilogue (LeNet's
+/// first tanh took as long as its convolution); the price is accuracy near
+/// +-1, where the roundings of P and Q are several ulp of 1 - tanh: within
+/// 7 ulp (measured 6.1), against tanh()'s 1.5. An activation fused into a
+/// library call has the library's own precision anyway (oneDNN's and
+/// cuDNN's tanh are approximations of theirs).
+DLC_VMATH_INLINE float fastTanh(float x) {
   const float limit = 9.02f;
   float c = x > limit ? limit : x;
   c = c < -limit ? -limit : c;
@@ -138,29 +156,42 @@ DLC_VMATH_INLINE float erf(float x) {
 inline constexpr int kLanes = 16;
 
 /// The largest of x[0..n), n > 0 (NaN if any is), over kLanes partial maxima
-/// so that the loop vectorizes.
+/// so that the loop vectorizes: each lane a plain select (a vector max) and
+/// a flag of NaNs seen beside it (one select that also propagates NaN does
+/// not vectorize: GCC left it a scalar compare and branch per element).
 DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
-  auto larger = [](float a, float b) { return b > a || b != b ? b : a; };
   if (n < kLanes) {
     float max = x[0];
-    for (int64_t i = 1; i < n; ++i)
-      max = larger(max, x[i]);
-    return max;
+    int32_t nan = max != max;
+    for (int64_t i = 1; i < n; ++i) {
+      max = x[i] > max ? x[i] : max;
+      nan |= x[i] != x[i];
+    }
+    return nan ? std::numeric_limits<float>::quiet_NaN() : max;
   }
   float lanes[kLanes];
+  int32_t nan[kLanes] = {};
   for (int k = 0; k < kLanes; ++k)
     lanes[k] = x[k];
   int64_t i = kLanes;
   for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k)
-      lanes[k] = larger(lanes[k], x[i + k]);
+    for (int k = 0; k < kLanes; ++k) {
+      const float v = x[i + k];
+      lanes[k] = v > lanes[k] ? v : lanes[k];
+      nan[k] |= v != v;
+    }
+  for (; i < n; ++i) {
+    const float v = x[i];
+    lanes[0] = v > lanes[0] ? v : lanes[0];
+    nan[0] |= v != v;
+  }
+  int32_t anyNan = 0;
+  for (int k = 0; k < kLanes; ++k)
+    anyNan |= nan[k] | (lanes[k] != lanes[k]);
   for (int width = kLanes / 2; width > 0; width /= 2) // a tree over the lanes
     for (int k = 0; k < width; ++k)
-      lanes[k] = larger(lanes[k], lanes[k + width]);
-  float max = lanes[0];
-  for (; i < n; ++i)
-    max = larger(max, x[i]);
-  return max;
+      lanes[k] = lanes[k + width] > lanes[k] ? lanes[k + width] : lanes[k];
+  return anyNan ? std::numeric_limits<float>::quiet_NaN() : lanes[0];
 }
 
 /// The sum of f(x[i]) over x[0..n): kLanes partial sums of type Lane
