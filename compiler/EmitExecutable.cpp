@@ -736,6 +736,16 @@ private:
         t.axis = i64(attr("axis"));
         t.epsilon = f64(attr("epsilon"));
         payload.Set(std::move(t));
+      } else if (routine == "layer_norm_backward") {
+        fb::LayerNormBackwardT t;
+        t.input = idx(ins[0]);
+        t.grad = idx(ins[1]);
+        t.scale = idx(ins[2]);
+        t.input_grad = out;
+        t.normalized = idx(call.getOuts()[1]);
+        t.axis = i64(attr("axis"));
+        t.epsilon = f64(attr("epsilon"));
+        payload.Set(std::move(t));
       } else if (routine == "embedding") {
         fb::EmbeddingT t;
         t.table = idx(ins[0]);

@@ -248,6 +248,10 @@ private:
       auto t = c.op_as_Pool2DBackward();
       return {{t->input(), t->grad()}, {t->output()}};
     }
+    case fb::Op::LayerNormBackward: {
+      auto t = c.op_as_LayerNormBackward();
+      return {{t->input(), t->grad(), t->scale()}, {t->input_grad(), t->normalized()}};
+    }
     case fb::Op::GpuLaunch: // split by the kernel's inputs in printOperands
       return {indices(c.op_as_GpuLaunch()->buffers()), {}};
     case fb::Op::NONE:

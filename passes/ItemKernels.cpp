@@ -259,6 +259,56 @@ func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t
   return function;
 }
 
+/// layer_norm's gradient, one item per row: with the row's mean, rstd and
+/// xhat = (x - mean) * rstd as the forward computes them and h = dy * scale,
+/// dx = rstd * (h - mean(h) - xhat * mean(h * xhat)), and xhat itself.
+func::FuncOp layerNormBackwardKernel(KernelFactory newKernel, exec::CallOp call, int64_t axis,
+                                     double epsilon) {
+  SmallVector<Value> buffers = gpuKernelBuffers(call);
+  func::FuncOp function = newKernel("layer_norm_backward");
+  KernelBuilder k(function, call.getLoc());
+  Type element = elementOf(buffers[0]);
+  int64_t width = 1;
+  for (int64_t dim : shapeOf(buffers[0]).drop_front(axis))
+    width *= dim;
+  Value in = k.flat(function.getArgument(0)), grad = k.flat(function.getArgument(1)),
+        scale = k.flat(function.getArgument(2)), dx = k.flat(function.getArgument(3)),
+        xhatOut = k.flat(function.getArgument(4));
+  auto f = [&](auto op, Value a, Value b) { return decltype(op)::create(k.b, k.loc, a, b); };
+  k.items(countOf(buffers[0]) / std::max<int64_t>(width, 1), [&](Value row) {
+    Value start = k.mul(row, k.index(width));
+    auto x = [&](Value i) { return k.load(in, k.add(start, i), element); };
+    Value count = k.floatConst(element, static_cast<double>(width));
+    Value zero = k.floatConst(element, 0.0);
+    Value mean = f(arith::DivFOp(), k.combineLoop(width, "add", zero, x), count);
+    auto centered = [&](Value i) { return f(arith::SubFOp(), x(i), mean); };
+    Value squares = k.combineLoop(width, "add", zero, [&](Value i) {
+      Value c = centered(i);
+      return f(arith::MulFOp(), c, c);
+    });
+    Value rstd = f(arith::DivFOp(), k.floatConst(element, 1.0),
+                   math::SqrtOp::create(k.b, k.loc,
+                                        f(arith::AddFOp(), f(arith::DivFOp(), squares, count),
+                                          k.floatConst(element, epsilon))));
+    auto xhat = [&](Value i) { return f(arith::MulFOp(), centered(i), rstd); };
+    auto h = [&](Value i) {
+      return f(arith::MulFOp(), k.load(grad, k.add(start, i), element), k.load(scale, i, element));
+    };
+    Value meanH = f(arith::DivFOp(), k.combineLoop(width, "add", zero, h), count);
+    Value meanHX = f(arith::DivFOp(),
+                     k.combineLoop(width, "add", zero,
+                                   [&](Value i) { return f(arith::MulFOp(), h(i), xhat(i)); }),
+                     count);
+    k.rowLoop(width, [&](Value i) {
+      Value n = xhat(i);
+      Value d = f(arith::SubFOp(), f(arith::SubFOp(), h(i), meanH), f(arith::MulFOp(), n, meanHX));
+      k.store(f(arith::MulFOp(), rstd, d), dx, k.add(start, i), element);
+      k.store(n, xhatOut, k.add(start, i), element);
+    });
+  });
+  return function;
+}
+
 /// output[r, c] = table[indices[r], c]; an index outside the table gives
 /// NaN (the GPU cannot stop with an error as the CPU does).
 func::FuncOp embeddingKernel(KernelFactory newKernel, exec::CallOp call) {
@@ -496,6 +546,8 @@ FailureOr<func::FuncOp> buildItemKernel(exec::CallOp call, KernelFactory newKern
                          cast<BoolAttr>(call->getAttr("log")).getValue());
   if (routine == "layer_norm")
     return layerNormKernel(newKernel, call, i64("axis"), f64("epsilon"));
+  if (routine == "layer_norm_backward")
+    return layerNormBackwardKernel(newKernel, call, i64("axis"), f64("epsilon"));
   if (routine == "embedding")
     return embeddingKernel(newKernel, call);
   if (routine == "dropout")

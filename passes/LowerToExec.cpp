@@ -182,6 +182,11 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
                         {named("axis", b.getI64IntegerAttr(n.getAxisOrDefault())),
                          named("epsilon", n.getEpsilonAttr())}};
       })
+      .Case([&](dl::LayerNormBackwardOp n) {
+        return CallSpec{"layer_norm_backward",
+                        {named("axis", b.getI64IntegerAttr(n.getAxisOrDefault())),
+                         named("epsilon", n.getEpsilonAttr())}};
+      })
       .Case([&](dl::EmbeddingOp) {
         return CallSpec{"embedding", {}};
       })

@@ -676,38 +676,25 @@ LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Array
 }
 
 /// With x_hat = (x - mean) * rstd over the K normalized elements and
-/// h = g * scale: dx = rstd * (h - mean(h) - x_hat * mean(h * x_hat)),
-/// d scale = sum over the leading dims of g * x_hat, d offset of g.
+/// h = g * scale: dx = rstd * (h - mean(h) - x_hat * mean(h * x_hat)) and
+/// x_hat from one dl.layer_norm_backward; d scale = sum over the leading
+/// dims of g * x_hat, d offset of g.
 LogicalResult LayerNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
                                           ArrayRef<bool> wanted, SmallVectorImpl<Value> &grads) {
   Grad d(b, getLoc());
   Value x = getInput(), g = resultGrads[0];
   RankedTensorType type = tensorType(x);
-  int64_t axis = getAxisOrDefault(), count = 1;
-  SmallVector<int64_t> normalized, leading;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    if (i >= axis) {
-      normalized.push_back(i);
-      count *= type.getDimSize(i);
-    } else {
-      leading.push_back(i);
-    }
-  }
-  auto meanOver = [&](Value v) {
-    return d.mul(d.sum(v, normalized, /*keepdims=*/true), d.scalar(v, 1.0 / double(count)));
-  };
-  Value mean = meanOver(x);
-  Value centered = d.sub(x, mean);
-  Value variance = meanOver(d.mul(centered, centered));
-  Value rstd = RsqrtOp::create(b, getLoc(), variance.getType(),
-                               d.add(variance, d.scalar(variance, getEpsilon().convertToDouble())));
-  Value normalizedX = d.mul(centered, rstd);
+  SmallVector<int64_t> leading;
+  for (int64_t i = 0; i < getAxisOrDefault(); ++i)
+    leading.push_back(i);
+  // One op for the input's gradient and the normalized input (see
+  // LayerNormBackwardOp); the scale's and offset's are sums over the rows.
+  auto backward = LayerNormBackwardOp::create(b, getLoc(), type, type, x, g, getScale(),
+                                              getAxisAttr(), getEpsilonAttr());
+  Value normalizedX = backward.getNormalized();
   clearGrads(*this, grads);
-  if (wanted[0]) {
-    Value h = d.mul(g, getScale());
-    grads[0] = d.mul(
-        rstd, d.sub(d.sub(h, meanOver(h)), d.mul(normalizedX, meanOver(d.mul(h, normalizedX)))));
-  }
+  if (wanted[0])
+    grads[0] = backward.getInputGrad();
   if (wanted[1])
     grads[1] = d.sum(d.mul(g, normalizedX), leading, /*keepdims=*/false);
   if (wanted[2])

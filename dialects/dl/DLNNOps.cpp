@@ -324,20 +324,26 @@ template <typename Op> static LogicalResult verifyAxis(Op op) {
 LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this); }
 
-LogicalResult LayerNormOp::verify() {
-  if (failed(verifyAxis(*this)))
+/// A layer norm's (or its gradient's) axis, scale shape (`what` names the
+/// operands that have it) and epsilon.
+template <typename Op> static LogicalResult verifyLayerNorm(Op op, StringRef what) {
+  if (failed(verifyAxis(op)))
     return failure();
-  auto x = getInput().getType();
-  auto scale = getScale().getType();
+  auto x = op.getInput().getType();
+  auto scale = op.getScale().getType();
   auto expected =
-      RankedTensorType::get(x.getShape().drop_front(getAxisOrDefault()), x.getElementType());
+      RankedTensorType::get(x.getShape().drop_front(op.getAxisOrDefault()), x.getElementType());
   if (scale != expected)
-    return emitOpError() << "scale and offset must be " << expected
-                         << " (the normalized dimensions of " << x << "), got " << scale;
-  if (!(getEpsilon().convertToDouble() > 0.0))
-    return emitOpError() << "epsilon must be positive, got " << getEpsilon().convertToDouble();
+    return op.emitOpError() << what << " must be " << expected << " (the normalized dimensions of "
+                            << x << "), got " << scale;
+  if (!(op.getEpsilon().convertToDouble() > 0.0))
+    return op.emitOpError() << "epsilon must be positive, got "
+                            << op.getEpsilon().convertToDouble();
   return success();
 }
+
+LogicalResult LayerNormOp::verify() { return verifyLayerNorm(*this, "scale and offset"); }
+LogicalResult LayerNormBackwardOp::verify() { return verifyLayerNorm(*this, "scale"); }
 
 LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor, SmallVectorImpl<Type> &results) {

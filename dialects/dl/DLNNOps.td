@@ -281,6 +281,42 @@ def DL_BatchNormBackwardOp : DL_Op<"batch_norm_backward", [
   let hasVerifier = 1;
 }
 
+def DL_LayerNormBackwardOp : DL_Op<"layer_norm_backward", [
+    Pure, AllTypesMatch<["input", "grad", "input_grad", "normalized"]>]> {
+  let summary = "Gradient of layer normalization with respect to its input";
+  let description = [{
+    For `y = dl.layer_norm x, scale, offset` with the same `axis` and
+    `epsilon`, `grad` is the gradient of the loss with respect to `y`. Over
+    the `K` normalized elements of each row, with the row's `mean`, biased
+    `var`, `rstd = 1 / sqrt(var + epsilon)` and
+    `normalized = (x - mean) * rstd`, and `h = grad * scale`:
+    `input_grad = rstd * (h - mean(h) - normalized * mean(h * normalized))`.
+    `normalized` is the second result, for the scale's gradient,
+    `sum(grad * normalized)` over the leading dimensions. One pass per row
+    where the composite form took about fifteen commands. dl-autodiff builds
+    it; models need not write it.
+
+    ```mlir
+    %dx, %xhat = dl.layer_norm_backward %x, %dy, %scale epsilon = 1.0e-5
+        : tensor<2048x128xf32>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad, DL_FloatTensor:$scale,
+                       OptionalAttr<I64Attr>:$axis,
+                       DefaultValuedAttr<F64Attr, "1.0e-5">:$epsilon);
+  let results = (outs DL_FloatTensor:$input_grad, DL_FloatTensor:$normalized);
+  let assemblyFormat = [{
+    $input `,` $grad `,` $scale (`axis` `=` $axis^)? (`epsilon` `=` $epsilon^)? attr-dict
+    `:` type($input) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getAxisOrDefault() {
+      return getAxis().value_or(getInput().getType().getRank() - 1);
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization, dropout, softmax, embedding
 //===----------------------------------------------------------------------===//

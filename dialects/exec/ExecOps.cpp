@@ -87,6 +87,7 @@ ArrayRef<Routine> routines() {
       {"batch_norm", 5, 5, 1, batchNorm},
       {"batch_norm_backward", 3, 3, 3, batchNormBackward}, // x, dy, scale -> dx, dscale, doffset
       {"layer_norm", 3, 3, 1, layerNorm},
+      {"layer_norm_backward", 3, 3, 2, layerNorm}, // x, dy, scale -> dx, normalized x
       {"embedding", 2, 2, 1},
       {"dropout", 1, 2, 1, dropout},
       {"softmax_cross_entropy", 2, 2, 1},

@@ -310,6 +310,77 @@ void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64
   });
 }
 
+// layer_norm's gradient, `rows` rows of `width` at a time: the row's mean
+// and rstd as layerNormRows computes them, xhat = (x - mean) * rstd (into
+// `normalized`), h = dy * scale (into dx first), their sums over the row,
+// then dx = rstd * (h - mean(h) - xhat * mean(h * xhat)). f32 sums over
+// kLanes float lanes, added in double, in a fixed order; f64 in order.
+template <typename T>
+DLC_VECTOR_BODY void layerNormBackwardRows(const T *input, const T *grad, const T *scale, T *dx,
+                                           T *normalized, int64_t rows, int64_t width,
+                                           double epsilon) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T *x = input + r * width, *dy = grad + r * width;
+    T *g = dx + r * width, *xhat = normalized + r * width;
+    double sumH = 0, sumHX = 0;
+    if constexpr (std::is_same_v<T, float>) {
+      const double mean = lineSum(x, width) / double(width);
+      const float m = static_cast<float>(mean);
+      const double squares = laneSum(x, width, [m](float v) { return (v - m) * (v - m); });
+      const float rstd = static_cast<float>(1 / std::sqrt(squares / double(width) + epsilon));
+      for (int64_t i = 0; i < width; ++i) {
+        xhat[i] = (x[i] - m) * rstd;
+        g[i] = dy[i] * scale[i];
+      }
+      float lanesH[kLanes] = {}, lanesHX[kLanes] = {};
+      int64_t i = 0;
+      for (; i + kLanes <= width; i += kLanes)
+        for (int k = 0; k < kLanes; ++k) {
+          lanesH[k] += g[i + k];
+          lanesHX[k] += g[i + k] * xhat[i + k];
+        }
+      for (int k = 0; k < kLanes; ++k) {
+        sumH += lanesH[k];
+        sumHX += lanesHX[k];
+      }
+      for (; i < width; ++i) {
+        sumH += g[i];
+        sumHX += g[i] * xhat[i];
+      }
+      const float meanH = static_cast<float>(sumH / double(width));
+      const float meanHX = static_cast<float>(sumHX / double(width));
+      for (int64_t j = 0; j < width; ++j)
+        g[j] = rstd * (g[j] - meanH - xhat[j] * meanHX);
+    } else {
+      double sum = 0, squares = 0;
+      for (int64_t i = 0; i < width; ++i)
+        sum += x[i];
+      const double mean = sum / double(width);
+      for (int64_t i = 0; i < width; ++i)
+        squares += (x[i] - mean) * (x[i] - mean);
+      const double rstd = 1 / std::sqrt(squares / double(width) + epsilon);
+      for (int64_t i = 0; i < width; ++i) {
+        xhat[i] = (x[i] - mean) * rstd;
+        g[i] = dy[i] * scale[i];
+        sumH += g[i];
+        sumHX += g[i] * xhat[i];
+      }
+      for (int64_t i = 0; i < width; ++i)
+        g[i] = rstd * (g[i] - sumH / double(width) - xhat[i] * (sumHX / double(width)));
+    }
+  }
+}
+
+template <typename T>
+void layerNormBackward(const T *input, const T *grad, const T *scale, T *dx, T *normalized,
+                       int64_t rows, int64_t width, double epsilon, int threads) {
+  forRowBlocks(rows, threads, rows * width >= kParallelMinWork, [&](int64_t first, int64_t count) {
+    vectorized<&layerNormBackwardRows<T>>(input + first * width, grad + first * width, scale,
+                                          dx + first * width, normalized + first * width, count,
+                                          width, epsilon);
+  });
+}
+
 // The mask, the same on every backend: element i uses word i % 4 of
 // philox4x32_10(counter = {lo(i / 4), hi(i / 4), lo(step), hi(step)},
 // key = seed); u = (word >> 8) * 2^-24 is uniform in [0, 1) and the element
@@ -465,6 +536,33 @@ Status prepareLayerNorm(const Context &ctx, const fb::LayerNorm &op, Step *out) 
             threads = ctx.threads]() {
       layerNorm(input.as<T>(), scale.as<T>(), offset.as<T>(), output.as<T>(), rows, width, epsilon,
                 threads);
+      return okStatus();
+    };
+    return okStatus();
+  });
+}
+
+Status prepareLayerNormBackward(const Context &ctx, const fb::LayerNormBackward &op, Step *out) {
+  Tensor input, grad, scale, dx, normalized;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input(), "input", &input));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &grad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.scale(), "scale", &scale));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input_grad(), "input_grad", &dx));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.normalized(), "normalized", &normalized));
+  AxisView v;
+  DLC_RETURN_IF_ERROR(axisView(input, op.axis(), &v));
+  for (const Tensor *t : {&grad, &dx, &normalized}) {
+    DLC_RETURN_IF_ERROR(expectShape(*t, input.shape));
+    DLC_RETURN_IF_ERROR(expectSameDtype(*t, input));
+  }
+  DLC_RETURN_IF_ERROR(expectSameDtype(scale, input));
+  DLC_RETURN_IF_ERROR(expectElements(scale, v.size * v.inner));
+  return withFloatType(input, [&](auto zero) {
+    using T = decltype(zero);
+    *out = [=, rows = v.outer, width = v.size * v.inner, epsilon = op.epsilon(),
+            threads = ctx.threads]() {
+      layerNormBackward(input.as<T>(), grad.as<T>(), scale.as<T>(), dx.as<T>(), normalized.as<T>(),
+                        rows, width, epsilon, threads);
       return okStatus();
     };
     return okStatus();

@@ -183,6 +183,8 @@ const char *opName(fb::Op op) {
     return "pool2d_backward";
   case fb::Op::BatchNormBackward:
     return "batch_norm_backward";
+  case fb::Op::LayerNormBackward:
+    return "layer_norm_backward";
   }
   return "unknown op";
 }

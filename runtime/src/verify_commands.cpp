@@ -382,6 +382,27 @@ Status checkLayerNorm(const CommandCheck &k, const fb::LayerNorm &op) {
   return okStatus();
 }
 
+Status checkLayerNormBackward(const CommandCheck &k, const fb::LayerNormBackward &op) {
+  Operand in, grad, scale, inputGrad, normalized;
+  DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.scale(), "scale", false, &scale));
+  DLC_RETURN_IF_ERROR(k.operand(op.input_grad(), "input_grad", true, &inputGrad));
+  DLC_RETURN_IF_ERROR(k.operand(op.normalized(), "normalized", true, &normalized));
+  DLC_RETURN_IF_ERROR(k.floating(in));
+  for (const Operand *o : {&grad, &inputGrad, &normalized})
+    DLC_RETURN_IF_ERROR(k.sameType(in, *o));
+  DLC_RETURN_IF_ERROR(k.axis(op.axis(), in));
+  int64_t normalizedCount = 1;
+  for (int i = static_cast<int>(op.axis()); i < in.rank(); ++i)
+    normalizedCount *= in.dim(i);
+  DLC_RETURN_IF_ERROR(k.floating(scale));
+  DLC_RETURN_IF_ERROR(k.elements(scale, normalizedCount));
+  if (!(op.epsilon() >= 0))
+    return k.fail("epsilon {} must be >= 0", op.epsilon());
+  return okStatus();
+}
+
 Status checkEmbedding(const CommandCheck &k, const fb::Embedding &op) {
   Operand table, indices, out;
   DLC_RETURN_IF_ERROR(k.operand(op.table(), "table", false, &table));
@@ -575,6 +596,8 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
     return checkBatchNorm(k, *command.op_as_BatchNorm());
   case fb::Op::LayerNorm:
     return checkLayerNorm(k, *command.op_as_LayerNorm());
+  case fb::Op::LayerNormBackward:
+    return checkLayerNormBackward(k, *command.op_as_LayerNormBackward());
   case fb::Op::Embedding:
     return checkEmbedding(k, *command.op_as_Embedding());
   case fb::Op::Dropout:

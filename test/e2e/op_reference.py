@@ -475,6 +475,30 @@ def cases():
     c.append(Case("layer_norm", {"a": ln, "g": rand(3, 8), "o": rand(3, 8)},
                   "%y = dl.layer_norm %a, %g, %o axis = 1 : tensor<2x3x8xf32>, tensor<3x8xf32>",
                   "tensor<2x3x8xf32>", layer_norm, atol=1e-5))
+    # Its gradient against central differences of the forward above (dx),
+    # and the normalized input against its definition; f32 and f64, with
+    # rows long enough (72) for the lanes and their tail, and more rows
+    # than a thread's block.
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        tol = dict(rtol=1e-4, atol=1e-5) if tag == "f32" else dict(rtol=1e-6, atol=1e-8)
+        for name, shape, axis in (("", (2, 3, 8), 1), ("_long_rows", (70, 72), 1)):
+            lx, ldy = rand(*shape, dtype=dtype), rand(*shape, dtype=dtype)
+            lg = rand(*shape[axis:], dtype=dtype)
+            axes = tuple(range(axis, len(shape)))
+
+            def normalize(x, axes=axes):
+                x = x.astype(np.float64)
+                return (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+            for k, result in enumerate(("dx", "normalized")):
+                names = ["%y" if j == k else f"%unused{j}" for j in range(2)]
+                c.append(Case(
+                    f"layer_norm_backward{name}_{result}_{tag}", {"x": lx, "dy": ldy, "g": lg},
+                    f"{', '.join(names)} = dl.layer_norm_backward %x, %dy, %g axis = {axis} : "
+                    f"{mlir_type(lx)}, {mlir_type(lg)}", mlir_type(lx),
+                    (lambda i, normalize=normalize: vjp_by_differences(
+                        lambda x, g: normalize(x) * g, [i["x"], i["g"]],
+                        i["dy"].astype(np.float64), 0)) if k == 0
+                    else (lambda i, normalize=normalize: normalize(i["x"])), **tol))
     ids = np.array([[0, 4, 2], [4, 1, 1]], dtype=np.int32)
     c.append(Case("embedding", {"t": rand(5, 3), "i": ids},
                   "%y = dl.embedding %t, %i : tensor<5x3xf32>, tensor<2x3xi32>", "tensor<2x3x3xf32>",

@@ -331,3 +331,30 @@ module @no_loss {
     return
   }
 }
+
+// -----
+
+// layer_norm differentiates into one dl.layer_norm_backward (the input's
+// gradient and the normalized input, with the op's axis and epsilon); the
+// scale's gradient sums grad * normalized over the leading dims, the
+// offset's sums grad.
+// CHECK-LABEL: module @layer_norm
+// CHECK: func.func @loss_grad(%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: %[[G:.*]] = dl.param.get @g : tensor<3x4xf32>
+// CHECK: %[[DY:.*]] = dl.broadcast_to %{{.*}} -> tensor<2x3x4xf32>
+// CHECK: %[[DX:.*]], %[[XHAT:.*]] = dl.layer_norm_backward %[[X]], %[[DY]], %[[G]] axis = 1 epsilon = 1.000000e-03 : tensor<2x3x4xf32>, tensor<3x4xf32>
+// CHECK: %[[P:.*]] = dl.mul %[[DY]], %[[XHAT]] : tensor<2x3x4xf32>
+// CHECK: %[[DG:.*]] = dl.reduce_sum %[[P]] axes = [0] : tensor<2x3x4xf32>
+// CHECK: %[[DB:.*]] = dl.reduce_sum %[[DY]] axes = [0] : tensor<2x3x4xf32>
+// CHECK: return %{{.*}}, %[[DG]], %[[DB]]
+module @layer_norm {
+  dl.param @g : tensor<3x4xf32> = #dl.ones
+  dl.param @b : tensor<3x4xf32> = #dl.zeros
+  func.func @loss(%x: tensor<2x3x4xf32>) -> tensor<f32> {
+    %g = dl.param.get @g : tensor<3x4xf32>
+    %b = dl.param.get @b : tensor<3x4xf32>
+    %y = dl.layer_norm %x, %g, %b axis = 1 epsilon = 1.0e-3 : tensor<2x3x4xf32>, tensor<3x4xf32>
+    %l = dl.reduce_sum %y axes = [0, 1, 2] : tensor<2x3x4xf32>
+    return %l : tensor<f32>
+  }
+}

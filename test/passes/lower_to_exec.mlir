@@ -161,6 +161,19 @@ func.func @layer_norm(%x: tensor<8x16x64xf32>, %g: tensor<64xf32>, %b: tensor<64
 
 // -----
 
+// Its gradient: one call with two outputs, the input's gradient and the
+// normalized input.
+// CHECK-LABEL: exec.entry @layer_norm_backward
+// CHECK: exec.call "layer_norm_backward" ins({{.*}} : memref<8x16x64xf32>, memref<8x16x64xf32>, memref<16x64xf32>) outs(%[[DX:.*]], %[[XHAT:.*]] : memref<8x16x64xf32>, memref<8x16x64xf32>) {axis = 1 : i64, epsilon = 1.000000e-05 : f64}
+// CHECK: exec.return %[[DX]], %[[XHAT]]
+func.func @layer_norm_backward(%x: tensor<8x16x64xf32>, %dy: tensor<8x16x64xf32>, %g: tensor<16x64xf32>)
+    -> (tensor<8x16x64xf32>, tensor<8x16x64xf32>) {
+  %dx, %xhat = dl.layer_norm_backward %x, %dy, %g axis = 1 : tensor<8x16x64xf32>, tensor<16x64xf32>
+  return %dx, %xhat : tensor<8x16x64xf32>, tensor<8x16x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: exec.entry @embedding
 // CHECK: %[[T:.*]] = exec.input "input0" : memref<1000x64xf32>
 // CHECK: %[[I:.*]] = exec.input "input1" : memref<8x16xi32>

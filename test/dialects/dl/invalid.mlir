@@ -1291,6 +1291,30 @@ func.func @layer_norm_scale(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>) {
 
 // -----
 
+func.func @layer_norm_backward_scale(%x: tensor<2x4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.layer_norm_backward' op scale must be 'tensor<4x8xf32>' (the normalized dimensions of 'tensor<2x4x8xf32>'), got 'tensor<8xf32>'}}
+  %dx, %n = dl.layer_norm_backward %x, %x, %g axis = 1 : tensor<2x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_backward_axis(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.layer_norm_backward' op axis 2 is out of range for rank 2}}
+  %dx, %n = dl.layer_norm_backward %x, %x, %g axis = 2 : tensor<4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_backward_epsilon(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{'dl.layer_norm_backward' op epsilon must be positive, got 0.000000e+00}}
+  %dx, %n = dl.layer_norm_backward %x, %x, %g epsilon = 0.0 : tensor<4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @layer_norm_epsilon(%x: tensor<4x8xf32>, %g: tensor<8xf32>) {
   // expected-error @+1 {{'dl.layer_norm' op epsilon must be positive, got -1.000000e-05}}
   %y = dl.layer_norm %x, %g, %g epsilon = -1.0e-5 : tensor<4x8xf32>, tensor<8xf32>

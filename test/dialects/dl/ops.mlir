@@ -592,6 +592,20 @@ func.func @layer_norm(%x: tensor<8x16x64xf32>, %g: tensor<64xf32>, %b: tensor<64
 
 // -----
 
+// The gradient dl-autodiff builds for it: the input's gradient and the
+// normalized input, both of the input's type.
+// CHECK-LABEL: func.func @layer_norm_backward(
+// CHECK: dl.layer_norm_backward %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x16x64xf32>, tensor<64xf32>
+// CHECK: dl.layer_norm_backward %{{.*}}, %{{.*}}, %{{.*}} axis = 1 epsilon = 9.9999999999999995E-7 : tensor<8x16x64xf32>, tensor<16x64xf32>
+func.func @layer_norm_backward(%x: tensor<8x16x64xf32>, %dy: tensor<8x16x64xf32>, %g: tensor<64xf32>, %g2: tensor<16x64xf32>)
+    -> (tensor<8x16x64xf32>, tensor<8x16x64xf32>, tensor<8x16x64xf32>) {
+  %dx, %xhat = dl.layer_norm_backward %x, %dy, %g : tensor<8x16x64xf32>, tensor<64xf32>
+  %dx2, %xhat2 = dl.layer_norm_backward %x, %dy, %g2 axis = 1 epsilon = 1.0e-6 : tensor<8x16x64xf32>, tensor<16x64xf32>
+  return %dx, %xhat, %dx2 : tensor<8x16x64xf32>, tensor<8x16x64xf32>, tensor<8x16x64xf32>
+}
+
+// -----
+
 // Indices of shape S give a result of shape S x features.
 // CHECK-LABEL: func.func @embedding(
 // CHECK-SAME: -> (tensor<8x16x64xf32>, tensor<5x64xf32>, tensor<64xf32>)

@@ -250,6 +250,8 @@ ExecutableSpec allOpsSpec() {
   const uint32_t dconv = add("dconv", DType::F32, {2, 4, 6, 6}, Role::Temporary);
   const uint32_t dscale = add("dscale", DType::F32, {4}, Role::Temporary);
   const uint32_t doffset = add("doffset", DType::F32, {4}, Role::Temporary);
+  const uint32_t dln = add("dln", DType::F32, {2, 4}, Role::Temporary);
+  const uint32_t xhat = add("xhat", DType::F32, {2, 4}, Role::Temporary);
   spec.persistentSize = persistentEnd;
 
   auto op = [](fb::Op type, std::function<flatbuffers::Offset<void>(Builder &)> build) {
@@ -313,6 +315,10 @@ ExecutableSpec allOpsSpec() {
       op(fb::Op::LayerNorm,
          [=](Builder &b) {
            return fb::CreateLayerNorm(b, sm, scale, offset, ln, 1, 1e-5).Union();
+         }),
+      op(fb::Op::LayerNormBackward,
+         [=](Builder &b) {
+           return fb::CreateLayerNormBackward(b, sm, ln, scale, dln, xhat, 1, 1e-5).Union();
          }),
       op(fb::Op::Dropout,
          [=](Builder &b) { return fb::CreateDropout(b, ln, dr, 0.5, 42, true).Union(); }),
