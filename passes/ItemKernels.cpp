@@ -12,6 +12,8 @@
 
 #include <cmath>
 #include <functional>
+#include <tuple>
+#include <utility>
 
 using namespace mlir;
 
@@ -219,8 +221,26 @@ func::FuncOp softmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t a
   return function;
 }
 
-/// (x - mean) / sqrt(var + epsilon) * scale + offset over dims axis..,
-/// the variance biased, in two passes (mean first).
+/// A layer norm row's mean and 1 / sqrt(var + epsilon), the variance
+/// biased, in two passes (mean first); x(i) loads element i of the row.
+std::pair<Value, Value> rowStatistics(KernelBuilder &k, Type element, int64_t width, double epsilon,
+                                      function_ref<Value(Value)> x) {
+  Value count = k.floatConst(element, static_cast<double>(width));
+  Value zero = k.floatConst(element, 0.0);
+  Value mean = arith::DivFOp::create(k.b, k.loc, k.combineLoop(width, "add", zero, x), count);
+  Value squares = k.combineLoop(width, "add", zero, [&](Value i) {
+    Value c = arith::SubFOp::create(k.b, k.loc, x(i), mean);
+    return arith::MulFOp::create(k.b, k.loc, c, c);
+  });
+  Value variance = arith::DivFOp::create(k.b, k.loc, squares, count);
+  Value inverse = arith::DivFOp::create(
+      k.b, k.loc, k.floatConst(element, 1.0),
+      math::SqrtOp::create(
+          k.b, k.loc, arith::AddFOp::create(k.b, k.loc, variance, k.floatConst(element, epsilon))));
+  return {mean, inverse};
+}
+
+/// (x - mean) / sqrt(var + epsilon) * scale + offset over dims axis..
 func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t axis,
                              double epsilon) {
   SmallVector<Value> buffers = gpuKernelBuffers(call);
@@ -235,20 +255,9 @@ func::FuncOp layerNormKernel(KernelFactory newKernel, exec::CallOp call, int64_t
   k.items(countOf(buffers[0]) / std::max<int64_t>(width, 1), [&](Value row) {
     Value start = k.mul(row, k.index(width));
     auto x = [&](Value i) { return k.load(in, k.add(start, i), element); };
-    Value count = k.floatConst(element, static_cast<double>(width));
-    Value zero = k.floatConst(element, 0.0);
-    Value mean = arith::DivFOp::create(k.b, k.loc, k.combineLoop(width, "add", zero, x), count);
+    Value mean, inverse;
+    std::tie(mean, inverse) = rowStatistics(k, element, width, epsilon, x);
     auto centered = [&](Value i) { return arith::SubFOp::create(k.b, k.loc, x(i), mean); };
-    Value squares = k.combineLoop(width, "add", zero, [&](Value i) {
-      Value c = centered(i);
-      return arith::MulFOp::create(k.b, k.loc, c, c);
-    });
-    Value variance = arith::DivFOp::create(k.b, k.loc, squares, count);
-    Value inverse = arith::DivFOp::create(
-        k.b, k.loc, k.floatConst(element, 1.0),
-        math::SqrtOp::create(
-            k.b, k.loc,
-            arith::AddFOp::create(k.b, k.loc, variance, k.floatConst(element, epsilon))));
     k.rowLoop(width, [&](Value i) {
       Value y = arith::MulFOp::create(k.b, k.loc, centered(i), inverse);
       y = arith::MulFOp::create(k.b, k.loc, y, k.load(scale, i, element));
@@ -278,18 +287,11 @@ func::FuncOp layerNormBackwardKernel(KernelFactory newKernel, exec::CallOp call,
   k.items(countOf(buffers[0]) / std::max<int64_t>(width, 1), [&](Value row) {
     Value start = k.mul(row, k.index(width));
     auto x = [&](Value i) { return k.load(in, k.add(start, i), element); };
+    Value mean, rstd;
+    std::tie(mean, rstd) = rowStatistics(k, element, width, epsilon, x);
     Value count = k.floatConst(element, static_cast<double>(width));
     Value zero = k.floatConst(element, 0.0);
-    Value mean = f(arith::DivFOp(), k.combineLoop(width, "add", zero, x), count);
     auto centered = [&](Value i) { return f(arith::SubFOp(), x(i), mean); };
-    Value squares = k.combineLoop(width, "add", zero, [&](Value i) {
-      Value c = centered(i);
-      return f(arith::MulFOp(), c, c);
-    });
-    Value rstd = f(arith::DivFOp(), k.floatConst(element, 1.0),
-                   math::SqrtOp::create(k.b, k.loc,
-                                        f(arith::AddFOp(), f(arith::DivFOp(), squares, count),
-                                          k.floatConst(element, epsilon))));
     auto xhat = [&](Value i) { return f(arith::MulFOp(), centered(i), rstd); };
     auto h = [&](Value i) {
       return f(arith::MulFOp(), k.load(grad, k.add(start, i), element), k.load(scale, i, element));

@@ -105,6 +105,27 @@ template <int N> DLC_VECTOR_BODY void applyTanh(float *tile) {
     tile[i] = vmath::fastTanh(tile[i]);
 }
 
+/// The input row of tap row `row` (channel row / kernelH, ky row % kernelH)
+/// of the band, at output column x0.
+DLC_VECTOR_BODY const float *tapLine(const DirectPlan &p, const float *band, int64_t row,
+                                     int64_t x0) {
+  return band + row / p.g.kernelH * p.channelFloats() + row % p.g.kernelH * p.lineStride + x0;
+}
+
+/// N vector sums into `tile` in order, with the activation applied.
+template <int N, typename Vec>
+DLC_VECTOR_BODY void finishTile(const Vec *sums, fb::Activation act, float *tile) {
+  const Vec zero{};
+  for (int i = 0; i < N; ++i) {
+    Vec v = sums[i];
+    if (act == fb::Activation::Relu)
+      v = v > zero ? v : zero;
+    std::memcpy(tile + i * (sizeof(Vec) / sizeof(float)), &v, sizeof v);
+  }
+  if (act == fb::Activation::Tanh)
+    applyTanh<N *int(sizeof(Vec) / sizeof(float))>(tile);
+}
+
 /// tile[r][v] = bias[r] + sum over taps of w[tap][r] * the input at column
 /// x0 + v of the tap's row (`band`: the gathered row of ky = 0, channel 0),
 /// v < U * V, for the block's first R channels (fewer than
@@ -121,8 +142,7 @@ DLC_VECTOR_BODY void convTile(const DirectPlan &p, const float *band, const floa
   const int64_t kernelW = p.g.kernelW;
   const int64_t *offset = p.tapOffset.data();
   for (int64_t row = 0; row < p.groupIn * p.g.kernelH; ++row) {
-    const float *line =
-        band + row / p.g.kernelH * p.channelFloats() + row % p.g.kernelH * p.lineStride + x0;
+    const float *line = tapLine(p, band, row, x0);
     for (int64_t kx = 0; kx < kernelW; ++kx, w += kChannelBlock) {
       Vec x[U];
       for (int u = 0; u < U; ++u)
@@ -132,16 +152,7 @@ DLC_VECTOR_BODY void convTile(const DirectPlan &p, const float *band, const floa
           acc[r][u] += w[r] * x[u];
     }
   }
-  const Vec zero{};
-  for (int r = 0; r < R; ++r)
-    for (int u = 0; u < U; ++u) {
-      Vec v = acc[r][u];
-      if (act == fb::Activation::Relu)
-        v = v > zero ? v : zero;
-      std::memcpy(tile + r * U * V + u * V, &v, sizeof v);
-    }
-  if (act == fb::Activation::Tanh)
-    applyTanh<R * U * V>(tile);
+  finishTile<R * U>(&acc[0][0], act, tile);
 }
 
 /// The tile's first `columns` columns (of C) of its R channels into the
@@ -237,8 +248,7 @@ DLC_VECTOR_BODY void channelTile(const DirectPlan &p, const float *band, const f
   const int64_t kernelW = p.g.kernelW;
   const int64_t *offset = p.tapOffset.data();
   for (int64_t row = 0; row < p.groupIn * p.g.kernelH; ++row) {
-    const float *line =
-        band + row / p.g.kernelH * p.channelFloats() + row % p.g.kernelH * p.lineStride + x0;
+    const float *line = tapLine(p, band, row, x0);
     for (int64_t kx = 0; kx < kernelW; ++kx, w += Cv * V) {
       Vec wv[Cv];
       for (int c = 0; c < Cv; ++c)
@@ -249,16 +259,7 @@ DLC_VECTOR_BODY void channelTile(const DirectPlan &p, const float *band, const f
           acc[x][c] += in[x] * wv[c];
     }
   }
-  const Vec zero{};
-  for (int x = 0; x < P; ++x)
-    for (int c = 0; c < Cv; ++c) {
-      Vec v = acc[x][c];
-      if (act == fb::Activation::Relu)
-        v = v > zero ? v : zero;
-      std::memcpy(tile + (x * Cv + c) * V, &v, sizeof v);
-    }
-  if (act == fb::Activation::Tanh)
-    applyTanh<P * Cv * V>(tile);
+  finishTile<P * Cv>(&acc[0][0], act, tile);
 }
 
 template <int V, int Cv, int P>
