@@ -206,27 +206,42 @@ DLC_VECTOR_BODY void convBlockOf(int64_t channels, const DirectPlan &p, const fl
   convBlock<V, 1, R>(p, band, w, bias, act, out);
 }
 
-/// Output rows [y0, y1) of batch element n, every group and channel.
-template <int V, int Sums>
-DLC_VECTOR_BODY void convRows(const DirectPlan &p, const float *input, const float *packed,
-                              const float *bias, fb::Activation act, float *rows, float *output,
-                              int64_t n, int64_t y0, int64_t y1) {
+/// f(band, out, block, channels) for each group, output row y0 <= y < y1
+/// of batch element n and block of p.blockWidth output channels: `band` the
+/// gathered input rows of y (gathered once per group), `out` the block's
+/// first channel in the output row, `block` its index among the packed
+/// filter blocks, `channels` how many of its channels are real.
+template <typename F>
+DLC_VECTOR_BODY void forEachBlock(const DirectPlan &p, const float *input, float *rows,
+                                  float *output, int64_t n, int64_t y0, int64_t y1, F f) {
   const ConvGeometry &g = p.g;
-  const int64_t blockFloats = p.groupIn * p.taps * kChannelBlock; // p.blockWidth
   for (int64_t group = 0; group < g.groups; ++group) {
     gatherBand(p, input + n * p.in.n, group, y0, rows);
     for (int64_t y = y0; y < y1; ++y) {
       const float *band = rows + (y - y0) * g.stride[0] * p.rowFloats;
       float *outRow = output + n * p.out.n + y * p.out.y;
       for (int64_t b = 0; b < p.blocks; ++b) {
-        const int64_t block = group * p.blocks + b;
-        const int64_t first = group * p.groupOut + b * kChannelBlock;
-        convBlockOf<V, Sums>(std::min<int64_t>(kChannelBlock, p.groupOut - b * kChannelBlock), p,
-                             band, packed + block * blockFloats, bias + block * kChannelBlock, act,
-                             outRow + first * p.out.c);
+        const int64_t first = group * p.groupOut + b * p.blockWidth;
+        f(band, outRow + first * p.out.c, group * p.blocks + b,
+          std::min<int64_t>(p.blockWidth, p.groupOut - b * p.blockWidth));
       }
     }
   }
+}
+
+/// Output rows [y0, y1) of batch element n in column tiles.
+template <int V, int Sums>
+DLC_VECTOR_BODY void convRows(const DirectPlan &p, const float *input, const float *packed,
+                              const float *bias, fb::Activation act, float *rows, float *output,
+                              int64_t n, int64_t y0, int64_t y1) {
+  const int64_t blockFloats = p.groupIn * p.taps * kChannelBlock; // p.blockWidth
+  forEachBlock(
+      p, input, rows, output, n, y0, y1,
+      [&](const float *band, float *out, int64_t block, int64_t channels)
+          __attribute__((always_inline)) {
+            convBlockOf<V, Sums>(channels, p, band, packed + block * blockFloats,
+                                 bias + block * kChannelBlock, act, out);
+          });
 }
 
 /// The other orientation, for channels-last output with more channels:
@@ -262,38 +277,31 @@ DLC_VECTOR_BODY void channelTile(const DirectPlan &p, const float *band, const f
   finishTile<P * Cv>(&acc[0][0], act, tile);
 }
 
+/// Output rows [y0, y1) of batch element n in channel tiles.
 template <int V, int Cv, int P>
 DLC_VECTOR_BODY void channelRows(const DirectPlan &p, const float *input, const float *packed,
                                  const float *bias, fb::Activation act, float *rows, float *output,
                                  int64_t n, int64_t y0, int64_t y1) {
-  const ConvGeometry &g = p.g;
   constexpr int width = Cv * V; // == p.blockWidth
   const int64_t blockFloats = p.groupIn * p.taps * width;
   float tile[P * width];
-  for (int64_t group = 0; group < g.groups; ++group) {
-    gatherBand(p, input + n * p.in.n, group, y0, rows);
-    for (int64_t y = y0; y < y1; ++y) {
-      const float *band = rows + (y - y0) * g.stride[0] * p.rowFloats;
-      float *outRow = output + n * p.out.n + y * p.out.y;
-      for (int64_t b = 0; b < p.blocks; ++b) {
-        const int64_t block = group * p.blocks + b;
-        const int64_t first = group * p.groupOut + b * width;
-        const int64_t channels = std::min<int64_t>(width, p.groupOut - b * width);
-        for (int64_t x0 = 0; x0 < g.outW; x0 += P) {
-          channelTile<V, Cv, P>(p, band, packed + block * blockFloats, bias + block * width, x0,
-                                act, tile);
-          const int64_t columns = std::min<int64_t>(P, g.outW - x0);
-          float *out = outRow + x0 * p.out.x + first;
-          if (channels == width) // a constant size: vector moves, not a call
-            for (int64_t x = 0; x < columns; ++x)
-              std::memcpy(out + x * p.out.x, tile + x * width, width * sizeof(float));
-          else
-            for (int64_t x = 0; x < columns; ++x)
-              std::memcpy(out + x * p.out.x, tile + x * width, channels * sizeof(float));
-        }
-      }
-    }
-  }
+  forEachBlock(
+      p, input, rows, output, n, y0, y1,
+      [&](const float *band, float *out, int64_t block, int64_t channels)
+          __attribute__((always_inline)) {
+            for (int64_t x0 = 0; x0 < p.g.outW; x0 += P) {
+              channelTile<V, Cv, P>(p, band, packed + block * blockFloats, bias + block * width, x0,
+                                    act, tile);
+              const int64_t columns = std::min<int64_t>(P, p.g.outW - x0);
+              float *pixels = out + x0 * p.out.x;
+              if (channels == width) // a constant size: vector moves, not a call
+                for (int64_t x = 0; x < columns; ++x)
+                  std::memcpy(pixels + x * p.out.x, tile + x * width, width * sizeof(float));
+              else
+                for (int64_t x = 0; x < columns; ++x)
+                  std::memcpy(pixels + x * p.out.x, tile + x * width, channels * sizeof(float));
+            }
+          });
 }
 
 using RowFn = void (*)(const DirectPlan &, const float *, const float *, const float *,
