@@ -6,6 +6,8 @@
 #include "conv.h"
 #include "onednn.h"
 
+#include <cmath>
+
 namespace dlc::rt::cpu {
 namespace {
 

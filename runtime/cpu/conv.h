@@ -6,7 +6,6 @@
 
 #include "cpu_commands.h"
 
-#include <cmath>
 #include <cstdint>
 #include <vector>
 

@@ -273,29 +273,39 @@ Status batchNormView(const Tensor &input, bool channelsLast, ChannelView *out) {
   return okStatus();
 }
 
-// Rows of layer normalization: the mean and the (biased) variance in two
-// passes, then (x - mean) / sqrt(var + epsilon) * scale + offset in double.
-// Float rows sum over vmath.h's partial sums (in float, added in double).
+/// A layer norm row's mean and 1 / sqrt(biased variance + epsilon): f32
+/// over kLanes float lanes (the float mean subtracted), added in double;
+/// f64 in order.
+struct RowMoments {
+  double mean, inverse;
+};
+template <typename T>
+DLC_VECTOR_BODY RowMoments rowMoments(const T *x, int64_t width, double epsilon) {
+  double mean, squares = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    mean = lineSum(x, width) / double(width);
+    const float m = static_cast<float>(mean);
+    squares = laneSum(x, width, [m](float v) { return (v - m) * (v - m); });
+  } else {
+    double sum = 0;
+    for (int64_t i = 0; i < width; ++i)
+      sum += x[i];
+    mean = sum / double(width);
+    for (int64_t i = 0; i < width; ++i)
+      squares += (x[i] - mean) * (x[i] - mean);
+  }
+  return {mean, 1 / std::sqrt(squares / double(width) + epsilon)};
+}
+
+// Rows of layer normalization: rowMoments, then
+// (x - mean) / sqrt(var + epsilon) * scale + offset (in float for f32 rows).
 template <typename T>
 DLC_VECTOR_BODY void layerNormRows(const T *input, const T *scale, const T *offset, T *output,
                                    int64_t rows, int64_t width, double epsilon) {
   for (int64_t r = 0; r < rows; ++r) {
     const T *x = input + r * width;
     T *y = output + r * width;
-    double mean, squares = 0;
-    if constexpr (std::is_same_v<T, float>) {
-      mean = lineSum(x, width) / double(width);
-      const float m = static_cast<float>(mean);
-      squares = laneSum(x, width, [m](float v) { return (v - m) * (v - m); });
-    } else {
-      double sum = 0;
-      for (int64_t i = 0; i < width; ++i)
-        sum += x[i];
-      mean = sum / double(width);
-      for (int64_t i = 0; i < width; ++i)
-        squares += (x[i] - mean) * (x[i] - mean);
-    }
-    double inverse = 1 / std::sqrt(squares / double(width) + epsilon);
+    const auto [mean, inverse] = rowMoments(x, width, epsilon);
     if constexpr (std::is_same_v<T, float>) { // in float: twice the lanes of double
       const float m = static_cast<float>(mean), r = static_cast<float>(inverse);
       for (int64_t i = 0; i < width; ++i)
@@ -329,11 +339,9 @@ DLC_VECTOR_BODY void layerNormBackwardRows(const T *input, const T *grad, const 
     const T *x = input + r * width, *dy = grad + r * width;
     T *g = dx + r * width, *xhat = normalized + r * width;
     double sumH = 0, sumHX = 0;
+    const auto [mean, inverse] = rowMoments(x, width, epsilon);
     if constexpr (std::is_same_v<T, float>) {
-      const double mean = lineSum(x, width) / double(width);
-      const float m = static_cast<float>(mean);
-      const double squares = laneSum(x, width, [m](float v) { return (v - m) * (v - m); });
-      const float rstd = static_cast<float>(1 / std::sqrt(squares / double(width) + epsilon));
+      const float m = static_cast<float>(mean), rstd = static_cast<float>(inverse);
       for (int64_t i = 0; i < width; ++i) {
         xhat[i] = (x[i] - m) * rstd;
         g[i] = dy[i] * scale[i];
@@ -358,13 +366,7 @@ DLC_VECTOR_BODY void layerNormBackwardRows(const T *input, const T *grad, const 
       for (int64_t j = 0; j < width; ++j)
         g[j] = rstd * (g[j] - meanH - xhat[j] * meanHX);
     } else {
-      double sum = 0, squares = 0;
-      for (int64_t i = 0; i < width; ++i)
-        sum += x[i];
-      const double mean = sum / double(width);
-      for (int64_t i = 0; i < width; ++i)
-        squares += (x[i] - mean) * (x[i] - mean);
-      const double rstd = 1 / std::sqrt(squares / double(width) + epsilon);
+      const double rstd = inverse;
       for (int64_t i = 0; i < width; ++i) {
         xhat[i] = (x[i] - mean) * rstd;
         g[i] = dy[i] * scale[i];
