@@ -1,8 +1,9 @@
 // 2-D convolution, NCHW (or channels-last NHWC) input and output, OIHW
 // filter, with groups, stride, dilation, padding [top, left, bottom, right],
-// an optional bias [O] and ReLU. f32 runs
-// on oneDNN in the layouts it prefers (reordered in and out); f64, which
-// oneDNN lacks, on a direct loop.
+// an optional bias [O] and a ReLU or tanh. f32 runs on oneDNN in the
+// layouts it prefers (reordered in and out), or, for narrow convolutions,
+// on the direct kernel of conv_direct.cpp; f64, which oneDNN lacks, on a
+// direct loop.
 #include "conv.h"
 #include "onednn.h"
 
