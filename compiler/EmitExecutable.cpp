@@ -302,6 +302,9 @@ private:
         .Case([](dl::GeluOp g) {
           return g.getApproximate() ? fb::Opcode::GeluTanh : fb::Opcode::Gelu;
         })
+        .Case([](dl::GeluBackwardOp g) {
+          return g.getApproximate() ? fb::Opcode::GeluTanhGrad : fb::Opcode::GeluGrad;
+        })
         .Case([](dl::AddOp) { return fb::Opcode::Add; })
         .Case([](dl::SubOp) { return fb::Opcode::Sub; })
         .Case([](dl::MulOp) { return fb::Opcode::Mul; })

@@ -41,9 +41,9 @@ Value nhwcSource(Value value) {
 
 bool isLayoutFreeElementwise(Operation *op) {
   return isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
-             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::CastOp, dl::AddOp,
-             dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp,
-             dl::CompareOp, dl::SelectOp>(op);
+             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::GeluBackwardOp,
+             dl::CastOp, dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp,
+             dl::MinimumOp, dl::CompareOp, dl::SelectOp>(op);
 }
 
 /// Ops the patterns below move to NHWC when their NCHW operands come from

@@ -234,6 +234,39 @@ Value emitElementwise(OpBuilder &b, Operation *op, ArrayRef<Value> operands) {
         return arith::MulFOp::create(b, loc, half,
                                      arith::AddFOp::create(b, loc, constant(1.0), inner));
       })
+      .Case([&](dl::GeluBackwardOp g) -> Value {
+        auto mul = [&](Value a, Value c) { return arith::MulFOp::create(b, loc, a, c); };
+        auto add = [&](Value a, Value c) { return arith::AddFOp::create(b, loc, a, c); };
+        Value x2 = mul(x, x), slope;
+        if (g.getApproximate()) {
+          // (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2, t = tanh(u),
+          // u = k (x + c x^3); 1 + t and 1 - t^2 from e = e^{-2|u|}, which
+          // do not cancel where t -> -1 (as the CPU's kernel computes them).
+          const double k = 0.7978845608028654, c = 0.044715;
+          Value u = mul(constant(k), add(x, mul(constant(c), mul(x2, x))));
+          Value e =
+              math::ExpOp::create(b, loc, mul(constant(-2.0), math::AbsFOp::create(b, loc, u)));
+          Value inverse = arith::DivFOp::create(b, loc, constant(1.0), add(constant(1.0), e));
+          Value negative =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, u, constant(0.0));
+          Value onePlusT =
+              mul(arith::SelectOp::create(b, loc, negative, mul(constant(2.0), e), constant(2.0)),
+                  inverse);
+          Value oneMinusT2 = mul(mul(constant(4.0), e), mul(inverse, inverse));
+          Value dInner = mul(constant(k), add(constant(1.0), mul(constant(3 * c), x2)));
+          slope = add(mul(constant(0.5), onePlusT),
+                      mul(mul(constant(0.5), x), mul(oneMinusT2, dInner)));
+        } else {
+          // Phi(x) + x phi(x)
+          Value cdf =
+              mul(constant(0.5),
+                  add(constant(1.0), math::ErfOp::create(b, loc, mul(x, constant(M_SQRT1_2)))));
+          Value pdf = mul(constant(0.3989422804014327),
+                          math::ExpOp::create(b, loc, mul(constant(-0.5), x2)));
+          slope = add(cdf, mul(x, pdf));
+        }
+        return mul(y, slope);
+      })
       .Case([&](dl::AddOp) { return binary(arith::AddFOp(), arith::AddIOp(), arith::AddIOp()); })
       .Case([&](dl::SubOp) { return binary(arith::SubFOp(), arith::SubIOp(), arith::SubIOp()); })
       .Case([&](dl::MulOp) { return binary(arith::MulFOp(), arith::MulIOp(), arith::MulIOp()); })

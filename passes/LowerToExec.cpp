@@ -27,9 +27,9 @@ MemRefType bufferType(Type tensor) {
 /// view, or a buffer declaration.
 bool isElementwise(Operation *op) {
   return isa<dl::NegOp, dl::AbsOp, dl::ExpOp, dl::LogOp, dl::SqrtOp, dl::RsqrtOp, dl::TanhOp,
-             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::AddOp, dl::SubOp,
-             dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp, dl::CompareOp,
-             dl::SelectOp, dl::CastOp, dl::BroadcastToOp>(op);
+             dl::SinOp, dl::CosOp, dl::SigmoidOp, dl::ReluOp, dl::GeluOp, dl::GeluBackwardOp,
+             dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp, dl::MinimumOp,
+             dl::CompareOp, dl::SelectOp, dl::CastOp, dl::BroadcastToOp>(op);
 }
 
 /// A constant a kernel can carry as an immediate instead of a buffer.

@@ -76,6 +76,29 @@ def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType,
   let assemblyFormat = "$input (`approximate` $approximate^)? attr-dict `:` type($input)";
 }
 
+def DL_GeluBackwardOp : DL_Op<"gelu_backward", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gradient of the Gaussian error linear unit with respect to its input";
+  let description = [{
+    For `y = dl.gelu x` (with the same `approximate`), `grad` is the gradient
+    of the loss with respect to `y`; the result is elementwise
+    `grad * gelu'(x)`. Exact: `gelu'(x) = Phi(x) + x phi(x)`, with the normal
+    density `phi(x) = exp(-x^2 / 2) / sqrt(2 pi)`. With `approximate`, with
+    `u = sqrt(2 / pi) (x + 0.044715 x^3)` and `t = tanh(u)`:
+    `gelu'(x) = (1 + t) / 2 + x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2) / 2`.
+    One elementwise operation where the composite took about ten (and read
+    `y` besides). dl-autodiff builds it; models need not write it.
+
+    ```mlir
+    %dx = dl.gelu_backward %x, %dy : tensor<2048x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad, UnitAttr:$approximate);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad (`approximate` $approximate^)? attr-dict `:` type($input)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Binary, with NumPy broadcasting
 //===----------------------------------------------------------------------===//

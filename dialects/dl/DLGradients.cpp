@@ -644,34 +644,12 @@ LogicalResult BatchNormOp::buildGradients(OpBuilder &b, ValueRange resultGrads,
 // GELU, layer normalization, embedding
 //===----------------------------------------------------------------------===//
 
-/// Exact: d/dx x Phi(x) = Phi(x) + x phi(x), with Phi(x) = gelu(x) / x (1/2 at
-/// 0) and phi(x) = exp(-x^2 / 2) / sqrt(2 pi). Tanh form, with
-/// t = tanh(k (x + c x^3)): (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2.
+/// One dl.gelu_backward: grad * gelu'(x), in the same form (exact or tanh).
 LogicalResult GeluOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                      SmallVectorImpl<Value> &grads) {
-  Grad d(b, getLoc());
-  Value x = getInput(), g = resultGrads[0];
-  Value slope;
-  if (getApproximate()) {
-    const double k = 0.7978845608028654, c = 0.044715; // sqrt(2 / pi)
-    Value x2 = d.mul(x, x);
-    Value inner = d.mul(d.scalar(x, k), d.add(x, d.mul(d.scalar(x, c), d.mul(x2, x))));
-    Value t = TanhOp::create(b, getLoc(), x.getType(), inner);
-    Value one = d.scalar(x, 1), half = d.scalar(x, 0.5);
-    Value dInner = d.mul(d.scalar(x, k), d.add(one, d.mul(d.scalar(x, 3 * c), x2)));
-    slope = d.add(d.mul(half, d.add(one, t)),
-                  d.mul(d.mul(half, x), d.mul(d.sub(one, d.mul(t, t)), dInner)));
-  } else {
-    Value zero = d.scalar(x, 0);
-    Value isZero = d.compare(CompareDirection::eq, x, zero);
-    // Where x is 0 the division's NaN is replaced; divide by 1 there instead.
-    Value safeX = d.select(isZero, d.scalar(x, 1), x);
-    Value cdf = d.select(isZero, d.scalar(x, 0.5), d.div(getResult(), safeX));
-    Value pdf =
-        d.mul(d.scalar(x, 0.3989422804014327), d.exp(d.mul(d.scalar(x, -0.5), d.mul(x, x))));
-    slope = d.add(cdf, d.mul(x, pdf));
-  }
-  grads.assign({d.mul(g, slope)});
+  grads.assign(
+      {GeluBackwardOp::create(b, getLoc(), getInput(), resultGrads[0], getApproximateAttr())
+           .getResult()});
   return success();
 }
 

@@ -7,6 +7,7 @@
 // stored. Tiles are spread over threads; each thread has its own scratch.
 #include "cpu_commands.h"
 #include "dtype.h"
+#include "verify.h" // operandCount
 #include "vmath.h"
 
 #include <omp.h>
@@ -143,11 +144,24 @@ DLC_VECTOR_BODY void evaluate(const Instruction<C> &in, const C *const *values, 
   case O::Relu:
     return unary([](C x) { return x < 0 ? C(0) : x; });
   case O::Gelu: // x * Phi(x), Phi the standard normal CDF
-    return unary([](C x) { return C(0.5) * x * (C(1) + Math<C>::erf(x * C(M_SQRT1_2))); });
+    return unary([](C x) { return Math<C>::gelu(x); });
   case O::GeluTanh: // the tanh approximation of Hendrycks & Gimpel
     return unary([](C x) {
       const C k = C(0.7978845608028654); // sqrt(2 / pi)
       return C(0.5) * x * (C(1) + Math<C>::tanh(k * (x + C(0.044715) * x * x * x)));
+    });
+  case O::GeluGrad: // dy * (Phi(x) + x phi(x))
+    return binary([](C x, C dy) { return dy * Math<C>::geluSlope(x); });
+  case O::GeluTanhGrad: // t = tanh(u), u = k (x + c x^3)
+    return binary([](C x, C dy) {
+      // 1 + t and 1 - t^2 from e = e^{-2|u|} (2e / (1 + e) and 4e / (1 + e)^2
+      // for negative u), which keep their relative accuracy where t -> -1.
+      const C k = C(0.7978845608028654), c = C(0.044715);
+      const C x2 = x * x, u = k * (x + c * x2 * x);
+      const C e = Math<C>::exp(C(-2) * (u < 0 ? -u : u)), inverse = C(1) / (C(1) + e);
+      const C onePlusT = (u < 0 ? C(2) * e : C(2)) * inverse;
+      const C oneMinusT2 = C(4) * e * inverse * inverse;
+      return dy * (C(0.5) * onePlusT + C(0.5) * x * (oneMinusT2 * (k * (C(1) + C(3) * c * x2))));
     });
   case O::Add:
     return binary([](C x, C y) { return x + y; });
@@ -233,17 +247,6 @@ template <typename C> struct KernelProgram {
   }
 };
 
-int arity(fb::Opcode opcode) {
-  using O = fb::Opcode;
-  if (opcode == O::Load || opcode == O::Constant)
-    return 0;
-  if (opcode == O::Select)
-    return 3;
-  if (opcode >= O::Add && opcode <= O::CmpGe)
-    return 2;
-  return 1;
-}
-
 // How input `tensor` is read over the iteration space `shape`.
 Status planInput(const Tensor &tensor, const Shape &shape, InputPlan *out) {
   int rank = shape.rank, offset = rank - tensor.shape.rank;
@@ -291,7 +294,7 @@ Status decodeInstructions(const fb::Kernel &kernel, KernelProgram<C> *program) {
   for (uint32_t i = 0; i < instructions.size(); ++i) {
     const fb::Instruction &in = *instructions[i];
     int operands = in.operands() ? static_cast<int>(in.operands()->size()) : 0;
-    if (in.opcode() > fb::Opcode::MAX || operands != arity(in.opcode()))
+    if (in.opcode() > fb::Opcode::MAX || operands != operandCount(in.opcode()))
       return error(DLC_INVALID_FILE, "kernel '{}' instruction {} has {} operands for opcode {}",
                    kernelName(kernel), i, operands, static_cast<int>(in.opcode()));
     Instruction<C> decoded{
@@ -355,7 +358,7 @@ template <typename C> void assignSlots(KernelProgram<C> *program, fb::DType comp
   int count = static_cast<int>(program->code.size());
   std::vector<int> lastUse(count, -1);
   for (int i = 0; i < count; ++i)
-    for (int j = 0; j < arity(program->code[i].opcode); ++j)
+    for (int j = 0; j < operandCount(program->code[i].opcode); ++j)
       lastUse[program->code[i].operands[j]] = i;
   for (const Output<C> &output : program->outputs)
     lastUse[output.value] = count;
@@ -369,7 +372,7 @@ template <typename C> void assignSlots(KernelProgram<C> *program, fb::DType comp
     }
     if (in.opcode == fb::Opcode::Load && readsInPlace(*program, i, computeType))
       continue; // slot -1: a view of the input
-    for (int j = 0; j < arity(in.opcode); ++j) {
+    for (int j = 0; j < operandCount(in.opcode); ++j) {
       int v = in.operands[j];
       const Instruction<C> &operand = program->code[v];
       if (lastUse[v] == i && operand.slot >= 0 && operand.opcode != fb::Opcode::Constant &&

@@ -13,7 +13,9 @@
 // Accuracy over every 97th float and densely where the pieces meet, against
 // double-precision libm (test/unit/cpu/vmath_test.cpp): exp within 1 ulp,
 // tanh within 1.5 ulp, erf within 3 ulp (measured 0.97, 1.31 and 2.55);
-// fastTanh, the convolutions' epilogue, within 7 ulp (6.08).
+// fastTanh, the convolutions' epilogue, within 7 ulp (6.08); GELU and its
+// derivative through normalCdf, which shares one exponential between the
+// CDF's tail and the density.
 //
 // Math<double> forwards to libm: f64 kernels are the reference path
 // (finite-difference checks) and keep libm's correctly rounded results.
@@ -118,12 +120,8 @@ DLC_VMATH_INLINE float fastTanh(float x) {
   return x <= -limit ? -1.0f : r;
 }
 
-/// erf: x P(x^2) below 1 (degree 6); 1 - e^{-x^2} Q(|x| - 2.5) on [1, 4)
-/// (degree 10, least squares on Chebyshev nodes); 1 from 4 on (erfc(4) is
-/// below half an ulp of 1); the sign put back.
-DLC_VMATH_INLINE float erf(float x) {
-  float a = x < 0 ? -x : x;
-  float s = x * x;
+/// erf(z) = z P(z^2) for |z| < 1 (degree 6), given s = z^2.
+DLC_VMATH_INLINE float erfSmall(float z, float s) {
   float p = 7.89749062122043e-05f;
   p = p * s - 8.024124840229148e-04f;
   p = p * s + 5.1900255329172616e-03f;
@@ -131,7 +129,12 @@ DLC_VMATH_INLINE float erf(float x) {
   p = p * s + 1.1283611964675302e-01f;
   p = p * s - 3.7612628788065766e-01f;
   p = p * s + 1.1283791664921254f;
-  float small = x * p;
+  return z * p;
+}
+
+/// erfc(a) e^{a^2} = Q(a - 2.5) for a in [1, 4] (degree 10, least squares
+/// on Chebyshev nodes); a beyond 4 is taken as 4.
+DLC_VMATH_INLINE float erfcScaled(float a) {
   float u = (a < 4.0f ? a : 4.0f) - 2.5f;
   float q = 1.4981524127440861e-06f;
   q = q * u - 6.334265407437063e-06f;
@@ -144,10 +147,51 @@ DLC_VMATH_INLINE float erf(float x) {
   q = q * u + 2.4937805261024116e-02f;
   q = q * u - 7.434755789375332e-02f;
   q = q * u + 2.108063746387575e-01f;
-  float large = 1.0f - exp(-s) * q;
+  return q;
+}
+
+/// erf: erfSmall below 1; 1 - e^{-x^2} erfcScaled(|x|) on [1, 4); 1 from 4
+/// on (erfc(4) is below half an ulp of 1); the sign put back.
+DLC_VMATH_INLINE float erf(float x) {
+  float a = x < 0 ? -x : x;
+  float s = x * x;
+  float small = erfSmall(x, s);
+  float large = 1.0f - exp(-s) * erfcScaled(a);
   large = a >= 4.0f ? 1.0f : large;
   large = x < 0 ? -large : large;
   return a < 1.0f ? small : large; // NaN: small, which is NaN
+}
+
+/// Phi(x), the standard normal CDF, with e^{-x^2 / 2} (the normal density
+/// times sqrt(2 pi)) stored in `gauss` for the caller. With z = x / sqrt(2):
+/// (1 + erf(z)) / 2 for |z| < 1; else erfc(|z|) / 2 = e^{-z^2}
+/// erfcScaled(|z|) / 2, subtracted from 1 for positive x. The negative tail
+/// is not 1 + erf(z), which cancels (1 - 1e-6 keeps one digit of 1e-6), so
+/// x Phi(x) keeps its relative accuracy there; 0 (or 1) from |z| = 4 on.
+DLC_VMATH_INLINE float normalCdf(float x, float &gauss) {
+  const float z = x * 0.707106781186547524f;
+  const float a = z < 0 ? -z : z;
+  const float s = z * z;
+  gauss = exp(-s);
+  float small = 0.5f + 0.5f * erfSmall(z, s);
+  float tail = 0.5f * gauss * erfcScaled(a); // Phi(-|x|)
+  tail = a >= 4.0f ? 0.0f : tail;
+  float large = x < 0 ? tail : 1.0f - tail;
+  return a < 1.0f ? small : large; // NaN: large, which is NaN
+}
+
+/// GELU, x Phi(x).
+DLC_VMATH_INLINE float gelu(float x) {
+  float gauss;
+  return x * normalCdf(x, gauss);
+}
+
+/// GELU's derivative, Phi(x) + x phi(x), phi(x) = e^{-x^2 / 2} / sqrt(2 pi):
+/// the exponential is the one Phi's tail uses.
+DLC_VMATH_INLINE float geluSlope(float x) {
+  float gauss;
+  const float cdf = normalCdf(x, gauss);
+  return cdf + x * (gauss * 0.398942280401432678f);
 }
 
 } // namespace vmath
@@ -230,12 +274,19 @@ template <typename C> struct Math {
   static C exp(C x) { return std::exp(x); }
   static C tanh(C x) { return std::tanh(x); }
   static C erf(C x) { return std::erf(x); }
+  static C gelu(C x) { return C(0.5) * x * std::erfc(-x * C(M_SQRT1_2)); }
+  static C geluSlope(C x) {
+    return C(0.5) * std::erfc(-x * C(M_SQRT1_2)) +
+           x * std::exp(C(-0.5) * x * x) * C(0.398942280401432678);
+  }
 };
 
 template <> struct Math<float> {
   static float exp(float x) { return vmath::exp(x); }
   static float tanh(float x) { return vmath::tanh(x); }
   static float erf(float x) { return vmath::erf(x); }
+  static float gelu(float x) { return vmath::gelu(x); }
+  static float geluSlope(float x) { return vmath::geluSlope(x); }
 };
 
 } // namespace dlc::rt::cpu

@@ -247,20 +247,6 @@ Status checkInitializers(const FileCheck &c) {
   return okStatus();
 }
 
-/// How many operands an instruction takes.
-int operandCount(fb::Opcode opcode) {
-  switch (opcode) {
-  case fb::Opcode::Load:
-  case fb::Opcode::Constant:
-    return 0;
-  case fb::Opcode::Select:
-    return 3;
-  default:
-    break;
-  }
-  return opcode >= fb::Opcode::Add && opcode <= fb::Opcode::CmpGe ? 2 : 1;
-}
-
 Status checkKernels(const FileCheck &c) {
   const fb::Executable &exe = c.exe;
   for (uint32_t k = 0; k < count(exe.kernels()); ++k) {
@@ -372,6 +358,22 @@ std::string identifierText(const uint8_t *data) {
 }
 
 } // namespace
+
+int operandCount(fb::Opcode opcode) {
+  switch (opcode) {
+  case fb::Opcode::Load:
+  case fb::Opcode::Constant:
+    return 0;
+  case fb::Opcode::Select:
+    return 3;
+  case fb::Opcode::GeluGrad:
+  case fb::Opcode::GeluTanhGrad:
+    return 2;
+  default:
+    break;
+  }
+  return opcode >= fb::Opcode::Add && opcode <= fb::Opcode::CmpGe ? 2 : 1;
+}
 
 Status FileCheck::spend(uint64_t elements) const {
   if (elements > budget)

@@ -48,6 +48,9 @@ Status checkCudaTarget(const FileCheck &check);
 
 bool isFloat(fb::DType dtype);
 
+/// How many operands a kernel instruction takes.
+int operandCount(fb::Opcode opcode);
+
 /// Whether an enum value read from the file is one the schema defines.
 template <typename E> bool validEnum(E value) {
   return static_cast<uint64_t>(value) <= static_cast<uint64_t>(E::MAX);

@@ -99,6 +99,12 @@ def vjp_by_differences(f, args, dy, wrt, h=1e-6):
     return out
 
 
+def derivative_by_differences(f, x, h=1e-6):
+    """f'(x) of an elementwise f by central differences in float64."""
+    x = x.astype(np.float64)
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
 def pool2d(x, kernel, stride, pad, kind):
     n, c, h, w = x.shape
     oh = (h + pad[0] + pad[2] - kernel[0]) // stride[0] + 1
@@ -181,6 +187,19 @@ def cases():
                       lambda i, fn=fn: fn(i["a"]), rtol=1e-5, atol=1e-6))
     c.append(Case("gelu_tanh", {"a": x}, f"%y = dl.gelu %a approximate : {mlir_type(x)}",
                   mlir_type(x), lambda i: gelu_tanh(i["a"])))
+    # GELU's gradient (both forms) against central differences of the NumPy
+    # forward, elementwise: f32 and f64, x through both tails and across the
+    # exact form's pieces (|x| = sqrt 2), more elements than one kernel tile.
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        tol = dict(rtol=1e-5, atol=1e-6) if tag == "f32" else dict(rtol=1e-7, atol=1e-9)
+        gx = rand(9, 257, dtype=dtype, low=-7.0, high=7.0)
+        gdy = rand(9, 257, dtype=dtype)
+        for form, fn in (("", gelu), (" approximate", gelu_tanh)):
+            name = "gelu_backward" + ("_tanh" if form else "") + f"_{tag}"
+            c.append(Case(name, {"x": gx, "dy": gdy},
+                          f"%y = dl.gelu_backward %x, %dy{form} : {mlir_type(gx)}", mlir_type(gx),
+                          lambda i, fn=fn: i["dy"].astype(np.float64) * derivative_by_differences(
+                              fn, i["x"]), **tol))
     c.append(Case("exp_f64", {"a": xd}, f"%y = dl.exp %a : {mlir_type(xd)}", mlir_type(xd),
                   lambda i: np.exp(i["a"]), rtol=1e-12, atol=1e-14))
     c.append(Case("neg_i32", {"a": np.arange(-6, 6, dtype=np.int32).reshape(3, 4)},

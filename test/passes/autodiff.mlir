@@ -358,3 +358,30 @@ module @layer_norm {
     return %l : tensor<f32>
   }
 }
+
+// -----
+
+// gelu differentiates into one dl.gelu_backward of its input and the
+// incoming gradient, in the same form (exact, or tanh with `approximate`).
+// CHECK-LABEL: module @gelu
+// CHECK: func.func @loss_grad(%[[X:.*]]: tensor<2x3xf32>)
+// CHECK: %[[W:.*]] = dl.param.get @w : tensor<2x3xf32>
+// CHECK: %[[A:.*]] = dl.mul %[[X]], %[[W]] : tensor<2x3xf32>
+// CHECK: %[[Y:.*]] = dl.gelu %[[A]] : tensor<2x3xf32>
+// CHECK: %[[T:.*]] = dl.gelu %[[Y]] approximate : tensor<2x3xf32>
+// CHECK: %[[DT:.*]] = dl.broadcast_to %{{.*}} -> tensor<2x3xf32>
+// CHECK: %[[DY:.*]] = dl.gelu_backward %[[Y]], %[[DT]] approximate : tensor<2x3xf32>
+// CHECK: %[[DA:.*]] = dl.gelu_backward %[[A]], %[[DY]] : tensor<2x3xf32>
+// CHECK: %[[DW:.*]] = dl.mul %[[DA]], %[[X]] : tensor<2x3xf32>
+// CHECK: return %{{.*}}, %[[DW]]
+module @gelu {
+  dl.param @w : tensor<2x3xf32> = #dl.ones
+  func.func @loss(%x: tensor<2x3xf32>) -> tensor<f32> {
+    %w = dl.param.get @w : tensor<2x3xf32>
+    %a = dl.mul %x, %w : tensor<2x3xf32>
+    %y = dl.gelu %a : tensor<2x3xf32>
+    %t = dl.gelu %y approximate : tensor<2x3xf32>
+    %l = dl.reduce_sum %t axes = [0, 1] : tensor<2x3xf32>
+    return %l : tensor<f32>
+  }
+}

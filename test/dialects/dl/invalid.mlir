@@ -1402,3 +1402,19 @@ func.func @unknown_arg_attr(%x: tensor<4xf32> {dl.label = "x"}) -> tensor<4xf32>
 func.func @empty_result_name(%x: tensor<4xf32>) -> (tensor<4xf32> {dl.name = ""}) {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @gelu_backward_integer(%x: tensor<4xi32>) {
+  // expected-error @+1 {{'dl.gelu_backward' op operand #0 must be}}
+  %dx = dl.gelu_backward %x, %x : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @gelu_backward_shapes(%x: tensor<4xf32>, %dy: tensor<2xf32>) {
+  // expected-error @+1 {{'dl.gelu_backward' op requires the same type for all operands and results}}
+  %dx = "dl.gelu_backward"(%x, %dy) : (tensor<4xf32>, tensor<2xf32>) -> tensor<4xf32>
+  return
+}

@@ -123,6 +123,20 @@ func.func @unary_float(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @gelu_backward(
+// CHECK-SAME: %[[X:.*]]: tensor<4x8xf32>, %[[DY:.*]]: tensor<4x8xf32>
+// CHECK: %[[DX:.*]] = dl.gelu_backward %[[X]], %[[DY]] : tensor<4x8xf32>
+// CHECK: %[[DT:.*]] = dl.gelu_backward %[[X]], %[[DX]] approximate : tensor<4x8xf32>
+// CHECK: dl.gelu_backward %{{.*}}, %{{.*}} : tensor<2xf64>
+func.func @gelu_backward(%x: tensor<4x8xf32>, %dy: tensor<4x8xf32>, %z: tensor<2xf64>) -> tensor<4x8xf32> {
+  %dx = dl.gelu_backward %x, %dy : tensor<4x8xf32>
+  %dt = dl.gelu_backward %x, %dx approximate : tensor<4x8xf32>
+  %dz = dl.gelu_backward %z, %z : tensor<2xf64>
+  return %dt : tensor<4x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @unary_other_types(
 // CHECK: dl.neg %{{.*}} : tensor<3xi32>
 // CHECK: dl.abs %{{.*}} : tensor<3xi64>

@@ -533,6 +533,12 @@ def erf(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
+def normal_cdf(x):
+    """Phi(x) in float64, through erfc so that the negative tail keeps its
+    relative accuracy (1 + erf cancels there)."""
+    return 0.5 * np.vectorize(math.erfc, otypes=[np.float64])(-x / math.sqrt(2))
+
+
 def round_through(x, dtype, ct):
     """x (compute type ct) stored as dtype, and the stored value as seen by
     the next load (for bf16, its bits)."""
@@ -577,11 +583,24 @@ def run_kernel(shape, ct, instructions, inputs):
                 v = load_as(round_through(a, ins["dtype"], ct), ct)
             elif op == "Gelu":
                 w = a.astype(np.float64)
-                v = (0.5 * w * (1 + erf(w / math.sqrt(2)))).astype(ct)
+                v = (w * normal_cdf(w)).astype(ct)
             elif op == "GeluTanh":
                 w = a.astype(np.float64)
                 inner = math.sqrt(2 / math.pi) * (w + 0.044715 * w ** 3)
                 v = (0.5 * w * (1 + np.tanh(inner))).astype(ct)
+            elif op == "GeluGrad":  # dy * (Phi(x) + x phi(x))
+                w = a.astype(np.float64)
+                slope = normal_cdf(w) + w * np.exp(-0.5 * w * w) / math.sqrt(2 * math.pi)
+                v = (b.astype(np.float64) * slope).astype(ct)
+            elif op == "GeluTanhGrad":
+                # 1 + t and 1 - t^2 from e^(-2|u|), which do not cancel in the tail
+                w, k, c3 = a.astype(np.float64), math.sqrt(2 / math.pi), 0.044715
+                u = k * (w + c3 * w ** 3)
+                e = np.exp(-2 * np.abs(u))
+                one_plus_t = np.where(u < 0, 2 * e, 2.0) / (1 + e)
+                one_minus_t2 = 4 * e / (1 + e) ** 2
+                slope = 0.5 * one_plus_t + 0.5 * w * one_minus_t2 * k * (1 + 3 * c3 * w * w)
+                v = (b.astype(np.float64) * slope).astype(ct)
             elif op == "Select":
                 v = np.where(a != 0, b, c)
             else:
@@ -645,6 +664,13 @@ def kernel_cases():
             results.append(len(ins) - 1)
         add_kernel(f"kernel_{ct_name}_unary", (3, 347), ct_name, ins, results,
                    [ct_name] * len(results), [x])
+        # GELU's gradient, both forms, with dy broadcast along rows; x reaching
+        # into both tails (the exact form's CDF switches pieces at |x| = sqrt 2).
+        x = uniform((5, 211), ct, -7, 7)
+        dy = uniform((211,), ct, -2, 2)
+        add_kernel(f"kernel_{ct_name}_gelu_grad", (5, 211), ct_name,
+                   [L(0), L(1), I("GeluGrad", 0, 1), I("GeluTanhGrad", 0, 1), I("Gelu", 0)],
+                   [2, 3, 4], [ct_name] * 3, [x, dy])
         # Every binary op with broadcasting on both sides, then select; values
         # on a coarse grid so the comparisons see equal pairs.
         a = (rng.integers(-4, 5, size=(3, 1, 33)) * 0.5).astype(ct)

@@ -1,4 +1,4 @@
-// The CPU backend's vectorizable exp, tanh and erf (runtime/cpu/vmath.h)
+// The CPU backend's vectorizable exp, tanh, erf, GELU and GELU's slope (runtime/cpu/vmath.h)
 // against double-precision libm, over every 97th float bit pattern (both
 // signs, zeros, subnormals, infinities, NaNs) and densely where each
 // function's pieces meet; and the vectorized loop (compiled for each ISA
@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace dlc::rt::cpu {
@@ -97,6 +98,61 @@ TEST(Vmath, ErfWithinThreeUlps) {
   EXPECT_LE(w.ulps, 3.0) << "at x = " << w.at;
 }
 
+double normalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+// What normalCdf, gelu and geluSlope may be off by at x, in units of the
+// allowance: 6 ulp of `size` (erfcScaled's fit is within about 4 near
+// a = 1, then exp's ulp and the products'), plus e^{-s}'s share (s = x^2 / 2, whose
+// rounding the exponential carries: up to s ulp, counted 3 s), plus, on
+// the piece below |x| = sqrt 2 where Phi = 1/2 + erf(z)/2 and erf's error is
+// relative to erf, 2 ulp of 1/2 times `weight`.
+double allowance(float x, double size, double weight) {
+  const double d = x, s = 0.5 * d * d;
+  const float f = static_cast<float>(size);
+  const double ulp = double(std::nextafter(f, INFINITY)) - double(f);
+  return (6 + 3 * s) * ulp + (std::fabs(d) < std::sqrt(2.0) ? 0x1p-23 * weight : 0);
+}
+
+struct WorstShare {
+  double share = 0;
+  float at = 0;
+  void see(float x, double error, double allowed) {
+    if (!(error <= share * allowed)) {
+      share = error / allowed;
+      at = x;
+    }
+  }
+};
+
+// Phi, x Phi(x) and Phi(x) + x phi(x) where Phi is not flushed to 0 (x
+// above -4 sqrt 2, Phi(x) > 1.3e-8), the negative tail included (no 1 + erf
+// cancelling there). The slope crosses 0 near x = -0.75, so its error is
+// measured against the size of its two terms, |Phi(x)| + |x phi(x)|. Below
+// -4 sqrt 2 Phi is 0.
+TEST(Vmath, NormalCdfGeluAndSlopeWithinSixUlpsPlusTheExponentsRounding) {
+  WorstShare cdf, gelu, slope;
+  for (float x : samples()) {
+    float gauss;
+    if (x < -5.66f) {
+      EXPECT_EQ(vmath::normalCdf(x, gauss), 0.0f) << "at x = " << x;
+      continue;
+    }
+    if (!(x > -5.65f) || std::isinf(x))
+      continue;
+    const double d = x, phi = normalCdf(d), density = std::exp(-0.5 * d * d) / std::sqrt(2 * M_PI);
+    cdf.see(x, std::fabs(double(vmath::normalCdf(x, gauss)) - phi), allowance(x, phi, 1));
+    gelu.see(x, std::fabs(double(vmath::gelu(x)) - d * phi),
+             allowance(x, std::fabs(d * phi), std::fabs(d)));
+    slope.see(x, std::fabs(double(vmath::geluSlope(x)) - (phi + d * density)),
+              allowance(x, phi + std::fabs(d * density), 1));
+  }
+  for (auto [name, worst] : {std::pair{"normalCdf", cdf}, {"gelu", gelu}, {"geluSlope", slope}}) {
+    std::printf("%s: largest error %.3f of the allowance, at x = %.9g\n", name, worst.share,
+                double(worst.at));
+    EXPECT_LE(worst.share, 1.0) << name << " at x = " << worst.at;
+  }
+}
+
 TEST(Vmath, SpecialValues) {
   float nanRow[40]; // 0..39 with a NaN at 33 (in the tail of a 40-wide row)
   for (int i = 0; i < 40; ++i)
@@ -128,14 +184,43 @@ TEST(Vmath, SpecialValues) {
   EXPECT_TRUE(std::isnan(vmath::erf(NAN)));
   EXPECT_EQ(std::signbit(vmath::erf(-0.0f)), true);
   EXPECT_EQ(std::signbit(vmath::tanh(-0.0f)), true);
+  EXPECT_EQ(vmath::gelu(INFINITY), INFINITY);
+  EXPECT_EQ(vmath::gelu(0.0f), 0.0f);
+  EXPECT_EQ(std::signbit(vmath::gelu(-0.0f)), true);
+  EXPECT_EQ(vmath::gelu(-20.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(vmath::gelu(NAN)));
+  EXPECT_EQ(vmath::geluSlope(0.0f), 0.5f);
+  EXPECT_EQ(vmath::geluSlope(20.0f), 1.0f);
+  EXPECT_EQ(vmath::geluSlope(-20.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(vmath::geluSlope(NAN)));
 }
 
-// The loop as the kernels run it, in each ISA copy this CPU can run.
-DLC_VECTOR_BODY void loop(const float *x, float *e, float *t, float *r, int64_t n) {
+// The loop as the kernels run it, in each ISA copy this CPU can run: row k
+// of `out` (n values) is function k of x.
+constexpr int kFunctions = 5;
+
+float one(int k, float x) {
+  switch (k) {
+  case 0:
+    return vmath::exp(x);
+  case 1:
+    return vmath::tanh(x);
+  case 2:
+    return vmath::erf(x);
+  case 3:
+    return vmath::gelu(x);
+  default:
+    return vmath::geluSlope(x);
+  }
+}
+
+DLC_VECTOR_BODY void loop(const float *x, float *out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    e[i] = Math<float>::exp(x[i]);
-    t[i] = Math<float>::tanh(x[i]);
-    r[i] = Math<float>::erf(x[i]);
+    out[i] = Math<float>::exp(x[i]);
+    out[n + i] = Math<float>::tanh(x[i]);
+    out[2 * n + i] = Math<float>::erf(x[i]);
+    out[3 * n + i] = Math<float>::gelu(x[i]);
+    out[4 * n + i] = Math<float>::geluSlope(x[i]);
   }
 }
 
@@ -146,8 +231,7 @@ TEST(Vmath, EveryIsaCopyGivesTheSameBits) {
   x.push_back(NAN);
   const int64_t n = static_cast<int64_t>(x.size());
   using Loop = Vectorized<&loop>;
-  std::vector<void (*)(const float *, float *, float *, float *, int64_t)> copies = {
-      &Loop::baseline};
+  std::vector<void (*)(const float *, float *, int64_t)> copies = {&Loop::baseline};
   std::vector<const char *> names = {"baseline"};
 #if DLC_ISA_VARIANTS
   __builtin_cpu_init();
@@ -162,16 +246,18 @@ TEST(Vmath, EveryIsaCopyGivesTheSameBits) {
 #endif
   std::printf("ISA copies run here: %zu\n", copies.size());
   for (size_t c = 0; c < copies.size(); ++c) {
-    std::vector<float> e(n), t(n), r(n);
-    copies[c](x.data(), e.data(), t.data(), r.data(), n);
+    std::vector<float> out(kFunctions * n);
+    copies[c](x.data(), out.data(), n);
     for (int64_t i = 0; i < n; ++i) {
       volatile float v = x[i]; // one at a time, not vectorized
-      float one[3] = {vmath::exp(v), vmath::tanh(v), vmath::erf(v)};
-      float got[3] = {e[i], t[i], r[i]};
-      for (int k = 0; k < 3; ++k)
-        ASSERT_EQ(std::memcmp(&one[k], &got[k], sizeof(float)), 0)
-            << names[c] << ", function " << k << " at x = " << x[i] << ": " << one[k] << " vs "
-            << got[k];
+      for (int k = 0; k < kFunctions; ++k) {
+        const float want = one(k, v), got = out[k * n + i];
+        if (std::isnan(want) && std::isnan(got))
+          continue; // which NaN (its sign) depends on operand order, not the ISA's sums
+        ASSERT_EQ(std::memcmp(&want, &got, sizeof(float)), 0)
+            << names[c] << ", function " << k << " at x = " << x[i] << ": " << want << " vs "
+            << got;
+      }
     }
   }
 }
