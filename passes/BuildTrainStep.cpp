@@ -8,6 +8,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <cmath>
+#include <initializer_list>
 
 namespace dlc {
 #define GEN_PASS_DEF_DLBUILDTRAINSTEP
@@ -241,7 +242,8 @@ private:
     return cast<dl::AdamWAttr>(optimizer).getClipNorm().convertToDouble();
   }
 
-  /// Scales all gradients by min(1, clip_norm / ||all gradients||).
+  /// The factor min(1, clip_norm / ||all gradients||) that update() scales
+  /// each gradient by, in clipScale (none without clip_norm).
   LogicalResult clip(Math &m, Attribute optimizer, MutableArrayRef<Trained> trained) {
     double limit = clipNorm(optimizer);
     if (limit <= 0)
@@ -251,10 +253,15 @@ private:
       Value sum = m.cast(m.sumAll(m.mul(p.grad, p.grad)), m.f64Type());
       squares = squares ? m.add(squares, sum) : sum;
     }
-    Value scale = m.minimum(m.f64(1), m.div(m.f64(limit), m.sqrt(squares)));
-    for (Trained &p : trained)
-      p.grad = m.mul(p.grad, m.like(scale, p.grad));
+    clipScale = m.minimum(m.f64(1), m.div(m.f64(limit), m.sqrt(squares)));
     return success();
+  }
+
+  /// A parameter's gradient as its update uses it: scaled by clipScale
+  /// inside the update's run of elementwise ops, so that the scaling fuses
+  /// into the update's kernel instead of a pass of its own.
+  Value clipped(Math &m, Trained &p) {
+    return clipScale ? m.mul(p.grad, m.like(clipScale, p.value)) : p.grad;
   }
 
   LogicalResult update(OpBuilder &b, Math &m, Attribute optimizer, Value lr, Value t64,
@@ -278,13 +285,19 @@ private:
       return addState(b, (p.param.getSymName() + "." + suffix).str(), p.param.getTensorType());
     };
 
-    if (auto sgd = dyn_cast<dl::SGDAttr>(optimizer)) {
+    // The scalars in each parameter's type, before the updates.
+    auto convertScalars = [&](std::initializer_list<Value> scalars) {
       for (Trained &p : trained)
-        m.like(lr, p.value);
+        for (Value scalar : scalars)
+          if (scalar)
+            m.like(scalar, p.value);
+    };
+    if (auto sgd = dyn_cast<dl::SGDAttr>(optimizer)) {
+      convertScalars({lr, clipScale});
       double momentum = sgd.getMomentum().convertToDouble();
       double decay = sgd.getWeightDecay().convertToDouble();
       for (Trained &p : trained) {
-        Value g = p.grad, w = p.value;
+        Value g = clipped(m, p), w = p.value;
         if (decay != 0)
           g = m.add(g, m.mul(m.like(m.f64(decay), w), w));
         Value direction = g;
@@ -322,10 +335,7 @@ private:
     Value t1 = m.add(t64, m.f64(1));
     Value c1 = m.sub(m.f64(1), m.pow(m.f64(beta1), t1));
     Value c2 = m.sub(m.f64(1), m.pow(m.f64(beta2), t1));
-    // The scalars in each parameter's type, before the updates.
-    for (Trained &p : trained)
-      for (Value scalar : {lr, c1, c2})
-        m.like(scalar, p.value);
+    convertScalars({lr, c1, c2, clipScale});
     for (Trained &p : trained) {
       FailureOr<dl::ParamOp> first = slot(p, "m");
       if (failed(first))
@@ -333,7 +343,7 @@ private:
       FailureOr<dl::ParamOp> second = slot(p, "v");
       if (failed(second))
         return failure();
-      Value g = p.grad, w = p.value;
+      Value g = clipped(m, p), w = p.value;
       Value mNew =
           m.add(m.mul(m.like(m.f64(beta1), w), get(*first)), m.mul(m.like(m.f64(1 - beta1), w), g));
       Value vNew = m.add(m.mul(m.like(m.f64(beta2), w), get(*second)),
@@ -365,6 +375,7 @@ private:
   ModuleOp module;
   func::FuncOp loss;
   SymbolTable symbols;
+  Value clipScale; // f64, set by clip() when the optimizer clips
 };
 
 struct DLBuildTrainStepPass : dlc::impl::DLBuildTrainStepBase<DLBuildTrainStepPass> {

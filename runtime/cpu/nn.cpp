@@ -327,39 +327,38 @@ void layerNorm(const T *input, const T *scale, const T *offset, T *output, int64
 }
 
 // layer_norm's gradient, `rows` rows of `width` at a time: the row's mean
-// and rstd as layerNormRows computes them, xhat = (x - mean) * rstd (into
-// `normalized`), h = dy * scale (into dx first), their sums over the row,
-// then dx = rstd * (h - mean(h) - xhat * mean(h * xhat)). f32 sums over
-// kLanes float lanes, added in double, in a fixed order; f64 in order.
+// and rstd as layerNormRows computes them, then in one pass xhat =
+// (x - mean) * rstd (into `normalized`), h = dy * scale (into dx first) and
+// their sums over the row, then dx = rstd * (h - mean(h) - xhat *
+// mean(h * xhat)). f32 sums over kLanes float lanes, added as a tree and
+// then in double with the tail, in a fixed order; f64 in order.
 template <typename T>
 DLC_VECTOR_BODY void layerNormBackwardRows(const T *input, const T *grad, const T *scale, T *dx,
                                            T *normalized, int64_t rows, int64_t width,
                                            double epsilon) {
   for (int64_t r = 0; r < rows; ++r) {
-    const T *x = input + r * width, *dy = grad + r * width;
-    T *g = dx + r * width, *xhat = normalized + r * width;
-    double sumH = 0, sumHX = 0;
+    const T *__restrict x = input + r * width, *__restrict dy = grad + r * width;
+    T *__restrict g = dx + r * width, *__restrict xhat = normalized + r * width;
     const auto [mean, inverse] = rowMoments(x, width, epsilon);
     if constexpr (std::is_same_v<T, float>) {
       const float m = static_cast<float>(mean), rstd = static_cast<float>(inverse);
-      for (int64_t i = 0; i < width; ++i) {
-        xhat[i] = (x[i] - m) * rstd;
-        g[i] = dy[i] * scale[i];
-      }
       float lanesH[kLanes] = {}, lanesHX[kLanes] = {};
       int64_t i = 0;
       for (; i + kLanes <= width; i += kLanes)
         for (int k = 0; k < kLanes; ++k) {
-          lanesH[k] += g[i + k];
-          lanesHX[k] += g[i + k] * xhat[i + k];
+          const float xh = (x[i + k] - m) * rstd, h = dy[i + k] * scale[i + k];
+          xhat[i + k] = xh;
+          g[i + k] = h;
+          lanesH[k] += h;
+          lanesHX[k] += h * xh;
         }
-      for (int k = 0; k < kLanes; ++k) {
-        sumH += lanesH[k];
-        sumHX += lanesHX[k];
-      }
+      double sumH = laneTotal(lanesH), sumHX = laneTotal(lanesHX);
       for (; i < width; ++i) {
-        sumH += g[i];
-        sumHX += g[i] * xhat[i];
+        const float xh = (x[i] - m) * rstd, h = dy[i] * scale[i];
+        xhat[i] = xh;
+        g[i] = h;
+        sumH += h;
+        sumHX += h * xh;
       }
       const float meanH = static_cast<float>(sumH / double(width));
       const float meanHX = static_cast<float>(sumHX / double(width));
@@ -367,6 +366,7 @@ DLC_VECTOR_BODY void layerNormBackwardRows(const T *input, const T *grad, const 
         g[j] = rstd * (g[j] - meanH - xhat[j] * meanHX);
     } else {
       const double rstd = inverse;
+      double sumH = 0, sumHX = 0;
       for (int64_t i = 0; i < width; ++i) {
         xhat[i] = (x[i] - mean) * rstd;
         g[i] = dy[i] * scale[i];

@@ -199,6 +199,18 @@ DLC_VMATH_INLINE float geluSlope(float x) {
 /// Lanes of the partial results in lineMax and expSum: one AVX-512 vector.
 inline constexpr int kLanes = 16;
 
+/// lanes[k] = f(lanes[k], lanes[k + Width]) for k < Width, then the same
+/// for half the width, down to lanes[0]: a tree over 2 Width lanes whose
+/// widths are constants, so that each step is one vector operation and the
+/// lanes stay in registers (a loop over a variable width left them in
+/// memory, a scalar operation per lane).
+template <int Width, typename Lane, typename F> DLC_VMATH_INLINE void foldLanes(Lane *lanes, F f) {
+  for (int k = 0; k < Width; ++k)
+    lanes[k] = f(lanes[k], lanes[k + Width]);
+  if constexpr (Width > 1)
+    foldLanes<Width / 2>(lanes, f);
+}
+
 /// The largest of x[0..n), n > 0 (NaN if any is), over kLanes partial maxima
 /// so that the loop vectorizes: each lane a plain select (a vector max) and
 /// a flag of NaNs seen beside it (one select that also propagates NaN does
@@ -232,9 +244,7 @@ DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
   int32_t anyNan = 0;
   for (int k = 0; k < kLanes; ++k)
     anyNan |= nan[k] | (lanes[k] != lanes[k]);
-  for (int width = kLanes / 2; width > 0; width /= 2) // a tree over the lanes
-    for (int k = 0; k < width; ++k)
-      lanes[k] = lanes[k + width] > lanes[k] ? lanes[k + width] : lanes[k];
+  foldLanes<kLanes / 2>(lanes, [](float a, float b) { return b > a ? b : a; }); // a tree
   return anyNan ? std::numeric_limits<float>::quiet_NaN() : lanes[0];
 }
 
@@ -242,6 +252,12 @@ DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
 /// (float, or double where the sum must keep more), added as a tree and then
 /// in double with the rest. The order is fixed: the same result in every
 /// ISA copy.
+/// kLanes partial sums added as a tree (in place), in a fixed order.
+template <typename Lane> DLC_VMATH_INLINE double laneTotal(Lane (&lanes)[kLanes]) {
+  foldLanes<kLanes / 2>(lanes, [](Lane a, Lane b) { return a + b; });
+  return lanes[0];
+}
+
 template <typename Lane = float, typename T, typename F>
 DLC_VMATH_INLINE double laneSum(const T *x, int64_t n, F f) {
   Lane lanes[kLanes] = {};
@@ -249,10 +265,7 @@ DLC_VMATH_INLINE double laneSum(const T *x, int64_t n, F f) {
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k)
       lanes[k] += f(x[i + k]);
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int k = 0; k < width; ++k)
-      lanes[k] += lanes[k + width];
-  double sum = lanes[0];
+  double sum = laneTotal(lanes);
   for (; i < n; ++i)
     sum += f(x[i]);
   return sum;

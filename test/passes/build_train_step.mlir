@@ -24,18 +24,20 @@
 // CHECK-NEXT: %[[DECAYS64:.*]] = dl.cast %[[DECAYS]] : tensor<i64> -> tensor<f64>
 // CHECK-NEXT: %[[FACTOR:.*]] = dl.pow %{{.*}}, %[[DECAYS64]] : tensor<f64>
 // CHECK-NEXT: %[[LR:.*]] = dl.mul %{{.*}}, %[[FACTOR]] : tensor<f64>
-// Clipping: g * min(1, 1.0 / ||g||):
+// Clipping: the factor min(1, 1.0 / ||g||):
 // CHECK-NEXT: %[[SQ:.*]] = dl.mul %[[G]], %[[G]] : tensor<4xf32>
 // CHECK-NEXT: %[[SUMSQ:.*]] = dl.reduce_sum %[[SQ]] axes = [0] : tensor<4xf32>
 // CHECK-NEXT: %[[SUMSQ64:.*]] = dl.cast %[[SUMSQ]] : tensor<f32> -> tensor<f64>
 // CHECK-NEXT: %[[NORM:.*]] = dl.sqrt %[[SUMSQ64]] : tensor<f64>
 // CHECK-NEXT: %[[RATIO:.*]] = dl.div %{{.*}}, %[[NORM]] : tensor<f64>
 // CHECK-NEXT: %[[SCALE:.*]] = dl.minimum %{{.*}}, %[[RATIO]] : tensor<f64>
-// CHECK-NEXT: %[[SCALE32:.*]] = dl.cast %[[SCALE]] : tensor<f64> -> tensor<f32>
-// CHECK-NEXT: %[[CLIPPED:.*]] = dl.mul %[[G]], %[[SCALE32]] : tensor<4xf32>, tensor<f32>
-// The rate in f32, before the updates:
+// The rate and the factor in f32, before the updates:
 // CHECK-NEXT: %[[LR32:.*]] = dl.cast %[[LR]] : tensor<f64> -> tensor<f32>
-// g + weight_decay * w; v = momentum * v + g; w -= lr * (g + momentum * v):
+// CHECK-NEXT: %[[SCALE32:.*]] = dl.cast %[[SCALE]] : tensor<f64> -> tensor<f32>
+// The clipped gradient leads the update's run of elementwise ops (one
+// kernel); g + weight_decay * w; v = momentum * v + g;
+// w -= lr * (g + momentum * v):
+// CHECK-NEXT: %[[CLIPPED:.*]] = dl.mul %[[G]], %[[SCALE32]] : tensor<4xf32>, tensor<f32>
 // CHECK-NEXT: %[[DECAY:.*]] = dl.mul %{{.*}}, %[[W]] : tensor<f32>, tensor<4xf32>
 // CHECK-NEXT: %[[GD:.*]] = dl.add %[[CLIPPED]], %[[DECAY]] : tensor<4xf32>
 // CHECK-NEXT: %[[V:.*]] = dl.param.get @w.velocity : tensor<4xf32>
