@@ -79,6 +79,25 @@ TEST(Vmath, ExpWithinTwoUlps) {
   EXPECT_LE(w.ulps, 2.0) << "at x = " << w.at;
 }
 
+// For x <= 0 where e^x is a normal float; 0 below (x < -87.33654).
+TEST(Vmath, ExpNonPositiveWithinTwoUlps) {
+  Worst w;
+  for (float x : samples()) {
+    if (!(x <= 0))
+      continue;
+    if (x < -87.33654f) {
+      EXPECT_EQ(vmath::expNonPositive(x), 0.0f) << "at x = " << x;
+      continue;
+    }
+    w.see(x, vmath::expNonPositive(x), std::exp(double(x)));
+  }
+  std::printf("expNonPositive: largest error %.3f ulp, at x = %.9g\n", w.ulps, double(w.at));
+  EXPECT_LE(w.ulps, 2.0) << "at x = " << w.at;
+  EXPECT_TRUE(std::isnan(vmath::expNonPositive(NAN)));
+  EXPECT_EQ(vmath::expNonPositive(0.0f), 1.0f);
+  EXPECT_EQ(vmath::expNonPositive(-INFINITY), 0.0f);
+}
+
 TEST(Vmath, TanhWithinTwoUlps) {
   Worst w = sweep(
       "tanh", [](float x) { return vmath::tanh(x); }, [](double x) { return std::tanh(x); });
@@ -101,11 +120,11 @@ TEST(Vmath, ErfWithinThreeUlps) {
 double normalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
 // What normalCdf, gelu and geluSlope may be off by at x, in units of the
-// allowance: 6 ulp of `size` (erfcScaled's fit is within about 4 near
-// a = 1, then exp's ulp and the products'), plus e^{-s}'s share (s = x^2 / 2, whose
-// rounding the exponential carries: up to s ulp, counted 3 s), plus, on
-// the piece below |x| = sqrt 2 where Phi = 1/2 + erf(z)/2 and erf's error is
-// relative to erf, 2 ulp of 1/2 times `weight`.
+// allowance: 6 ulp of `size` (erfcScaledRational is within 4.7 in float,
+// then the exponential's ulp and the products'), plus e^{-s}'s share
+// (s = x^2 / 2, whose rounding the exponential carries: up to s ulp,
+// counted 3 s), plus, below |x| = sqrt 2 where Phi is near 1/2 (1 minus the
+// tail for positive x) and so is its error, 2 ulp of 1/2 times `weight`.
 double allowance(float x, double size, double weight) {
   const double d = x, s = 0.5 * d * d;
   const float f = static_cast<float>(size);
