@@ -706,6 +706,14 @@ private:
         t.axis = i64(attr("axis"));
         t.log = flag(attr("log"));
         payload.Set(std::move(t));
+      } else if (routine == "softmax_backward") {
+        fb::SoftmaxBackwardT t;
+        t.output = idx(ins[0]);
+        t.grad = idx(ins[1]);
+        t.input_grad = out;
+        t.axis = i64(attr("axis"));
+        t.log = flag(attr("log"));
+        payload.Set(std::move(t));
       } else if (routine == "batch_norm") {
         fb::BatchNormT t;
         t.input = idx(ins[0]);

@@ -248,6 +248,10 @@ private:
       auto t = c.op_as_Pool2DBackward();
       return {{t->input(), t->grad()}, {t->output()}};
     }
+    case fb::Op::SoftmaxBackward: {
+      auto t = c.op_as_SoftmaxBackward();
+      return {{t->output(), t->grad()}, {t->input_grad()}};
+    }
     case fb::Op::LayerNormBackward: {
       auto t = c.op_as_LayerNormBackward();
       return {{t->input(), t->grad(), t->scale()}, {t->input_grad(), t->normalized()}};

@@ -221,6 +221,38 @@ func::FuncOp softmaxKernel(KernelFactory newKernel, exec::CallOp call, int64_t a
   return function;
 }
 
+/// softmax's gradient from its output y and the output's gradient g:
+/// y * (g - sum(g * y)); log-softmax's: g - exp(y) * sum(g), the sums over
+/// the line.
+func::FuncOp softmaxBackwardKernel(KernelFactory newKernel, exec::CallOp call, int64_t axis,
+                                   bool log) {
+  SmallVector<Value> buffers = gpuKernelBuffers(call);
+  func::FuncOp function = newKernel(log ? "log_softmax_backward" : "softmax_backward");
+  KernelBuilder k(function, call.getLoc());
+  Type element = elementOf(buffers[0]);
+  Lines lines = linesOf(shapeOf(buffers[0]), axis);
+  Value y = k.flat(function.getArgument(0)), g = k.flat(function.getArgument(1));
+  Value out = k.flat(function.getArgument(2));
+  k.items(lines.outer * lines.inner, [&](Value line) {
+    Value start = lines.start(k, line);
+    auto at = [&](Value buffer, Value i) { return k.load(buffer, lines.at(k, start, i), element); };
+    Value sum = k.combineLoop(lines.size, "add", k.floatConst(element, 0.0), [&](Value i) -> Value {
+      return log ? at(g, i) : arith::MulFOp::create(k.b, k.loc, at(g, i), at(y, i));
+    });
+    k.rowLoop(lines.size, [&](Value i) {
+      Value gi = at(g, i), yi = at(y, i);
+      Value dx =
+          log ? Value(arith::SubFOp::create(
+                    k.b, k.loc, gi,
+                    arith::MulFOp::create(k.b, k.loc, math::ExpOp::create(k.b, k.loc, yi), sum)))
+              : Value(arith::MulFOp::create(k.b, k.loc, yi,
+                                            arith::SubFOp::create(k.b, k.loc, gi, sum)));
+      k.store(dx, out, lines.at(k, start, i), element);
+    });
+  });
+  return function;
+}
+
 /// A layer norm row's mean and 1 / sqrt(var + epsilon), the variance
 /// biased, in two passes (mean first); x(i) loads element i of the row.
 std::pair<Value, Value> rowStatistics(KernelBuilder &k, Type element, int64_t width, double epsilon,
@@ -546,6 +578,9 @@ FailureOr<func::FuncOp> buildItemKernel(exec::CallOp call, KernelFactory newKern
   if (routine == "softmax")
     return softmaxKernel(newKernel, call, i64("axis"),
                          cast<BoolAttr>(call->getAttr("log")).getValue());
+  if (routine == "softmax_backward")
+    return softmaxBackwardKernel(newKernel, call, i64("axis"),
+                                 cast<BoolAttr>(call->getAttr("log")).getValue());
   if (routine == "layer_norm")
     return layerNormKernel(newKernel, call, i64("axis"), f64("epsilon"));
   if (routine == "layer_norm_backward")

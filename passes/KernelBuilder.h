@@ -112,9 +112,9 @@ llvm::StringRef maxCombiner(mlir::Type element);
 using KernelFactory = llvm::function_ref<mlir::func::FuncOp(llvm::StringRef base)>;
 
 /// The items form (scf) of exec.call `call`'s routine: pad, concat, reduce,
-/// argmax, softmax, layer_norm, layer_norm_backward, embedding, dropout, softmax_cross_entropy,
-/// accuracy, mse_loss (ItemKernels.cpp). Fails with a diagnostic for other
-/// routines.
+/// argmax, softmax, softmax_backward, layer_norm, layer_norm_backward,
+/// embedding, dropout, softmax_cross_entropy, accuracy, mse_loss
+/// (ItemKernels.cpp). Fails with a diagnostic for other routines.
 mlir::FailureOr<mlir::func::FuncOp> buildItemKernel(dlc::exec::CallOp call,
                                                     KernelFactory newKernel);
 

@@ -166,6 +166,11 @@ std::optional<CallSpec> callSpec(Operation *op, Builder &b) {
                         {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
                          named("log", b.getBoolAttr(true))}};
       })
+      .Case([&](dl::SoftmaxBackwardOp s) {
+        return CallSpec{"softmax_backward",
+                        {named("axis", b.getI64IntegerAttr(s.getAxisOrDefault())),
+                         named("log", b.getBoolAttr(s.getLog()))}};
+      })
       .Case([&](dl::BatchNormOp n) {
         return CallSpec{"batch_norm",
                         {named("epsilon", n.getEpsilonAttr()),

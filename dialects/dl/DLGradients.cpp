@@ -475,23 +475,21 @@ LogicalResult DropoutOp::buildGradients(OpBuilder &b, ValueRange resultGrads, Ar
   return success();
 }
 
-/// z = softmax(x): dx = z (g - sum(g z))
+/// z = softmax(x): dx = z (g - sum(g z)), one dl.softmax_backward.
 LogicalResult SoftmaxOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                         SmallVectorImpl<Value> &grads) {
-  Grad d(b, getLoc());
-  Value g = resultGrads[0], z = getResult();
-  int64_t axis = getAxisOrDefault();
-  grads.assign({d.mul(z, d.sub(g, d.sum(d.mul(g, z), {axis}, /*keepdims=*/true)))});
+  grads.assign({SoftmaxBackwardOp::create(b, getLoc(), getResult(), resultGrads[0], getAxisAttr(),
+                                          UnitAttr())
+                    .getResult()});
   return success();
 }
 
-/// z = log_softmax(x): dx = g - exp(z) sum(g)
+/// z = log_softmax(x): dx = g - exp(z) sum(g), one dl.softmax_backward log.
 LogicalResult LogSoftmaxOp::buildGradients(OpBuilder &b, ValueRange resultGrads, ArrayRef<bool>,
                                            SmallVectorImpl<Value> &grads) {
-  Grad d(b, getLoc());
-  Value g = resultGrads[0];
-  int64_t axis = getAxisOrDefault();
-  grads.assign({d.sub(g, d.mul(d.exp(getResult()), d.sum(g, {axis}, /*keepdims=*/true)))});
+  grads.assign({SoftmaxBackwardOp::create(b, getLoc(), getResult(), resultGrads[0], getAxisAttr(),
+                                          b.getUnitAttr())
+                    .getResult()});
   return success();
 }
 

@@ -308,21 +308,27 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
-/// The axis of softmax-like and layer_norm ops; the default (last) axis
-/// needs rank 1 or more, which is said in words rather than as axis -1.
-template <typename Op> static LogicalResult verifyAxis(Op op) {
-  auto type = op.getInput().getType();
+/// The axis of softmax-like and layer_norm ops (and their gradients') is
+/// one of `type`'s dims; the default (last) axis needs rank 1 or more, which
+/// is said in words rather than as axis -1.
+static LogicalResult verifyAxis(Operation *op, ShapedType type, int64_t axis) {
   int64_t rank = type.getRank();
   if (rank == 0)
-    return op.emitOpError() << "input must have rank 1 or more, got " << type;
-  int64_t axis = op.getAxisOrDefault();
+    return op->emitOpError() << "input must have rank 1 or more, got " << type;
   if (axis < 0 || axis >= rank)
-    return op.emitOpError() << "axis " << axis << " is out of range for rank " << rank;
+    return op->emitOpError() << "axis " << axis << " is out of range for rank " << rank;
   return success();
+}
+
+template <typename Op> static LogicalResult verifyAxis(Op op) {
+  return verifyAxis(op, op.getInput().getType(), op.getAxisOrDefault());
 }
 
 LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this); }
+LogicalResult SoftmaxBackwardOp::verify() {
+  return verifyAxis(*this, getOutput().getType(), getAxisOrDefault());
+}
 
 /// A layer norm's (or its gradient's) axis, scale shape (`what` names the
 /// operands that have it) and epsilon.

@@ -446,6 +446,35 @@ def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "Softmax",
 def DL_LogSoftmaxOp : DL_SoftmaxLikeOp<"log_softmax", "Logarithm of the softmax",
     "`y = x - m - log(sum(exp(x - m)))`.">;
 
+def DL_SoftmaxBackwardOp : DL_Op<"softmax_backward", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gradient of softmax or log-softmax with respect to its input";
+  let description = [{
+    For `y = dl.softmax x` (with `log`: `y = dl.log_softmax x`) along the
+    same `axis`, `grad` is the gradient of the loss with respect to `y`.
+    Softmax: `input_grad = y * (grad - sum(grad * y))`; log-softmax:
+    `input_grad = grad - exp(y) * sum(grad)`, the sums along `axis`. One
+    pass per slice where the composite took a product, a reduction and a
+    second elementwise pass. dl-autodiff builds it; models need not write
+    it.
+
+    ```mlir
+    %dx = dl.softmax_backward %y, %dy axis = 3 : tensor<32x4x64x64xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$output, DL_FloatTensor:$grad, OptionalAttr<I64Attr>:$axis,
+                       UnitAttr:$log);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $output `,` $grad (`axis` `=` $axis^)? (`log` $log^)? attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getAxisOrDefault() {
+      return getAxis().value_or(getOutput().getType().getRank() - 1);
+    }
+  }];
+}
+
 def DL_LayerNormOp : DL_Op<"layer_norm", [
     Pure, AllTypesMatch<["input", "result"]>, AllTypesMatch<["scale", "offset"]>,
     DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>]> {

@@ -84,6 +84,7 @@ ArrayRef<Routine> routines() {
       {"slice", 1, 1, 1, slice},
       {"pad", 1, 1, 1, pad},
       {"softmax", 1, 1, 1, softmax},
+      {"softmax_backward", 2, 2, 1, softmax}, // y, dy -> dx
       {"batch_norm", 5, 5, 1, batchNorm},
       {"batch_norm_backward", 3, 3, 3, batchNormBackward}, // x, dy, scale -> dx, dscale, doffset
       {"layer_norm", 3, 3, 1, layerNorm},

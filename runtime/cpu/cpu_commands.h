@@ -179,6 +179,7 @@ Status prepareCopy(const Context &ctx, const fb::Copy &op, Step *out);
 Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out);
 Status prepareBatchNorm(const Context &ctx, const fb::BatchNorm &op, Step *out);
 Status prepareBatchNormBackward(const Context &ctx, const fb::BatchNormBackward &op, Step *out);
+Status prepareSoftmaxBackward(const Context &ctx, const fb::SoftmaxBackward &op, Step *out);
 Status prepareLayerNormBackward(const Context &ctx, const fb::LayerNormBackward &op, Step *out);
 Status prepareLayerNorm(const Context &ctx, const fb::LayerNorm &op, Step *out);
 Status prepareEmbedding(const Context &ctx, const fb::Embedding &op, Step *out);

@@ -190,6 +190,8 @@ Status prepareCommand(const Context &ctx, const fb::Command &command, Step *out)
     return prepareBatchNormBackward(ctx, *command.op_as_BatchNormBackward(), out);
   case fb::Op::LayerNormBackward:
     return prepareLayerNormBackward(ctx, *command.op_as_LayerNormBackward(), out);
+  case fb::Op::SoftmaxBackward:
+    return prepareSoftmaxBackward(ctx, *command.op_as_SoftmaxBackward(), out);
   case fb::Op::GpuLaunch: // the CUDA form's launches run as host kernels (prepareHostLaunch)
   case fb::Op::NONE:
   default:

@@ -71,6 +71,54 @@ DLC_VECTOR_BODY void softmaxRows(const T *x, T *y, int64_t rows, int64_t n, bool
     softmaxLine<T>(x + r * n, y + r * n, n, 1, log);
 }
 
+// Softmax's gradient along n values `stride` apart, from its output y and
+// the output's gradient g: y * (g - sum(g * y)); log-softmax's:
+// g - exp(y) * sum(g). The sum first, then each element from y and g alone,
+// so dx may be g's buffer. A contiguous float line sums over kLanes float
+// lanes folded as a tree and then in double (vmath.h's laneTotal).
+template <typename T>
+DLC_VECTOR_BODY void softmaxBackwardLine(const T *y, const T *g, T *dx, int64_t n, int64_t stride,
+                                         bool log) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (stride == 1) {
+      if (log) {
+        const float sum = static_cast<float>(lineSum(g, n));
+        for (int64_t i = 0; i < n; ++i)
+          dx[i] = g[i] - vmath::exp(y[i]) * sum;
+        return;
+      }
+      float lanes[kLanes] = {};
+      int64_t i = 0;
+      for (; i + kLanes <= n; i += kLanes)
+        for (int k = 0; k < kLanes; ++k)
+          lanes[k] += g[i + k] * y[i + k];
+      double total = laneTotal(lanes);
+      for (; i < n; ++i)
+        total += g[i] * y[i];
+      const float sum = static_cast<float>(total);
+      for (int64_t j = 0; j < n; ++j)
+        dx[j] = y[j] * (g[j] - sum);
+      return;
+    }
+  }
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += log ? double(g[i * stride]) : double(g[i * stride]) * double(y[i * stride]);
+  for (int64_t i = 0; i < n; ++i) {
+    const T gi = g[i * stride], yi = y[i * stride];
+    dx[i * stride] =
+        log ? static_cast<T>(gi - Math<T>::exp(yi) * sum) : static_cast<T>(yi * (gi - sum));
+  }
+}
+
+// `rows` contiguous rows of n values, as softmaxRows.
+template <typename T>
+DLC_VECTOR_BODY void softmaxBackwardRows(const T *y, const T *g, T *dx, int64_t rows, int64_t n,
+                                         bool log) {
+  for (int64_t r = 0; r < rows; ++r)
+    softmaxBackwardLine<T>(y + r * n, g + r * n, dx + r * n, n, 1, log);
+}
+
 /// A batch-norm tensor as [outer, channels, inner]: N, C, H*W (or N, C, 1)
 /// for NCHW; N*H*W, C, 1 channels-last.
 struct ChannelView {
@@ -408,6 +456,20 @@ void dropout(const T *input, T *output, int64_t n, double rate, uint64_t seed, u
   }
 }
 
+// The slices of `v` along its axis: contiguous rows (inner 1) in blocks,
+// rows(first, count); else each strided line, line(offset of its first
+// element). Spread over threads when `parallel`.
+template <typename Rows, typename Line>
+void forSlices(const AxisView &v, int threads, bool parallel, Rows rows, Line line) {
+  if (v.inner == 1) {
+    forRowBlocks(v.outer, threads, parallel, rows);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) if (parallel)
+  for (int64_t i = 0; i < v.outer * v.inner; ++i)
+    line(i / v.inner * v.size * v.inner + i % v.inner);
+}
+
 } // namespace
 
 Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
@@ -424,20 +486,50 @@ Status prepareSoftmax(const Context &ctx, const fb::Softmax &op, Step *out) {
     *out = [=, threads = ctx.threads]() {
       if (v.size == 0)
         return okStatus();
-      const bool parallel = input.elements() >= kParallelMinWork;
-      if (v.inner == 1) {
-        forRowBlocks(v.outer, threads, parallel, [&](int64_t first, int64_t count) {
-          vectorized<&softmaxRows<T>>(input.as<T>() + first * v.size,
-                                      output.as<T>() + first * v.size, count, v.size, log);
-        });
+      forSlices(
+          v, threads, input.elements() >= kParallelMinWork,
+          [&](int64_t first, int64_t count) {
+            vectorized<&softmaxRows<T>>(input.as<T>() + first * v.size,
+                                        output.as<T>() + first * v.size, count, v.size, log);
+          },
+          [&](int64_t start) {
+            vectorized<&softmaxLine<T>>(input.as<T>() + start, output.as<T>() + start, v.size,
+                                        v.inner, log);
+          });
+      return okStatus();
+    };
+    return okStatus();
+  });
+}
+
+Status prepareSoftmaxBackward(const Context &ctx, const fb::SoftmaxBackward &op, Step *out) {
+  Tensor y, grad, dx;
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.output(), "output", &y));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.grad(), "grad", &grad));
+  DLC_RETURN_IF_ERROR(ctx.tensor(op.input_grad(), "input_grad", &dx));
+  for (const Tensor *t : {&grad, &dx}) {
+    DLC_RETURN_IF_ERROR(expectSameDtype(*t, y));
+    DLC_RETURN_IF_ERROR(expectShape(*t, y.shape));
+  }
+  AxisView v;
+  DLC_RETURN_IF_ERROR(axisView(y, op.axis(), &v));
+  const bool log = op.log();
+  return withFloatType(y, [&](auto zero) {
+    using T = decltype(zero);
+    *out = [=, threads = ctx.threads]() {
+      if (v.size == 0)
         return okStatus();
-      }
-#pragma omp parallel for num_threads(threads) if (parallel)
-      for (int64_t line = 0; line < v.outer * v.inner; ++line) {
-        int64_t start = line / v.inner * v.size * v.inner + line % v.inner;
-        vectorized<&softmaxLine<T>>(input.as<T>() + start, output.as<T>() + start, v.size, v.inner,
-                                    log);
-      }
+      forSlices(
+          v, threads, y.elements() >= kParallelMinWork,
+          [&](int64_t first, int64_t count) {
+            const int64_t offset = first * v.size;
+            vectorized<&softmaxBackwardRows<T>>(y.as<T>() + offset, grad.as<T>() + offset,
+                                                dx.as<T>() + offset, count, v.size, log);
+          },
+          [&](int64_t start) {
+            vectorized<&softmaxBackwardLine<T>>(y.as<T>() + start, grad.as<T>() + start,
+                                                dx.as<T>() + start, v.size, v.inner, log);
+          });
       return okStatus();
     };
     return okStatus();

@@ -41,19 +41,14 @@ namespace dlc::rt::cpu {
 
 namespace vmath {
 
-/// e^x: x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite, ln2 in two parts),
-/// e^r by Cephes' degree-7 polynomial, times 2^n built from exponent bits in
-/// two halves (so that results near the overflow and underflow ends, where
-/// 2^n alone is out of range, come out right).
-DLC_VMATH_INLINE float exp(float x) {
-  const float hi = 88.72284f, lo = -103.9721f;
-  float c = x > hi ? hi : x;
-  c = c < lo ? lo : c;
+/// e^c as 2^n e^r: x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite, ln2 in
+/// two parts); returns e^r by Cephes' degree-7 polynomial and sets n.
+DLC_VMATH_INLINE float expReduced(float c, int32_t &n) {
   // n = round(c / ln2): adding 1.5 * 2^23 rounds to an integer in the low
   // mantissa bits.
   const float shifter = 12582912.0f;
   float t = c * 1.44269504088896341f + shifter;
-  int32_t n = static_cast<int32_t>(floatBits(t) - floatBits(shifter));
+  n = static_cast<int32_t>(floatBits(t) - floatBits(shifter));
   float fn = t - shifter;
   float r = c - fn * 0.693359375f;
   r = r - fn * -2.12194440e-4f;
@@ -63,7 +58,18 @@ DLC_VMATH_INLINE float exp(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
+  return p * (r * r) + r + 1.0f;
+}
+
+/// e^x: expReduced's e^r times 2^n built from exponent bits in two halves
+/// (so that results near the overflow and underflow ends, where 2^n alone
+/// is out of range, come out right).
+DLC_VMATH_INLINE float exp(float x) {
+  const float hi = 88.72284f, lo = -103.9721f;
+  float c = x > hi ? hi : x;
+  c = c < lo ? lo : c;
+  int32_t n;
+  const float p = expReduced(c, n);
   int32_t m = n >> 1;
   float scale1 = bitsFloat(uint32_t(m + 127) << 23);
   float scale2 = bitsFloat(uint32_t(n - m + 127) << 23);
@@ -78,20 +84,8 @@ DLC_VMATH_INLINE float exp(float x) {
 /// fewer, for normalCdf's e^{-z^2}.
 DLC_VMATH_INLINE float expNonPositive(float x) {
   const float lo = -87.33654f;
-  float c = x < lo ? lo : x;
-  const float shifter = 12582912.0f;
-  float t = c * 1.44269504088896341f + shifter;
-  int32_t n = static_cast<int32_t>(floatBits(t) - floatBits(shifter));
-  float fn = t - shifter;
-  float r = c - fn * 0.693359375f;
-  r = r - fn * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
+  int32_t n;
+  const float p = expReduced(x < lo ? lo : x, n);
   float y = p * bitsFloat(uint32_t(n + 127) << 23);
   return x < lo ? 0.0f : y; // NaN passes through the polynomial
 }

@@ -120,6 +120,11 @@ CommandOperands commandOperands(const fb::Executable &executable, const fb::Comm
     o = {{t->input(), t->grad(), t->scale()}, {t->input_grad(), t->scale_grad(), t->offset_grad()}};
     break;
   }
+  case fb::Op::SoftmaxBackward: {
+    auto t = c.op_as_SoftmaxBackward();
+    o = {{t->output(), t->grad()}, {t->input_grad()}};
+    break;
+  }
   case fb::Op::LayerNormBackward: {
     auto t = c.op_as_LayerNormBackward();
     o = {{t->input(), t->grad(), t->scale()}, {t->input_grad(), t->normalized()}};

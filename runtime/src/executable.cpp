@@ -185,6 +185,8 @@ const char *opName(fb::Op op) {
     return "batch_norm_backward";
   case fb::Op::LayerNormBackward:
     return "layer_norm_backward";
+  case fb::Op::SoftmaxBackward:
+    return "softmax_backward";
   }
   return "unknown op";
 }

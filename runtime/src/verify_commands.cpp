@@ -314,6 +314,17 @@ Status checkSoftmax(const CommandCheck &k, const fb::Softmax &op) {
   return k.axis(op.axis(), in);
 }
 
+Status checkSoftmaxBackward(const CommandCheck &k, const fb::SoftmaxBackward &op) {
+  Operand y, grad, out;
+  DLC_RETURN_IF_ERROR(k.operand(op.output(), "output", false, &y));
+  DLC_RETURN_IF_ERROR(k.operand(op.grad(), "grad", false, &grad));
+  DLC_RETURN_IF_ERROR(k.operand(op.input_grad(), "input_grad", true, &out));
+  DLC_RETURN_IF_ERROR(k.floating(y));
+  DLC_RETURN_IF_ERROR(k.sameType(y, grad));
+  DLC_RETURN_IF_ERROR(k.sameType(y, out));
+  return k.axis(op.axis(), y);
+}
+
 Status checkBatchNorm(const CommandCheck &k, const fb::BatchNorm &op) {
   Operand in, scale, offset, mean, variance, out;
   DLC_RETURN_IF_ERROR(k.operand(op.input(), "input", false, &in));
@@ -598,6 +609,8 @@ Status checkCommand(const FileCheck &c, uint32_t entryIndex, uint32_t commandInd
     return checkLayerNorm(k, *command.op_as_LayerNorm());
   case fb::Op::LayerNormBackward:
     return checkLayerNormBackward(k, *command.op_as_LayerNormBackward());
+  case fb::Op::SoftmaxBackward:
+    return checkSoftmaxBackward(k, *command.op_as_SoftmaxBackward());
   case fb::Op::Embedding:
     return checkEmbedding(k, *command.op_as_Embedding());
   case fb::Op::Dropout:

@@ -484,6 +484,25 @@ def cases():
                       lambda i, fn=fn: fn(i["a"])))
     c.append(Case("softmax_axis0", {"a": x}, "%y = dl.softmax %a axis = 0 : tensor<3x5xf32>",
                   "tensor<3x5xf32>", lambda i: softmax(i["a"], 0)))
+    # softmax's and log-softmax's gradients from the forward's output, against
+    # central differences of the NumPy forward: f32 and f64, a short row,
+    # rows long enough (72) for the lanes and their tail with more rows than
+    # a thread's block, and a middle axis (strided slices).
+    for dtype, tag in ((np.float32, "f32"), (np.float64, "f64")):
+        # (f64: the differences' own error, eps |f| / h summed over a row)
+        tol = dict(rtol=1e-4, atol=1e-6) if tag == "f32" else dict(rtol=1e-6, atol=1e-8)
+        for name, shape, axis in (("", (3, 5), 1), ("_long_rows", (70, 72), 1),
+                                  ("_axis1", (4, 6, 5), 1)):
+            sx, sdy = rand(*shape, dtype=dtype), rand(*shape, dtype=dtype)
+            for log, forward in ((False, lambda a, axis=axis: softmax(a, axis)),
+                                 (True, lambda a, axis=axis: np.log(softmax(a, axis)))):
+                sy = forward(sx.astype(np.float64)).astype(dtype)
+                attrs = f" axis = {axis}" + (" log" if log else "")
+                c.append(Case(
+                    f"{'log_' if log else ''}softmax_backward{name}_{tag}", {"s": sy, "dy": sdy},
+                    f"%y = dl.softmax_backward %s, %dy{attrs} : {mlir_type(sy)}", mlir_type(sy),
+                    lambda i, x=sx, forward=forward: vjp_by_differences(
+                        forward, [x], i["dy"].astype(np.float64), 0), **tol))
     ln = rand(2, 3, 8)
 
     def layer_norm(i):

@@ -385,3 +385,30 @@ module @gelu {
     return %l : tensor<f32>
   }
 }
+
+// -----
+
+// softmax and log_softmax differentiate into one dl.softmax_backward each,
+// of the op's result and the incoming gradient, along the op's axis.
+// CHECK-LABEL: module @softmax
+// CHECK: func.func @loss_grad(%[[X:.*]]: tensor<2x3xf32>)
+// CHECK: %[[W:.*]] = dl.param.get @w : tensor<2x3xf32>
+// CHECK: %[[A:.*]] = dl.mul %[[X]], %[[W]] : tensor<2x3xf32>
+// CHECK: %[[S:.*]] = dl.softmax %[[A]] axis = 0 : tensor<2x3xf32>
+// CHECK: %[[L:.*]] = dl.log_softmax %[[S]] : tensor<2x3xf32>
+// CHECK: %[[DL:.*]] = dl.broadcast_to %{{.*}} -> tensor<2x3xf32>
+// CHECK: %[[DS:.*]] = dl.softmax_backward %[[L]], %[[DL]] log : tensor<2x3xf32>
+// CHECK: %[[DA:.*]] = dl.softmax_backward %[[S]], %[[DS]] axis = 0 : tensor<2x3xf32>
+// CHECK: %[[DW:.*]] = dl.mul %[[DA]], %[[X]] : tensor<2x3xf32>
+// CHECK: return %{{.*}}, %[[DW]]
+module @softmax {
+  dl.param @w : tensor<2x3xf32> = #dl.ones
+  func.func @loss(%x: tensor<2x3xf32>) -> tensor<f32> {
+    %w = dl.param.get @w : tensor<2x3xf32>
+    %a = dl.mul %x, %w : tensor<2x3xf32>
+    %s = dl.softmax %a axis = 0 : tensor<2x3xf32>
+    %l = dl.log_softmax %s : tensor<2x3xf32>
+    %r = dl.reduce_sum %l axes = [0, 1] : tensor<2x3xf32>
+    return %r : tensor<f32>
+  }
+}

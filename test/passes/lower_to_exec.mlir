@@ -114,6 +114,18 @@ func.func @softmax(%x: tensor<64x10xf32>) -> (tensor<64x10xf32>, tensor<64x10xf3
 
 // -----
 
+// softmax's and log-softmax's gradients are one library call each.
+// CHECK-LABEL: exec.entry @softmax_backward
+// CHECK: exec.call "softmax_backward" ins(%{{.*}}, %{{.*}} : memref<64x10xf32>, memref<64x10xf32>) outs(%{{.*}} : memref<64x10xf32>) {axis = 1 : i64, log = false}
+// CHECK: exec.call "softmax_backward" ins(%{{.*}}, %{{.*}} : memref<64x10xf32>, memref<64x10xf32>) outs(%{{.*}} : memref<64x10xf32>) {axis = 0 : i64, log = true}
+func.func @softmax_backward(%y: tensor<64x10xf32>, %dy: tensor<64x10xf32>) -> (tensor<64x10xf32>, tensor<64x10xf32>) {
+  %0 = dl.softmax_backward %y, %dy : tensor<64x10xf32>
+  %1 = dl.softmax_backward %y, %dy axis = 0 log : tensor<64x10xf32>
+  return %0, %1 : tensor<64x10xf32>, tensor<64x10xf32>
+}
+
+// -----
+
 // The running statistics, named by symbol on the dl op, become exec.param
 // inputs 4 and 5 of the routine; epsilon and momentum get their defaults.
 dl.param @gamma : tensor<8xf32> = #dl.ones

@@ -1418,3 +1418,19 @@ func.func @gelu_backward_shapes(%x: tensor<4xf32>, %dy: tensor<2xf32>) {
   %dx = "dl.gelu_backward"(%x, %dy) : (tensor<4xf32>, tensor<2xf32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @softmax_backward_axis(%y: tensor<4x8xf32>) {
+  // expected-error @+1 {{'dl.softmax_backward' op axis 2 is out of range for rank 2}}
+  %dx = dl.softmax_backward %y, %y axis = 2 : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_backward_scalar(%y: tensor<f32>) {
+  // expected-error @+1 {{'dl.softmax_backward' op input must have rank 1 or more, got 'tensor<f32>'}}
+  %dx = dl.softmax_backward %y, %y : tensor<f32>
+  return
+}

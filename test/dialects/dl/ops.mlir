@@ -123,6 +123,18 @@ func.func @unary_float(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @softmax_backward(
+// CHECK-SAME: %[[Y:.*]]: tensor<4x8xf32>, %[[DY:.*]]: tensor<4x8xf32>
+// CHECK: %[[A:.*]] = dl.softmax_backward %[[Y]], %[[DY]] : tensor<4x8xf32>
+// CHECK: %[[B:.*]] = dl.softmax_backward %[[Y]], %[[A]] axis = 0 log : tensor<4x8xf32>
+func.func @softmax_backward(%y: tensor<4x8xf32>, %dy: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %a = dl.softmax_backward %y, %dy : tensor<4x8xf32>
+  %b = dl.softmax_backward %y, %a axis = 0 log : tensor<4x8xf32>
+  return %b : tensor<4x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gelu_backward(
 // CHECK-SAME: %[[X:.*]]: tensor<4x8xf32>, %[[DY:.*]]: tensor<4x8xf32>
 // CHECK: %[[DX:.*]] = dl.gelu_backward %[[X]], %[[DY]] : tensor<4x8xf32>

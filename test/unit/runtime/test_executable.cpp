@@ -252,6 +252,7 @@ ExecutableSpec allOpsSpec() {
   const uint32_t doffset = add("doffset", DType::F32, {4}, Role::Temporary);
   const uint32_t dln = add("dln", DType::F32, {2, 4}, Role::Temporary);
   const uint32_t xhat = add("xhat", DType::F32, {2, 4}, Role::Temporary);
+  const uint32_t dsm = add("dsm", DType::F32, {2, 4}, Role::Temporary);
   spec.persistentSize = persistentEnd;
 
   auto op = [](fb::Op type, std::function<flatbuffers::Offset<void>(Builder &)> build) {
@@ -312,6 +313,8 @@ ExecutableSpec allOpsSpec() {
            return fb::CreateReduceDirect(b, fb::ReduceKind::Mean, tp, red, &axes).Union();
          }),
       op(fb::Op::Softmax, [=](Builder &b) { return fb::CreateSoftmax(b, red, sm, 1).Union(); }),
+      op(fb::Op::SoftmaxBackward,
+         [=](Builder &b) { return fb::CreateSoftmaxBackward(b, sm, red, dsm, 1).Union(); }),
       op(fb::Op::LayerNorm,
          [=](Builder &b) {
            return fb::CreateLayerNorm(b, sm, scale, offset, ln, 1, 1e-5).Union();
