@@ -220,12 +220,14 @@ def bench_model(name, args, work, images_path, images):
     run([dlc, "compile", MODELS[name], "-o", fb])
     run([driver, fb, "--save-params", init_params, "--threads", args.threads])
 
-    # dlc's initialized parameters; zero biases become small random ones.
+    # dlc's initialized parameters; all-zero ones (biases, vit_tiny's head)
+    # become small random ones, so that the logits depend on every layer
+    # (a zero head would make every framework's logits its bias, equal).
     params = load_file(str(init_params))
     rng = np.random.default_rng(1)
     for key in sorted(params):
         value = params[key]
-        if value.ndim == 1 and not value.any():
+        if not value.any():
             params[key] = rng.uniform(-0.1, 0.1, value.shape).astype(value.dtype)
     save_file(params, str(params_path), metadata={"model": name})
 
