@@ -20,6 +20,7 @@ config.substitutions.append(("%models", os.path.join(config.dlc_src_root, "model
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(("%srcroot", config.dlc_src_root))
 config.substitutions.append(("%dlc_bin", config.dlc_tools_dir))
+config.substitutions.append(("%dlc_lib", os.path.join(config.dlc_obj_root, "lib")))
 config.substitutions.append(
     ("%cuda_stand_in", os.path.join(config.dlc_obj_root, "lib", "libcuda_stand_in.so")))
 config.substitutions.append(("%cuda_fake", os.path.join(config.dlc_obj_root, "lib", "cuda-fake")))

@@ -18,6 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the shared library exports: these functions and nothing else (the
+ * runtime's internals are hidden; runtime/dlc_runtime.map). */
+#if defined(_WIN32)
+#define DLC_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define DLC_API __attribute__((visibility("default")))
+#else
+#define DLC_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,10 +49,10 @@ typedef enum dlc_status_code {
 
 typedef struct dlc_status dlc_status;
 
-dlc_status_code dlc_status_get_code(const dlc_status *status);
+DLC_API dlc_status_code dlc_status_get_code(const dlc_status *status);
 /* The message; valid until the status is freed. */
-const char *dlc_status_get_message(const dlc_status *status);
-void dlc_status_free(dlc_status *status);
+DLC_API const char *dlc_status_get_message(const dlc_status *status);
+DLC_API void dlc_status_free(dlc_status *status);
 
 /*===----------------------------------------------------------------------===*
  * Tensors
@@ -60,9 +70,9 @@ typedef enum dlc_dtype {
 } dlc_dtype;
 
 /* Bytes per element of dtype; 0 for an unknown value. */
-size_t dlc_dtype_size(dlc_dtype dtype);
+DLC_API size_t dlc_dtype_size(dlc_dtype dtype);
 /* "f32", "ui8", ...; "?" for an unknown value. */
-const char *dlc_dtype_name(dlc_dtype dtype);
+DLC_API const char *dlc_dtype_name(dlc_dtype dtype);
 
 #define DLC_MAX_RANK 8
 
@@ -83,30 +93,30 @@ typedef struct dlc_executable dlc_executable;
 
 /* Loads and verifies a compiled model. Nothing runs before the whole file
  * has been checked; a damaged file yields DLC_INVALID_FILE. */
-dlc_status *dlc_executable_load_file(const char *path, dlc_executable **out);
+DLC_API dlc_status *dlc_executable_load_file(const char *path, dlc_executable **out);
 /* The same from memory; the bytes are copied. `name` appears in messages. */
-dlc_status *dlc_executable_load_memory(const void *data, size_t size, const char *name,
+DLC_API dlc_status *dlc_executable_load_memory(const void *data, size_t size, const char *name,
                                        dlc_executable **out);
-void dlc_executable_release(dlc_executable *executable);
+DLC_API void dlc_executable_release(dlc_executable *executable);
 
-const char *dlc_executable_model_name(const dlc_executable *executable);
+DLC_API const char *dlc_executable_model_name(const dlc_executable *executable);
 
 /* The model's default training data: "fashion_mnist", "random" (fixed
  * random inputs), or "" when the model names none (`dl.dataset`). Owned by
  * the executable. */
-const char *dlc_executable_dataset(const dlc_executable *executable);
-size_t dlc_executable_entry_point_count(const dlc_executable *executable);
-const char *dlc_executable_entry_point_name(const dlc_executable *executable, size_t index);
+DLC_API const char *dlc_executable_dataset(const dlc_executable *executable);
+DLC_API size_t dlc_executable_entry_point_count(const dlc_executable *executable);
+DLC_API const char *dlc_executable_entry_point_name(const dlc_executable *executable, size_t index);
 /* Inputs and outputs of an entry point, in signature order. */
-dlc_status *dlc_executable_entry_point_io(const dlc_executable *executable, const char *entry,
+DLC_API dlc_status *dlc_executable_entry_point_io(const dlc_executable *executable, const char *entry,
                                           size_t *input_count, size_t *output_count);
-dlc_status *dlc_executable_input_info(const dlc_executable *executable, const char *entry,
+DLC_API dlc_status *dlc_executable_input_info(const dlc_executable *executable, const char *entry,
                                       size_t index, dlc_tensor_info *info);
-dlc_status *dlc_executable_output_info(const dlc_executable *executable, const char *entry,
+DLC_API dlc_status *dlc_executable_output_info(const dlc_executable *executable, const char *entry,
                                        size_t index, dlc_tensor_info *info);
 /* Persistent tensors: parameters and state. */
-size_t dlc_executable_parameter_count(const dlc_executable *executable);
-dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size_t index,
+DLC_API size_t dlc_executable_parameter_count(const dlc_executable *executable);
+DLC_API dlc_status *dlc_executable_parameter_info(const dlc_executable *executable, size_t index,
                                           dlc_tensor_info *info);
 
 /*===----------------------------------------------------------------------===*
@@ -128,63 +138,63 @@ typedef struct dlc_session_options {
 
 /* Allocates the persistent region and the arena, and initializes every
  * parameter from its initializer. */
-dlc_status *dlc_session_create(const dlc_executable *executable, const dlc_session_options *options,
+DLC_API dlc_status *dlc_session_create(const dlc_executable *executable, const dlc_session_options *options,
                                dlc_session **out);
-void dlc_session_release(dlc_session *session);
+DLC_API void dlc_session_release(dlc_session *session);
 /* The device the session computes on, e.g. "cpu (2 threads)" or
  * "cuda:0 (NVIDIA H100 80GB HBM3, sm_90, 79 GiB)". */
-const char *dlc_session_device(const dlc_session *session);
+DLC_API const char *dlc_session_device(const dlc_session *session);
 /* Why device "auto" chose the CPU, in one sentence ("" when it did not). */
-const char *dlc_session_device_note(const dlc_session *session);
+DLC_API const char *dlc_session_device_note(const dlc_session *session);
 
 /* The most bytes of the device's memory the session has held at once: its
  * planned regions (parameters, optimizer state, activations, constants) and,
  * on a GPU, the library calls' workspace and the staging copies of inputs.
  * Not counted: the CUDA context and the libraries' own handles, and on the
  * CPU the libraries' scratch memory. */
-size_t dlc_session_peak_memory(const dlc_session *session);
+DLC_API size_t dlc_session_peak_memory(const dlc_session *session);
 
 /* Copies an input in. dtype and shape must match the declaration exactly. */
-dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
+DLC_API dlc_status *dlc_session_set_input(dlc_session *session, const char *entry, const char *name,
                                   dlc_dtype dtype, const int64_t *shape, int32_t rank,
                                   const void *data, size_t size_bytes);
 /* Runs an entry point; every input must have been set since its last run
  * (a run consumes its inputs: their memory is reused once read). */
-dlc_status *dlc_session_run(dlc_session *session, const char *entry);
+DLC_API dlc_status *dlc_session_run(dlc_session *session, const char *entry);
 /* Copies an output of the last run out; size_bytes must be the output's size. */
-dlc_status *dlc_session_get_output(dlc_session *session, const char *entry, const char *name,
+DLC_API dlc_status *dlc_session_get_output(dlc_session *session, const char *entry, const char *name,
                                    void *data, size_t size_bytes);
 
 /* Like dlc_session_get_output, but `data` may be filled as late as the next
  * dlc_session_synchronize (or any call that reads from the session): a
  * training loop reads each step's loss this way without waiting for the
  * step to finish on a GPU. `data` must stay valid until then. */
-dlc_status *dlc_session_fetch_output(dlc_session *session, const char *entry, const char *name,
+DLC_API dlc_status *dlc_session_fetch_output(dlc_session *session, const char *entry, const char *name,
                                      void *data, size_t size_bytes);
 /* Waits for the work queued on the device and reports its errors (on the
  * GPU, runs are queued and an error in one can surface here). */
-dlc_status *dlc_session_synchronize(dlc_session *session);
+DLC_API dlc_status *dlc_session_synchronize(dlc_session *session);
 
 /* Parameters and state, by name (without the '@'). */
-dlc_status *dlc_session_get_parameter(dlc_session *session, const char *name, void *data,
+DLC_API dlc_status *dlc_session_get_parameter(dlc_session *session, const char *name, void *data,
                                       size_t size_bytes);
-dlc_status *dlc_session_set_parameter(dlc_session *session, const char *name, const void *data,
+DLC_API dlc_status *dlc_session_set_parameter(dlc_session *session, const char *name, const void *data,
                                       size_t size_bytes);
 /* All parameters and state as one safetensors file, written atomically
  * (a temporary file renamed into place). */
-dlc_status *dlc_session_save_parameters(dlc_session *session, const char *path);
+DLC_API dlc_status *dlc_session_save_parameters(dlc_session *session, const char *path);
 /* Loads every tensor of a safetensors file into the parameter of the same
  * name; names, dtypes and shapes must match, and every parameter must be
  * present. Optimizer state (role OptimizerState) may be absent, e.g. in
  * weights written by another framework: it then keeps its value. On error
  * nothing is changed. */
-dlc_status *dlc_session_load_parameters(dlc_session *session, const char *path);
+DLC_API dlc_status *dlc_session_load_parameters(dlc_session *session, const char *path);
 /* String metadata for the header of every later save (what a trainer needs
  * to resume, say); an empty value removes the key; "model" is reserved.
  * dlc_session_load_parameters replaces it with the loaded file's. */
-dlc_status *dlc_session_set_metadata(dlc_session *session, const char *key, const char *value);
+DLC_API dlc_status *dlc_session_set_metadata(dlc_session *session, const char *key, const char *value);
 /* The value of `key`, or NULL; valid until the metadata next changes. */
-const char *dlc_session_get_metadata(const dlc_session *session, const char *key);
+DLC_API const char *dlc_session_get_metadata(const dlc_session *session, const char *key);
 
 #ifdef __cplusplus
 } /* extern "C" */
