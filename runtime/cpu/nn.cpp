@@ -75,7 +75,7 @@ DLC_VECTOR_BODY void softmaxRows(const T *x, T *y, int64_t rows, int64_t n, bool
 // the output's gradient g: y * (g - sum(g * y)); log-softmax's:
 // g - exp(y) * sum(g). The sum first, then each element from y and g alone,
 // so dx may be g's buffer. A contiguous float line sums over kLanes float
-// lanes folded as a tree and then in double (vmath.h's laneTotal).
+// lanes folded as a tree and then in double (vmath.h's laneSumOf).
 template <typename T>
 DLC_VECTOR_BODY void softmaxBackwardLine(const T *y, const T *g, T *dx, int64_t n, int64_t stride,
                                          bool log) {
@@ -87,15 +87,7 @@ DLC_VECTOR_BODY void softmaxBackwardLine(const T *y, const T *g, T *dx, int64_t 
           dx[i] = g[i] - vmath::exp(y[i]) * sum;
         return;
       }
-      float lanes[kLanes] = {};
-      int64_t i = 0;
-      for (; i + kLanes <= n; i += kLanes)
-        for (int k = 0; k < kLanes; ++k)
-          lanes[k] += g[i + k] * y[i + k];
-      double total = laneTotal(lanes);
-      for (; i < n; ++i)
-        total += g[i] * y[i];
-      const float sum = static_cast<float>(total);
+      const float sum = static_cast<float>(laneSumOf(n, [g, y](int64_t i) { return g[i] * y[i]; }));
       for (int64_t j = 0; j < n; ++j)
         dx[j] = y[j] * (g[j] - sum);
       return;

@@ -281,27 +281,32 @@ DLC_VMATH_INLINE float lineMax(const float *x, int64_t n) {
   return anyNan ? std::numeric_limits<float>::quiet_NaN() : lanes[0];
 }
 
-/// The sum of f(x[i]) over x[0..n): kLanes partial sums of type Lane
-/// (float, or double where the sum must keep more), added as a tree and then
-/// in double with the rest. The order is fixed: the same result in every
-/// ISA copy.
 /// kLanes partial sums added as a tree (in place), in a fixed order.
 template <typename Lane> DLC_VMATH_INLINE double laneTotal(Lane (&lanes)[kLanes]) {
   foldLanes<kLanes / 2>(lanes, [](Lane a, Lane b) { return a + b; });
   return lanes[0];
 }
 
-template <typename Lane = float, typename T, typename F>
-DLC_VMATH_INLINE double laneSum(const T *x, int64_t n, F f) {
+/// The sum of term(i) over i in [0, n): kLanes partial sums of type Lane
+/// (float, or double where the sum must keep more), added as a tree and then
+/// in double with the rest. The order is fixed: the same result in every
+/// ISA copy.
+template <typename Lane = float, typename F> DLC_VMATH_INLINE double laneSumOf(int64_t n, F term) {
   Lane lanes[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (int k = 0; k < kLanes; ++k)
-      lanes[k] += f(x[i + k]);
+      lanes[k] += term(i + k);
   double sum = laneTotal(lanes);
   for (; i < n; ++i)
-    sum += f(x[i]);
+    sum += term(i);
   return sum;
+}
+
+/// The sum of f(x[i]) over x[0..n), as laneSumOf.
+template <typename Lane = float, typename T, typename F>
+DLC_VMATH_INLINE double laneSum(const T *x, int64_t n, F f) {
+  return laneSumOf<Lane>(n, [x, f](int64_t i) { return f(x[i]); });
 }
 
 /// The sum of x[0..n).
