@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  cmake ninja-build g++ python3                 # build
+  cmake ninja-build g++ make python3            # build
   llvm-22-dev llvm-22-tools                     # LLVM, FileCheck, lit
   libmlir-22-dev mlir-22-tools                  # MLIR, mlir-tblgen
   libflatbuffers-dev flatbuffers-compiler       # the executable format
@@ -15,6 +15,7 @@ packages=(
   libopenblas-openmp-dev                        # runtime: CPU matmul below AVX-512
   libcli11-dev libpng-dev                       # dlrun's command line, PNG plots
   libgtest-dev                                  # runtime unit tests
+  pkg-config dpkg-dev                           # install tests: pkg-config, the .deb
   python3-numpy                                 # NumPy references in the tests
   python3-torch                                 # PyTorch references for training in the tests
   dataset-fashion-mnist                         # the default training data

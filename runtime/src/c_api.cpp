@@ -116,6 +116,14 @@ void dlc_status_free(dlc_status *status) {
     delete status;
 }
 
+#define DLC_TEXT(x) #x
+#define DLC_VERSION_TEXT(major, minor, patch)                                                      \
+  DLC_TEXT(major) "." DLC_TEXT(minor) "." DLC_TEXT(patch)
+const char *dlc_runtime_version(void) {
+  return DLC_VERSION_TEXT(DLC_RUNTIME_VERSION_MAJOR, DLC_RUNTIME_VERSION_MINOR,
+                          DLC_RUNTIME_VERSION_PATCH);
+}
+
 size_t dlc_dtype_size(dlc_dtype dtype) {
   return validDtype(dtype) ? dlc::rt::dtypeSize(static_cast<dlc::fb::DType>(dtype)) : 0;
 }

@@ -8,6 +8,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -18,6 +19,9 @@ int main(int argc, char **argv) {
   dlc::registerGpuDialects(registry);
   dlc::registerGpuPasses();
   dlc::registerDLCPasses();
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "dlc-opt " DLC_VERSION " (LLVM " LLVM_VERSION_STRING ")\n";
+  });
 
   auto [inputName, outputName] =
       mlir::registerAndParseCLIOptions(argc, argv, "dlc model optimizer driver", registry);

@@ -15,6 +15,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -231,6 +232,8 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   dlc::registerGpuPasses();
   cl::HideUnrelatedOptions(dlcCategory);
+  cl::SetVersionPrinter(
+      [](raw_ostream &os) { os << "dlc " DLC_VERSION " (LLVM " LLVM_VERSION_STRING ")\n"; });
   cl::ParseCommandLineOptions(argc, argv,
                               "dlc: compiles deep-learning models written in the dl dialect\n");
   if (checkCommand)

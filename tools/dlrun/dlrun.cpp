@@ -142,6 +142,7 @@ void runInference(const Options &options) {
 
 int main(int argc, char **argv) {
   CLI::App app{"dlrun: runs a model compiled by `dlc compile`"};
+  app.set_version_flag("--version", std::string("dlrun ") + dlc_runtime_version());
   Options options;
   std::vector<std::string> models;
   auto *model =

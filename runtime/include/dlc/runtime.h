@@ -28,9 +28,20 @@
 #define DLC_API
 #endif
 
+/* The version of this header. dlc_runtime_version() gives the loaded
+ * library's; a program built with this header runs with any library of the
+ * same major version (the soname, libdlc_runtime.so.MAJOR). The build reads
+ * the project's version from these lines (runtime/cmake/version.cmake). */
+#define DLC_RUNTIME_VERSION_MAJOR 0
+#define DLC_RUNTIME_VERSION_MINOR 1
+#define DLC_RUNTIME_VERSION_PATCH 0
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The loaded library's version, "MAJOR.MINOR.PATCH". */
+DLC_API const char *dlc_runtime_version(void);
 
 /*===----------------------------------------------------------------------===*
  * Status

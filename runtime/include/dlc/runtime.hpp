@@ -35,6 +35,9 @@ private:
   dlc_status_code code_;
 };
 
+/// The loaded runtime library's version, "MAJOR.MINOR.PATCH".
+inline std::string version() { return dlc_runtime_version(); }
+
 namespace detail {
 
 /// Throws the status as an Error (and frees it); does nothing for success.

@@ -37,6 +37,14 @@ TEST(CApiStatus, SuccessIsNull) {
   dlc_status_free(nullptr);
 }
 
+TEST(CApiStatus, VersionIsTheHeaders) {
+  std::string header = std::to_string(DLC_RUNTIME_VERSION_MAJOR) + "." +
+                       std::to_string(DLC_RUNTIME_VERSION_MINOR) + "." +
+                       std::to_string(DLC_RUNTIME_VERSION_PATCH);
+  EXPECT_EQ(header, dlc_runtime_version());
+  EXPECT_EQ(header, dlc::version());
+}
+
 TEST(CApiStatus, DtypeNamesAndSizes) {
   EXPECT_EQ(dlc_dtype_size(DLC_F64), 8u);
   EXPECT_EQ(dlc_dtype_size(DLC_BF16), 2u);

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The installed dlc as an application uses it: `cmake --install` into a
+# scratch prefix, which is then moved (everything installed must be
+# relocatable); the installed dlc compiles a shipped model and the installed
+# dlrun trains it briefly; the installed examples are built from their
+# installed copy with find_package (shared, then static) and with pkg-config
+# (their Makefile), and run; the README's embedding example is built exactly
+# as written there and run on the trained checkpoint.
+#   install_and_embed.sh BUILD_DIR SOURCE_DIR WORK_DIR
+set -euo pipefail
+build=$1 src=$2 work=$3
+# The version, as runtime/include/dlc/runtime.h states it.
+version=$(sed -n 's/^#define DLC_RUNTIME_VERSION_[A-Z]* \([0-9]*\)$/\1/p' \
+  "$src/runtime/include/dlc/runtime.h" | paste -sd.)
+major=${version%%.*}
+fail() { echo "install_and_embed: $*" >&2; exit 1; }
+
+rm -rf "$work"
+mkdir -p "$work"
+cmake --install "$build" --prefix "$work/staged" >"$work/install.log"
+mv "$work/staged" "$work/prefix"
+prefix=$work/prefix
+
+# What an installed copy holds.
+for path in bin/dlc bin/dlc-opt bin/dlrun \
+  lib/libdlc_runtime.so lib/libdlc_runtime.so.$major lib/libdlc_runtime.so.$version lib/libdlc_runtime.a \
+  include/dlc/runtime.h include/dlc/runtime.hpp \
+  lib/cmake/dlc_runtime/dlc_runtimeConfig.cmake lib/cmake/dlc_runtime/dlc_runtimeConfigVersion.cmake \
+  lib/cmake/dlc_runtime/dlc_runtime-targets.cmake lib/pkgconfig/dlc_runtime.pc \
+  share/doc/dlc/README.md share/doc/dlc/model-format.md share/doc/dlc/cli.md \
+  share/doc/dlc/runtime.md share/doc/dlc/gpu.md share/doc/dlc/examples/classify.c \
+  share/doc/dlc/examples/overfit.cpp share/doc/dlc/examples/CMakeLists.txt \
+  share/doc/dlc/examples/Makefile share/dlc/models/fashion_mlp.mlir; do
+  [ -e "$prefix/$path" ] || fail "the install lacks $path"
+done
+[ "$(readlink "$prefix/lib/libdlc_runtime.so.$major")" = libdlc_runtime.so.$version ] ||
+  fail "libdlc_runtime.so.$major does not link to libdlc_runtime.so.$version"
+# Nothing installed may point back into the build or source tree.
+if grep -rlF -e "$build" -e "$src" "$prefix/lib/cmake" "$prefix/lib/pkgconfig"; then
+  fail "installed package files name the build or source tree"
+fi
+for tool in dlc dlc-opt dlrun; do
+  if readelf -d "$prefix/bin/$tool" | grep -E 'R(UN)?PATH' | grep -qF -e "$build" -e "$src"; then
+    fail "bin/$tool's run path names the build tree"
+  fi
+done
+
+# The installed tools: their versions, then compile a shipped model and
+# train it for a few steps.
+for tool in dlc dlc-opt dlrun; do
+  "$prefix/bin/$tool" --version | grep -q "^$tool $version" ||
+    fail "bin/$tool --version does not say $version: $("$prefix/bin/$tool" --version)"
+done
+"$prefix/bin/dlc" compile "$prefix/share/dlc/models/fashion_mlp.mlir" -o "$work/model.fb"
+"$prefix/bin/dlrun" "$work/model.fb" --train --steps 30 --checkpoint "$work/trained.safetensors" \
+  >"$work/train.log" 2>&1 || { cat "$work/train.log"; fail "the installed dlrun failed to train"; }
+echo "installed dlc and dlrun: $(tail -n 2 "$work/train.log" | head -n 1)"
+
+# Runs an example build's two programs; their output goes to DIR/*.out.
+run_examples() {
+  local dir=$1 runtime=$2
+  "$dir/classify" "$work/model.fb" "$work/trained.safetensors" >"$dir/classify.out"
+  "$dir/overfit" "$work/model.fb" 20 >"$dir/overfit.out"
+  # Which runtime the programs loaded: the moved prefix's, or none (static).
+  for program in classify overfit; do
+    loaded=$(ldd "$dir/$program" | awk '/libdlc_runtime/ {print $3}')
+    if [ "$runtime" = static ]; then
+      [ -z "$loaded" ] || fail "$dir/$program (static) loads $loaded"
+    else
+      [ "$(realpath "$loaded")" = "$(realpath "$prefix/lib/libdlc_runtime.so.$version")" ] ||
+        fail "$dir/$program loads '$loaded', not the installed runtime"
+    fi
+  done
+  # overfit must show the loss falling to less than half.
+  awk '/^loss / { if (!($4 < $2 / 2)) exit 1; found = 1 } END { exit !found }' "$dir/overfit.out" ||
+    fail "$dir/overfit: the loss did not fall: $(tail -n 1 "$dir/overfit.out")"
+}
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+# find_package, shared library.
+cp -r "$prefix/share/doc/dlc/examples" "$work/cmake-shared"
+cmake "${generator[@]}" -S "$work/cmake-shared" -B "$work/cmake-shared/build" \
+  -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake-shared.log" 2>&1 ||
+  { cat "$work/cmake-shared.log"; fail "find_package(dlc_runtime) failed"; }
+cmake --build "$work/cmake-shared/build" >>"$work/cmake-shared.log" 2>&1 ||
+  { cat "$work/cmake-shared.log"; fail "the examples did not build with find_package"; }
+run_examples "$work/cmake-shared/build" shared
+# find_package, static archive.
+cp -r "$prefix/share/doc/dlc/examples" "$work/cmake-static"
+cmake "${generator[@]}" -S "$work/cmake-static" -B "$work/cmake-static/build" \
+  -DCMAKE_PREFIX_PATH="$prefix" -DDLC_EXAMPLES_STATIC=ON >"$work/cmake-static.log" 2>&1 ||
+  { cat "$work/cmake-static.log"; fail "find_package(dlc_runtime COMPONENTS static) failed"; }
+cmake --build "$work/cmake-static/build" >>"$work/cmake-static.log" 2>&1 ||
+  { cat "$work/cmake-static.log"; fail "the examples did not build with the static runtime"; }
+run_examples "$work/cmake-static/build" static
+# pkg-config, through the examples' Makefile.
+cp -r "$prefix/share/doc/dlc/examples" "$work/pkg-config"
+make -C "$work/pkg-config" PKG_CONFIG_PATH="$prefix/lib/pkgconfig" >"$work/pkg-config.log" 2>&1 ||
+  { cat "$work/pkg-config.log"; fail "the examples did not build with pkg-config"; }
+run_examples "$work/pkg-config" shared
+
+# The three builds compute the same: the same classes and logits, the same losses.
+for output in classify.out overfit.out; do
+  cmp -s "$work/cmake-shared/build/$output" "$work/pkg-config/$output" &&
+    cmp -s "$work/cmake-shared/build/$output" "$work/cmake-static/build/$output" ||
+    fail "the example builds disagree on $output"
+done
+grep -q '^image 7: class [0-9]' "$work/pkg-config/classify.out" || fail "classify printed no classes"
+echo "examples: find_package (shared, static) and pkg-config builds agree;" \
+  "overfit $(tail -n 1 "$work/pkg-config/overfit.out")"
+
+# The README's example: the C++ block after the "embed-example" marker and the
+# build command in the shell block after it, both as written.
+python3 - "$src/README.md" "$work/readme" <<'PY'
+import os, re, sys
+text = open(sys.argv[1]).read()
+start = text.index("<!-- embed-example -->")
+blocks = re.findall(r"```(\w*)\n(.*?)```", text[start:], re.S)
+code = next(body for lang, body in blocks if lang == "cpp")
+build = next(body for lang, body in blocks if lang == "sh")
+os.makedirs(sys.argv[2])
+open(os.path.join(sys.argv[2], "app.cpp"), "w").write(code)
+open(os.path.join(sys.argv[2], "build.sh"), "w").write(build)
+lines = [l for l in code.splitlines() if l.strip()]
+print(f"README example: {len(lines)} lines of C++")
+PY
+(cd "$work/readme" && PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
+  LD_LIBRARY_PATH="$prefix/lib" sh -ex build.sh) >"$work/readme.log" 2>&1 ||
+  { cat "$work/readme.log"; fail "the README's example does not build as written"; }
+LD_LIBRARY_PATH="$prefix/lib" "$work/readme/app" "$work/model.fb" "$work/trained.safetensors" \
+  >"$work/readme.out" || fail "the README's example failed"
+cat "$work/readme.out"
+grep -q 'class' "$work/readme.out" || fail "the README's example printed no class"
+echo "install_and_embed: ok"
