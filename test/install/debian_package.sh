@@ -7,18 +7,10 @@
 # (Installing it with apt changes the machine; that is done by hand, see
 # README.md.)
 #   debian_package.sh BUILD_DIR SOURCE_DIR WORK_DIR
-set -euo pipefail
-build=$1 src=$2 work=$3
-# The version, as runtime/include/dlc/runtime.h states it.
-version=$(sed -n 's/^#define DLC_RUNTIME_VERSION_[A-Z]* \([0-9]*\)$/\1/p' \
-  "$src/runtime/include/dlc/runtime.h" | paste -sd.)
-major=${version%%.*}
-fail() { echo "debian_package: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null ||
   fail "needs dpkg-deb and dpkg-shlibdeps (dpkg-dev)"
 
-rm -rf "$work"
-mkdir -p "$work"
 cpack --config "$build/CPackConfig.cmake" -B "$work" >"$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log"; fail "cpack failed"; }
 arch=$(dpkg --print-architecture)

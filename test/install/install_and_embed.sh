@@ -7,16 +7,8 @@
 # (their Makefile), and run; the README's embedding example is built exactly
 # as written there and run on the trained checkpoint.
 #   install_and_embed.sh BUILD_DIR SOURCE_DIR WORK_DIR
-set -euo pipefail
-build=$1 src=$2 work=$3
-# The version, as runtime/include/dlc/runtime.h states it.
-version=$(sed -n 's/^#define DLC_RUNTIME_VERSION_[A-Z]* \([0-9]*\)$/\1/p' \
-  "$src/runtime/include/dlc/runtime.h" | paste -sd.)
-major=${version%%.*}
-fail() { echo "install_and_embed: $*" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 
-rm -rf "$work"
-mkdir -p "$work"
 cmake --install "$build" --prefix "$work/staged" >"$work/install.log"
 mv "$work/staged" "$work/prefix"
 prefix=$work/prefix
@@ -109,6 +101,22 @@ done
 grep -q '^image 7: class [0-9]' "$work/pkg-config/classify.out" || fail "classify printed no classes"
 echo "examples: find_package (shared, static) and pkg-config builds agree;" \
   "overfit $(tail -n 1 "$work/pkg-config/overfit.out")"
+
+# What the package refuses: another major version (another C ABI), and the
+# static archive in a project without C++ (it needs the C++ runtime).
+refused() {
+  local name=$1 languages=$2 request=$3 expected=$4
+  mkdir -p "$work/$name"
+  printf 'cmake_minimum_required(VERSION 3.20)\nproject(%s LANGUAGES %s)\nfind_package(%s)\n' \
+    "$name" "$languages" "$request" >"$work/$name/CMakeLists.txt"
+  if cmake -S "$work/$name" -B "$work/$name/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    >"$work/$name.log" 2>&1; then
+    fail "find_package($request) was accepted"
+  fi
+  grep -q "$expected" "$work/$name.log" || { cat "$work/$name.log"; fail "find_package($request) failed unclearly"; }
+}
+refused next-major C "dlc_runtime $((major + 1)).0 CONFIG REQUIRED" "compatible with requested version"
+refused static-in-c C "dlc_runtime CONFIG REQUIRED COMPONENTS static" "static runtime (COMPONENTS static) needs"
 
 # The README's example: the C++ block after the "embed-example" marker and the
 # build command in the shell block after it, both as written.
