@@ -4,7 +4,7 @@
 #   include/dlc/runtime.h, runtime.hpp
 #   lib/cmake/dlc_runtime/   find_package(dlc_runtime CONFIG)
 #   lib/pkgconfig/dlc_runtime.pc
-#   share/doc/dlc/           runtime.md and the embedding examples
+#   share/doc/dlc/           runtime.md, c-api.md and the embedding examples
 # (bin/dlrun is installed by tools/dlrun.) Every installed path is relative to
 # the prefix, so a prefix can be moved as a whole.
 include(CMakePackageConfigHelpers)
@@ -54,7 +54,8 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/dlc_runtime.pc.in
                ${CMAKE_CURRENT_BINARY_DIR}/dlc_runtime.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/dlc_runtime.pc DESTINATION ${DLC_PKGCONFIG_DIR})
 
-install(FILES ${DLC_RUNTIME_SOURCE}/../docs/runtime.md DESTINATION ${DLC_RUNTIME_DOC_DIR})
+install(FILES ${DLC_RUNTIME_SOURCE}/../docs/runtime.md ${DLC_RUNTIME_SOURCE}/../docs/c-api.md
+        DESTINATION ${DLC_RUNTIME_DOC_DIR})
 install(FILES ${DLC_RUNTIME_SOURCE}/../examples/CMakeLists.txt
               ${DLC_RUNTIME_SOURCE}/../examples/classify.c
               ${DLC_RUNTIME_SOURCE}/../examples/overfit.cpp

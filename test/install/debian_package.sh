@@ -31,7 +31,7 @@ for path in /usr/bin/dlc /usr/bin/dlc-opt /usr/bin/dlrun \
   /usr/lib/libdlc_runtime.so /usr/lib/libdlc_runtime.so.$major /usr/lib/libdlc_runtime.so.$version \
   /usr/lib/libdlc_runtime.a /usr/include/dlc/runtime.h /usr/include/dlc/runtime.hpp \
   /usr/lib/cmake/dlc_runtime/dlc_runtimeConfig.cmake /usr/lib/pkgconfig/dlc_runtime.pc \
-  /usr/share/doc/dlc/README.md /usr/share/doc/dlc/model-format.md /usr/share/doc/dlc/runtime.md \
+  /usr/share/doc/dlc/README.md /usr/share/doc/dlc/model-format.md /usr/share/doc/dlc/runtime.md /usr/share/doc/dlc/c-api.md \
   /usr/share/doc/dlc/examples/classify.c /usr/share/doc/dlc/examples/overfit.cpp \
   /usr/share/dlc/models/fashion_mlp.mlir; do
   grep -qxF "$path" "$work/contents" || fail "the package lacks $path"

@@ -20,7 +20,7 @@ for path in bin/dlc bin/dlc-opt bin/dlrun \
   lib/cmake/dlc_runtime/dlc_runtimeConfig.cmake lib/cmake/dlc_runtime/dlc_runtimeConfigVersion.cmake \
   lib/cmake/dlc_runtime/dlc_runtime-targets.cmake lib/pkgconfig/dlc_runtime.pc \
   share/doc/dlc/README.md share/doc/dlc/model-format.md share/doc/dlc/cli.md \
-  share/doc/dlc/runtime.md share/doc/dlc/gpu.md share/doc/dlc/examples/classify.c \
+  share/doc/dlc/runtime.md share/doc/dlc/c-api.md share/doc/dlc/gpu.md share/doc/dlc/examples/classify.c \
   share/doc/dlc/examples/overfit.cpp share/doc/dlc/examples/CMakeLists.txt \
   share/doc/dlc/examples/Makefile share/dlc/models/fashion_mlp.mlir; do
   [ -e "$prefix/$path" ] || fail "the install lacks $path"
@@ -140,4 +140,20 @@ LD_LIBRARY_PATH="$prefix/lib" "$work/readme/app" "$work/model.fb" "$work/trained
   >"$work/readme.out" || fail "the README's example failed"
 cat "$work/readme.out"
 grep -q 'class' "$work/readme.out" || fail "the README's example printed no class"
+# docs/c-api.md's C example, from the installed copy, with a main() that
+# calls it where the model is.
+mkdir -p "$work/c-api"
+python3 - "$prefix/share/doc/dlc/c-api.md" "$work/c-api/example.c" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+code = next(body for lang, body in re.findall(r"```(\w*)\n(.*?)```", text, re.S) if lang == "c")
+open(sys.argv[2], "w").write(code + "\nint main(void) { return classify(); }\n")
+PY
+cp "$work/model.fb" "$work/c-api/fashion_mlp.fb"
+cc -std=c99 -Wall -Werror "$work/c-api/example.c" -o "$work/c-api/example" \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs dlc_runtime) \
+  >"$work/c-api.log" 2>&1 || { cat "$work/c-api.log"; fail "docs/c-api.md's example does not build"; }
+(cd "$work/c-api" && LD_LIBRARY_PATH="$prefix/lib" ./example) ||
+  fail "docs/c-api.md's example failed"
+echo "docs/c-api.md's C example: builds with -Wall -Werror and runs"
 echo "install_and_embed: ok"

@@ -113,8 +113,8 @@ DLC_API void dlc_executable_release(dlc_executable *executable);
 DLC_API const char *dlc_executable_model_name(const dlc_executable *executable);
 
 /* The model's default training data: "fashion_mnist", "random" (fixed
- * random inputs), or "" when the model names none (`dl.dataset`). Owned by
- * the executable. */
+ * random inputs), "text" (a byte corpus), or "" when the model names none
+ * (`dl.dataset`). Owned by the executable. */
 DLC_API const char *dlc_executable_dataset(const dlc_executable *executable);
 DLC_API size_t dlc_executable_entry_point_count(const dlc_executable *executable);
 DLC_API const char *dlc_executable_entry_point_name(const dlc_executable *executable, size_t index);
