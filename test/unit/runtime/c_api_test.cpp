@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+
 namespace dlc::test {
 namespace {
 
@@ -43,6 +45,36 @@ TEST(CApiStatus, VersionIsTheHeaders) {
                        std::to_string(DLC_RUNTIME_VERSION_PATCH);
   EXPECT_EQ(header, dlc_runtime_version());
   EXPECT_EQ(header, dlc::version());
+}
+
+// The C ABI's data, as libdlc_runtime.so.0 was released with it (LP64).
+// A change here breaks programs built against an older header: it needs a
+// new major version (runtime.h, DLC_RUNTIME_VERSION_MAJOR), not a new test.
+TEST(CApiAbi, LayoutAndValuesAreThoseOfMajorVersion0) {
+  ASSERT_EQ(DLC_RUNTIME_VERSION_MAJOR, 0);
+  if (sizeof(void *) == 8) {
+    EXPECT_EQ(sizeof(dlc_tensor_info), 88u);
+    EXPECT_EQ(offsetof(dlc_tensor_info, name), 0u);
+    EXPECT_EQ(offsetof(dlc_tensor_info, dtype), 8u);
+    EXPECT_EQ(offsetof(dlc_tensor_info, rank), 12u);
+    EXPECT_EQ(offsetof(dlc_tensor_info, shape), 16u);
+    EXPECT_EQ(offsetof(dlc_tensor_info, size_bytes), 80u);
+    EXPECT_EQ(sizeof(dlc_session_options), 32u);
+    EXPECT_EQ(offsetof(dlc_session_options, device), 0u);
+    EXPECT_EQ(offsetof(dlc_session_options, num_threads), 8u);
+    EXPECT_EQ(offsetof(dlc_session_options, seed), 16u);
+    EXPECT_EQ(offsetof(dlc_session_options, precision), 24u);
+  }
+  EXPECT_EQ(DLC_MAX_RANK, 8);
+  EXPECT_EQ(sizeof(dlc_dtype), 4u);
+  EXPECT_EQ(sizeof(dlc_status_code), 4u);
+  const int dtypes[] = {DLC_F32, DLC_F64, DLC_F16, DLC_BF16, DLC_I64, DLC_I32, DLC_U8, DLC_I1};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(dtypes[i], i);
+  const int codes[] = {DLC_OK,       DLC_INVALID_ARGUMENT, DLC_INVALID_FILE,  DLC_NOT_FOUND,
+                       DLC_IO_ERROR, DLC_UNAVAILABLE,      DLC_RUNTIME_ERROR, DLC_INTERNAL};
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(codes[i], i);
 }
 
 TEST(CApiStatus, DtypeNamesAndSizes) {
