@@ -4,8 +4,9 @@
 # relocatable); the installed dlc compiles a shipped model and the installed
 # dlrun trains it briefly; the installed examples are built from their
 # installed copy with find_package (shared, then static) and with pkg-config
-# (their Makefile), and run; the README's embedding example is built exactly
-# as written there and run on the trained checkpoint.
+# (their Makefile), and run; find_package refuses what it must; the README's
+# embedding example and docs/c-api.md's C example are built as written there
+# and run on the trained model.
 #   install_and_embed.sh BUILD_DIR SOURCE_DIR WORK_DIR
 source "$(dirname "$0")/common.sh"
 
