@@ -139,8 +139,12 @@ DLC_VMATH_INLINE float fastTanh(float x) {
   return x <= -limit ? -1.0f : r;
 }
 
-/// erf(z) = z P(z^2) for |z| < 1 (degree 6), given s = z^2.
-DLC_VMATH_INLINE float erfSmall(float z, float s) {
+/// erf: x P(x^2) below 1 (degree 6); 1 - e^{-x^2} Q(|x| - 2.5) on [1, 4)
+/// (degree 10, least squares on Chebyshev nodes); 1 from 4 on (erfc(4) is
+/// below half an ulp of 1); the sign put back.
+DLC_VMATH_INLINE float erf(float x) {
+  float a = x < 0 ? -x : x;
+  float s = x * x;
   float p = 7.89749062122043e-05f;
   p = p * s - 8.024124840229148e-04f;
   p = p * s + 5.1900255329172616e-03f;
@@ -148,12 +152,7 @@ DLC_VMATH_INLINE float erfSmall(float z, float s) {
   p = p * s + 1.1283611964675302e-01f;
   p = p * s - 3.7612628788065766e-01f;
   p = p * s + 1.1283791664921254f;
-  return z * p;
-}
-
-/// erfc(a) e^{a^2} = Q(a - 2.5) for a in [1, 4] (degree 10, least squares
-/// on Chebyshev nodes); a beyond 4 is taken as 4.
-DLC_VMATH_INLINE float erfcScaled(float a) {
+  float small = x * p;
   float u = (a < 4.0f ? a : 4.0f) - 2.5f;
   float q = 1.4981524127440861e-06f;
   q = q * u - 6.334265407437063e-06f;
@@ -166,16 +165,7 @@ DLC_VMATH_INLINE float erfcScaled(float a) {
   q = q * u + 2.4937805261024116e-02f;
   q = q * u - 7.434755789375332e-02f;
   q = q * u + 2.108063746387575e-01f;
-  return q;
-}
-
-/// erf: erfSmall below 1; 1 - e^{-x^2} erfcScaled(|x|) on [1, 4); 1 from 4
-/// on (erfc(4) is below half an ulp of 1); the sign put back.
-DLC_VMATH_INLINE float erf(float x) {
-  float a = x < 0 ? -x : x;
-  float s = x * x;
-  float small = erfSmall(x, s);
-  float large = 1.0f - exp(-s) * erfcScaled(a);
+  float large = 1.0f - exp(-s) * q;
   large = a >= 4.0f ? 1.0f : large;
   large = x < 0 ? -large : large;
   return a < 1.0f ? small : large; // NaN: small, which is NaN
