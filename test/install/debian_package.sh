@@ -27,13 +27,7 @@ echo "Depends: $depends"
 # Contents: everything under /usr, and what an installed copy needs.
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/contents"
 if grep -v '^/usr/' "$work/contents"; then fail "files outside /usr"; fi
-for path in /usr/bin/dlc /usr/bin/dlc-opt /usr/bin/dlrun \
-  /usr/lib/libdlc_runtime.so /usr/lib/libdlc_runtime.so.$major /usr/lib/libdlc_runtime.so.$version \
-  /usr/lib/libdlc_runtime.a /usr/include/dlc/runtime.h /usr/include/dlc/runtime.hpp \
-  /usr/lib/cmake/dlc_runtime/dlc_runtimeConfig.cmake /usr/lib/pkgconfig/dlc_runtime.pc \
-  /usr/share/doc/dlc/README.md /usr/share/doc/dlc/model-format.md /usr/share/doc/dlc/runtime.md /usr/share/doc/dlc/c-api.md \
-  /usr/share/doc/dlc/examples/classify.c /usr/share/doc/dlc/examples/overfit.cpp \
-  /usr/share/dlc/models/fashion_mlp.mlir; do
+for path in "${installed_files[@]/#//usr/}"; do
   grep -qxF "$path" "$work/contents" || fail "the package lacks $path"
 done
 echo "contents: $(grep -vc '/$' "$work/contents") files and links under /usr"

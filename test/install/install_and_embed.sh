@@ -15,15 +15,7 @@ mv "$work/staged" "$work/prefix"
 prefix=$work/prefix
 
 # What an installed copy holds.
-for path in bin/dlc bin/dlc-opt bin/dlrun \
-  lib/libdlc_runtime.so lib/libdlc_runtime.so.$major lib/libdlc_runtime.so.$version lib/libdlc_runtime.a \
-  include/dlc/runtime.h include/dlc/runtime.hpp \
-  lib/cmake/dlc_runtime/dlc_runtimeConfig.cmake lib/cmake/dlc_runtime/dlc_runtimeConfigVersion.cmake \
-  lib/cmake/dlc_runtime/dlc_runtime-targets.cmake lib/pkgconfig/dlc_runtime.pc \
-  share/doc/dlc/README.md share/doc/dlc/model-format.md share/doc/dlc/cli.md \
-  share/doc/dlc/runtime.md share/doc/dlc/c-api.md share/doc/dlc/gpu.md share/doc/dlc/examples/classify.c \
-  share/doc/dlc/examples/overfit.cpp share/doc/dlc/examples/CMakeLists.txt \
-  share/doc/dlc/examples/Makefile share/dlc/models/fashion_mlp.mlir; do
+for path in "${installed_files[@]}"; do
   [ -e "$prefix/$path" ] || fail "the install lacks $path"
 done
 [ "$(readlink "$prefix/lib/libdlc_runtime.so.$major")" = libdlc_runtime.so.$version ] ||
@@ -119,21 +111,25 @@ refused() {
 refused next-major C "dlc_runtime $((major + 1)).0 CONFIG REQUIRED" "compatible with requested version"
 refused static-in-c C "dlc_runtime CONFIG REQUIRED COMPONENTS static" "static runtime (COMPONENTS static) needs"
 
+# code_block FILE LANG [MARKER]: the first ```LANG block of a Markdown file
+# (after MARKER, if given), as written there.
+code_block() {
+  python3 - "$@" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+if len(sys.argv) > 3:
+    text = text[text.index(sys.argv[3]):]
+blocks = re.findall(r"```(\w*)\n(.*?)```", text, re.S)
+sys.stdout.write(next(body for lang, body in blocks if lang == sys.argv[2]))
+PY
+}
+
 # The README's example: the C++ block after the "embed-example" marker and the
 # build command in the shell block after it, both as written.
-python3 - "$src/README.md" "$work/readme" <<'PY'
-import os, re, sys
-text = open(sys.argv[1]).read()
-start = text.index("<!-- embed-example -->")
-blocks = re.findall(r"```(\w*)\n(.*?)```", text[start:], re.S)
-code = next(body for lang, body in blocks if lang == "cpp")
-build = next(body for lang, body in blocks if lang == "sh")
-os.makedirs(sys.argv[2])
-open(os.path.join(sys.argv[2], "app.cpp"), "w").write(code)
-open(os.path.join(sys.argv[2], "build.sh"), "w").write(build)
-lines = [l for l in code.splitlines() if l.strip()]
-print(f"README example: {len(lines)} lines of C++")
-PY
+mkdir -p "$work/readme"
+code_block "$src/README.md" cpp "<!-- embed-example -->" >"$work/readme/app.cpp"
+code_block "$src/README.md" sh "<!-- embed-example -->" >"$work/readme/build.sh"
+echo "README example: $(grep -c . "$work/readme/app.cpp") lines of C++"
 (cd "$work/readme" && PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
   LD_LIBRARY_PATH="$prefix/lib" sh -ex build.sh) >"$work/readme.log" 2>&1 ||
   { cat "$work/readme.log"; fail "the README's example does not build as written"; }
@@ -144,12 +140,8 @@ grep -q 'class' "$work/readme.out" || fail "the README's example printed no clas
 # docs/c-api.md's C example, from the installed copy, with a main() that
 # calls it where the model is.
 mkdir -p "$work/c-api"
-python3 - "$prefix/share/doc/dlc/c-api.md" "$work/c-api/example.c" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-code = next(body for lang, body in re.findall(r"```(\w*)\n(.*?)```", text, re.S) if lang == "c")
-open(sys.argv[2], "w").write(code + "\nint main(void) { return classify(); }\n")
-PY
+{ code_block "$prefix/share/doc/dlc/c-api.md" c; echo 'int main(void) { return classify(); }'; } \
+  >"$work/c-api/example.c"
 cp "$work/model.fb" "$work/c-api/fashion_mlp.fb"
 cc -std=c99 -Wall -Werror "$work/c-api/example.c" -o "$work/c-api/example" \
   $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs dlc_runtime) \
