@@ -38,7 +38,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/dlc_runtimeConfig.cmake.
                               INSTALL_DESTINATION ${DLC_RUNTIME_CMAKE_DIR})
 # The major version is the C ABI's (and the soname's).
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/dlc_runtimeConfigVersion.cmake
-                                 VERSION ${DLC_RUNTIME_VERSION} COMPATIBILITY SameMajorVersion)
+                                 VERSION ${DLC_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/dlc_runtimeConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/dlc_runtimeConfigVersion.cmake
         DESTINATION ${DLC_RUNTIME_CMAKE_DIR})
